@@ -1,0 +1,6 @@
+# Keys are best taken from the environment (COMPSHARE_PUBLIC_KEY and
+# COMPSHARE_PRIVATE_KEY) rather than written into configuration.
+provider "compshare" {
+  region = "cn-wlcb"
+  zone   = "cn-wlcb-01"
+}

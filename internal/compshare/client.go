@@ -1,0 +1,194 @@
+// Package compshare calls the Compshare API through the UCloud SDK. It knows
+// nothing of Terraform: the provider and the tests use it alike.
+package compshare
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ucloud/ucloud-sdk-go/services/ucompshare"
+	"github.com/ucloud/ucloud-sdk-go/ucloud"
+	"github.com/ucloud/ucloud-sdk-go/ucloud/auth"
+	"github.com/ucloud/ucloud-sdk-go/ucloud/log"
+	"github.com/ucloud/ucloud-sdk-go/ucloud/request"
+	"github.com/ucloud/ucloud-sdk-go/ucloud/response"
+)
+
+// Defaults of Config.
+const (
+	DefaultBaseURL        = "https://api.compshare.cn"
+	DefaultMaxRetries     = 3
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+const requestIDHeader = "X-UCLOUD-REQUEST-UUID"
+
+// Config says where and as whom the client calls the API.
+type Config struct {
+	PublicKey  string
+	PrivateKey string
+	ProjectID  string // optional; sub-accounts must send it
+	BaseURL    string
+	// MaxRetries is how often a transient failure is retried (0: never).
+	MaxRetries int
+	// RequestTimeout bounds one HTTP attempt.
+	RequestTimeout time.Duration
+	// UserAgent is appended to the SDK's User-Agent header.
+	UserAgent string
+}
+
+// Client calls the API. It is safe for concurrent use.
+type Client struct {
+	cfg       Config
+	transport http.RoundTripper
+	// backoff returns the pause before retry number n (0-based).
+	backoff func(n int) time.Duration
+}
+
+// New checks cfg and returns a client.
+func New(cfg Config) (*Client, error) {
+	if cfg.PublicKey == "" || cfg.PrivateKey == "" {
+		return nil, errors.New("both a public key and a private key are needed")
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	if err := CheckBaseURL(cfg.BaseURL); err != nil {
+		return nil, err
+	}
+	if cfg.MaxRetries < 0 {
+		return nil, fmt.Errorf("max retries must not be negative, got %d", cfg.MaxRetries)
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	return &Client{
+		cfg:       cfg,
+		transport: http.DefaultTransport.(*http.Transport).Clone(),
+		backoff:   exponentialBackoff,
+	}, nil
+}
+
+// CheckBaseURL accepts an absolute http or https URL with a host.
+func CheckBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %v", raw, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL such as %s", raw, DefaultBaseURL)
+	}
+	return nil
+}
+
+// ImageProgress asks for the progress of an image build.
+func (c *Client) ImageProgress(ctx context.Context, region, zone, imageID string) (Progress, error) {
+	var answer progressResponse
+	requestID, err := c.invoke(ctx, ActionImageProgress, imageID, func(sdk *ucloud.Client) request.Common {
+		req := &ucompshare.GetCompShareImageCreateProgressRequest{CompShareImageId: ucloud.String(imageID)}
+		sdk.SetupRequest(req)
+		c.locate(req, region, zone)
+		return req
+	}, &answer)
+	if err != nil {
+		return Progress{}, err
+	}
+	p, err := answer.toProgress(imageID)
+	if err != nil {
+		return Progress{}, &Error{Action: ActionImageProgress, ImageID: imageID, RequestID: requestID, Message: err.Error(), Err: err}
+	}
+	p.RequestID = requestID
+	return p, nil
+}
+
+func (c *Client) locate(req request.Common, region, zone string) {
+	_ = req.SetRegion(region)
+	_ = req.SetZone(zone)
+	if c.cfg.ProjectID != "" {
+		_ = req.SetProjectId(c.cfg.ProjectID)
+	}
+}
+
+// invoke sends one action, retrying transient failures with backoff, and
+// returns the request id of the last attempt. The SDK takes no context and
+// sleeps between its own retries, so its retries are off and every attempt
+// runs with an SDK client whose transport carries ctx: cancelling ctx aborts
+// the request in flight at once.
+func (c *Client) invoke(ctx context.Context, action, imageID string, build func(*ucloud.Client) request.Common, answer response.Common) (string, error) {
+	for attempt := 0; ; attempt++ {
+		requestID, err := c.attempt(ctx, action, imageID, build, answer)
+		if err == nil {
+			return requestID, nil
+		}
+		if ctx.Err() != nil {
+			return requestID, canceled(action, imageID, ctx)
+		}
+		if !IsTransient(err) || attempt >= c.cfg.MaxRetries {
+			return requestID, err
+		}
+		select {
+		case <-ctx.Done():
+			return requestID, canceled(action, imageID, ctx)
+		case <-time.After(c.backoff(attempt)):
+		}
+	}
+}
+
+func (c *Client) attempt(ctx context.Context, action, imageID string, build func(*ucloud.Client) request.Common, answer response.Common) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	defer cancel()
+
+	sdkConfig := ucloud.NewConfig()
+	sdkConfig.BaseUrl = c.cfg.BaseURL
+	sdkConfig.UserAgent = c.cfg.UserAgent
+	sdkConfig.Timeout = 0 // the context bounds the attempt
+	sdkConfig.MaxRetries = 0
+	sdkConfig.LogLevel = log.PanicLevel
+	credential := auth.NewCredential()
+	credential.PublicKey = c.cfg.PublicKey
+	credential.PrivateKey = c.cfg.PrivateKey
+
+	sdk := ucompshare.NewClient(&sdkConfig, &credential).Client
+	// The SDK's logrus logger writes to stdout, which belongs to the plugin
+	// protocol; what matters is logged by the caller instead.
+	silent := log.New()
+	silent.SetOutput(io.Discard)
+	sdk.SetLogger(silent)
+	rt := &attemptTransport{ctx: ctx, base: c.transport}
+	sdk.SetTransport(rt)
+
+	err := sdk.InvokeAction(action, build(sdk), answer)
+	if err != nil {
+		return rt.requestID, newError(action, imageID, rt.requestID, err)
+	}
+	return rt.requestID, nil
+}
+
+// attemptTransport puts the attempt's context on the SDK's request and keeps
+// the request id of the answer, which the SDK drops for HTTP errors.
+type attemptTransport struct {
+	ctx       context.Context
+	base      http.RoundTripper
+	requestID string
+}
+
+func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(r.WithContext(t.ctx))
+	if resp != nil {
+		t.requestID = strings.TrimSpace(resp.Header.Get(requestIDHeader))
+	}
+	return resp, err
+}
+
+// exponentialBackoff follows the SDK's own: 4^n x 100-199 ms, capped at 10 s.
+func exponentialBackoff(n int) time.Duration {
+	d := time.Duration(100+rand.IntN(100)) * time.Millisecond << (2 * min(n, 3))
+	return min(d, 10*time.Second)
+}

@@ -1,0 +1,254 @@
+package compshare
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const testPrivateKey = "private-key-that-must-stay-secret"
+
+// answers serves the given bodies in turn (the last one repeats); a body
+// starting with a three-digit status and a space is sent with that status.
+func answers(t *testing.T, bodies ...string) (*Client, *atomic.Int32, *[]*http.Request) {
+	t.Helper()
+	var calls atomic.Int32
+	var seen []*http.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		seen = append(seen, r)
+		n := int(calls.Add(1)) - 1
+		body := bodies[min(n, len(bodies)-1)]
+		w.Header().Set("X-UCLOUD-REQUEST-UUID", "req-"+string(rune('a'+n)))
+		status := http.StatusOK
+		if len(body) > 4 && body[3] == ' ' && body[0] >= '1' && body[0] <= '5' {
+			status = int(body[0]-'0')*100 + int(body[1]-'0')*10 + int(body[2]-'0')
+			body = body[4:]
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: srv.URL, MaxRetries: 2, UserAgent: "terraform-provider-compshare/test", ProjectID: "org-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.backoff = func(int) time.Duration { return 0 }
+	return c, &calls, &seen
+}
+
+func f(v float64) *float64 { return &v }
+
+func TestImageProgressDecoding(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		body      string
+		percent   float64
+		total     *float64
+		remaining *float64
+		wantErr   string
+	}{
+		{name: "documented example", body: `{"Action":"GetCompShareImageCreateProgressResponse","RetCode":0,"Process":65.5,"TotalDuration":300,"RemainingDuration":105}`, percent: 65.5, total: f(300), remaining: f(105)},
+		{name: "durations as strings", body: `{"RetCode":0,"Process":10,"TotalDuration":"3600","RemainingDuration":"3240"}`, percent: 10, total: f(3600), remaining: f(3240)},
+		{name: "process integer complete", body: `{"RetCode":0,"Process":100,"TotalDuration":300,"RemainingDuration":0}`, percent: 100, total: f(300), remaining: f(0)},
+		{name: "fractional string duration", body: `{"RetCode":0,"Process":1.25,"TotalDuration":" 12.5 ","RemainingDuration":"12"}`, percent: 1.25, total: f(12.5), remaining: f(12)},
+		{name: "durations missing", body: `{"RetCode":0,"Process":40}`, percent: 40},
+		{name: "durations null", body: `{"RetCode":0,"Process":40,"TotalDuration":null,"RemainingDuration":null}`, percent: 40},
+		{name: "process missing", body: `{"RetCode":0,"TotalDuration":300}`, wantErr: "no Process"},
+		{name: "process above 100", body: `{"RetCode":0,"Process":150}`, wantErr: "outside 0..100"},
+		{name: "process negative", body: `{"RetCode":0,"Process":-1}`, wantErr: "outside 0..100"},
+		{name: "duration not a number", body: `{"RetCode":0,"Process":5,"TotalDuration":"soon"}`, wantErr: "could not be read"},
+		{name: "truncated", body: `{"RetCode":0,"Process":5`, wantErr: "could not be read"},
+		{name: "html", body: `<html><body>Bad gateway</body></html>`, wantErr: "could not be read"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, calls, _ := answers(t, tc.body)
+			p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v, want it to mention %q", err, tc.wantErr)
+				}
+				if IsTransient(err) || calls.Load() != 1 {
+					t.Fatalf("a malformed answer must not be retried: transient=%v calls=%d", IsTransient(err), calls.Load())
+				}
+				if !strings.Contains(err.Error(), "compshareImage-x") || !strings.Contains(err.Error(), "req-a") {
+					t.Fatalf("error %q must name the image and the request id", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Percent != tc.percent || !sameSeconds(p.TotalSeconds, tc.total) || !sameSeconds(p.RemainingSeconds, tc.remaining) {
+				t.Fatalf("got %+v (total %v, remaining %v)", p, deref(p.TotalSeconds), deref(p.RemainingSeconds))
+			}
+			if p.Completed() != (tc.percent >= 100) || p.ImageID != "compshareImage-x" || p.RequestID != "req-a" {
+				t.Fatalf("got %+v", p)
+			}
+		})
+	}
+}
+
+func sameSeconds(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+func deref(v *float64) any {
+	if v == nil {
+		return nil
+	}
+	return *v
+}
+
+func TestImageProgressRequest(t *testing.T) {
+	c, _, seen := answers(t, `{"RetCode":0,"Process":1}`)
+	if _, err := c.ImageProgress(context.Background(), "cn-sh2", "cn-sh2-02", "compshareImage-y"); err != nil {
+		t.Fatal(err)
+	}
+	r := (*seen)[0]
+	want := map[string]string{"Action": ActionImageProgress, "Region": "cn-sh2", "Zone": "cn-sh2-02", "CompShareImageId": "compshareImage-y", "ProjectId": "org-1", "PublicKey": "pub"}
+	for k, v := range want {
+		if got := r.PostForm.Get(k); got != v {
+			t.Errorf("form %s = %q, want %q", k, got, v)
+		}
+	}
+	if len(r.PostForm.Get("Signature")) != 40 {
+		t.Errorf("Signature = %q, want 40 hex digits", r.PostForm.Get("Signature"))
+	}
+	for k, vs := range r.PostForm {
+		if strings.Contains(strings.Join(vs, ""), testPrivateKey) {
+			t.Errorf("form field %s carries the private key", k)
+		}
+	}
+	if ua := r.Header.Get("User-Agent"); !strings.Contains(ua, "terraform-provider-compshare/test") {
+		t.Errorf("User-Agent = %q", ua)
+	}
+}
+
+func TestImageProgressErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		bodies    []string
+		calls     int32
+		transient bool
+		retCode   int
+		status    int
+		mention   []string
+	}{
+		{name: "unknown image", bodies: []string{`{"RetCode":230,"Message":"Params [CompShareImageId] not available"}`}, calls: 1, retCode: 230, mention: []string{"RetCode 230", "not available", "req-a", "compshareImage-x", ActionImageProgress}},
+		{name: "bad signature", bodies: []string{`{"RetCode":171,"Message":"Signature VerifyAC Error"}`}, calls: 1, retCode: 171, mention: []string{"RetCode 171"}},
+		{name: "service error retried then kept", bodies: []string{`{"RetCode":8433,"Message":"busy"}`}, calls: 3, transient: true, retCode: 8433, mention: []string{"RetCode 8433", "req-c"}},
+		{name: "http 503 retried then kept", bodies: []string{`503 unavailable`}, calls: 3, transient: true, status: 503, mention: []string{"HTTP 503", "req-c"}},
+		{name: "http 429 retried then kept", bodies: []string{`429 slow down`}, calls: 3, transient: true, status: 429},
+		{name: "http 500 not retried", bodies: []string{`500 oops`}, calls: 1, status: 500, mention: []string{"HTTP 500", "req-a"}},
+		{name: "retcode string still a code", bodies: []string{`{"RetCode":"230","Message":"Params [CompShareImageId] not available"}`}, calls: 1, retCode: 230},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, calls, _ := answers(t, tc.bodies...)
+			_, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			var apiErr *Error
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("error = %v, want *Error", err)
+			}
+			if calls.Load() != tc.calls || IsTransient(err) != tc.transient || apiErr.RetCode != tc.retCode || apiErr.Status != tc.status {
+				t.Fatalf("calls=%d transient=%v retcode=%d status=%d: %v", calls.Load(), IsTransient(err), apiErr.RetCode, apiErr.Status, err)
+			}
+			for _, m := range tc.mention {
+				if !strings.Contains(err.Error(), m) {
+					t.Errorf("error %q does not mention %q", err, m)
+				}
+			}
+			if strings.Contains(err.Error(), testPrivateKey) {
+				t.Errorf("error echoes the private key")
+			}
+			if IsNotFound(err) != (tc.retCode == 230) || IsCredentialsRefused(err) != (tc.retCode == 171) {
+				t.Errorf("IsNotFound/IsCredentialsRefused wrong for %v", err)
+			}
+		})
+	}
+}
+
+func TestTransientThenSuccess(t *testing.T) {
+	c, calls, _ := answers(t, `502 bad gateway`, `{"RetCode":8433,"Message":"busy"}`, `{"RetCode":0,"Process":7}`)
+	p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	if err != nil || p.Percent != 7 || calls.Load() != 3 || p.RequestID != "req-c" {
+		t.Fatalf("p=%+v err=%v calls=%d", p, err, calls.Load())
+	}
+}
+
+// slowServer accepts requests and answers only when released.
+func slowServer(t *testing.T) (string, chan struct{}) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	return srv.URL, release
+}
+
+func TestCancelReturnsPromptly(t *testing.T) {
+	url, _ := slowServer(t)
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: url, MaxRetries: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = c.ImageProgress(ctx, "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v, want context.Canceled", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("cancelled call returned after %v", took)
+	}
+}
+
+func TestRequestTimeoutIsTransient(t *testing.T) {
+	url, _ := slowServer(t)
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: url, RequestTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	if !IsTransient(err) || errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v, want a transient timeout", err)
+	}
+}
+
+func TestNewChecksConfig(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{PrivateKey: "x"}, "public key"},
+		{Config{PublicKey: "x", PrivateKey: "y", BaseURL: "ftp://host"}, "not an http(s) URL"},
+		{Config{PublicKey: "x", PrivateKey: "y", BaseURL: "http://"}, "not an http(s) URL"},
+		{Config{PublicKey: "x", PrivateKey: "y", BaseURL: "http://%zz"}, "not a URL"},
+		{Config{PublicKey: "x", PrivateKey: "y", MaxRetries: -1}, "negative"},
+	} {
+		if _, err := New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New(%+v) error = %v, want %q", tc.cfg, err, tc.want)
+		}
+	}
+	c, err := New(Config{PublicKey: "x", PrivateKey: "y"})
+	if err != nil || c.cfg.BaseURL != DefaultBaseURL || c.cfg.RequestTimeout != DefaultRequestTimeout {
+		t.Fatalf("defaults not applied: %+v %v", c, err)
+	}
+}
+
+func TestBackoffGrowsAndIsBounded(t *testing.T) {
+	for n := range 10 {
+		d := exponentialBackoff(n)
+		lo := 100 * time.Millisecond << (2 * min(n, 3))
+		if d < lo || d > 10*time.Second {
+			t.Errorf("backoff(%d) = %v, want >= %v and <= 10s", n, d, lo)
+		}
+	}
+}

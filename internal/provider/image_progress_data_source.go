@@ -1,0 +1,139 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/compshare/terraform-provider-compshare/internal/compshare"
+)
+
+var _ datasource.DataSourceWithConfigure = (*imageProgressDataSource)(nil)
+
+func newImageProgressDataSource() datasource.DataSource { return &imageProgressDataSource{} }
+
+type imageProgressDataSource struct {
+	data *providerData
+}
+
+type imageProgressModel struct {
+	ID                types.String  `tfsdk:"id"`
+	ImageID           types.String  `tfsdk:"image_id"`
+	Region            types.String  `tfsdk:"region"`
+	Zone              types.String  `tfsdk:"zone"`
+	Progress          types.Float64 `tfsdk:"progress"`
+	TotalDuration     types.Float64 `tfsdk:"total_duration"`
+	RemainingDuration types.Float64 `tfsdk:"remaining_duration"`
+	Completed         types.Bool    `tfsdk:"completed"`
+}
+
+func (d *imageProgressDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_image_progress"
+}
+
+func (d *imageProgressDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "Reads the progress of a custom image build (API action `GetCompShareImageCreateProgress`). " +
+			"Like every data source it is read during plan, so the plan shows where the build stands.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:    true,
+				Description: "The image id.",
+			},
+			"image_id": schema.StringAttribute{
+				Required:    true,
+				Validators:  imageIDValidators,
+				Description: "Id of the custom image being built, such as `compshareImage-xxxx`.",
+			},
+			"region": schema.StringAttribute{
+				Optional:    true,
+				Computed:    true,
+				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+				Description: "Region of the image. Defaults to the provider's `region`.",
+			},
+			"zone": schema.StringAttribute{
+				Optional:    true,
+				Computed:    true,
+				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+				Description: "Zone of the image. Defaults to the provider's `zone`.",
+			},
+			"progress": schema.Float64Attribute{
+				Computed:    true,
+				Description: "Percent of the build done, 0 to 100 (the API's `Process`).",
+			},
+			"total_duration": schema.Float64Attribute{
+				Computed:    true,
+				Description: "The API's estimate of the whole build's duration, in seconds; null when the API gives none.",
+			},
+			"remaining_duration": schema.Float64Attribute{
+				Computed:    true,
+				Description: "The API's estimate of the time left, in seconds; null when the API gives none.",
+			},
+			"completed": schema.BoolAttribute{
+				Computed:    true,
+				Description: "Whether the build is done (`progress` is 100).",
+			},
+		},
+	}
+}
+
+func (d *imageProgressDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
+		return
+	}
+	d.data = data
+}
+
+func (d *imageProgressDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var model imageProgressModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	region := stringOr(model.Region, d.data.region)
+	zone := stringOr(model.Zone, d.data.zone)
+	imageID := model.ImageID.ValueString()
+
+	p, err := d.data.client.ImageProgress(ctx, region, zone, imageID)
+	if err != nil {
+		resp.Diagnostics.Append(apiErrorDiagnostic(imageID, err))
+		return
+	}
+	tflog.Debug(ctx, "read image build progress", map[string]any{
+		"image_id": imageID, "progress": p.Percent, "request_id": p.RequestID,
+	})
+
+	model.ID = types.StringValue(imageID)
+	model.Region = types.StringValue(region)
+	model.Zone = types.StringValue(zone)
+	setProgress(p, &model.Progress, &model.TotalDuration, &model.RemainingDuration, &model.Completed)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// stringOr returns v's value, or fallback when v is not set.
+func stringOr(v types.String, fallback string) string {
+	if v.IsNull() || v.IsUnknown() {
+		return fallback
+	}
+	return v.ValueString()
+}
+
+// setProgress copies an API answer into the computed attributes shared by
+// the data source and the wait resource.
+func setProgress(p compshare.Progress, progress, total, remaining *types.Float64, completed *types.Bool) {
+	*progress = types.Float64Value(p.Percent)
+	*total = types.Float64PointerValue(p.TotalSeconds)
+	*remaining = types.Float64PointerValue(p.RemainingSeconds)
+	*completed = types.BoolValue(p.Completed())
+}

@@ -1,0 +1,107 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/compshare/terraform-provider-compshare/internal/compshare"
+)
+
+// Environment variables the provider reads; the first one set wins.
+var (
+	envPublicKey  = []string{"COMPSHARE_PUBLIC_KEY", "UCLOUD_PUBLIC_KEY"}
+	envPrivateKey = []string{"COMPSHARE_PRIVATE_KEY", "UCLOUD_PRIVATE_KEY"}
+	envRegion     = []string{"UCLOUD_REGION"}
+	envZone       = []string{"UCLOUD_ZONE"}
+	envProjectID  = []string{"UCLOUD_PROJECT_ID"}
+	envBaseURL    = []string{"COMPSHARE_BASE_URL"}
+)
+
+// settings is the provider configuration after defaults and environment.
+type settings struct {
+	client compshare.Config
+	region string
+	zone   string
+}
+
+// resolveSettings applies the precedence attribute > environment > default.
+func resolveSettings(m providerModel, getenv func(string) string) (settings, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	for name, v := range map[string]attr.Value{
+		"public_key": m.PublicKey, "private_key": m.PrivateKey, "region": m.Region, "zone": m.Zone,
+		"project_id": m.ProjectID, "base_url": m.BaseURL, "max_retries": m.MaxRetries,
+	} {
+		if v.IsUnknown() {
+			diags.AddAttributeError(path.Root(name), "Unknown provider configuration value",
+				fmt.Sprintf("The provider's %s depends on a value known only after apply. Set it to a value known at plan time, or use the environment.", name))
+		}
+	}
+	if diags.HasError() {
+		return settings{}, diags
+	}
+
+	lookup := func(attribute types.String, env []string, fallback string) string {
+		if !attribute.IsNull() {
+			return attribute.ValueString()
+		}
+		for _, name := range env {
+			if v := getenv(name); v != "" {
+				return v
+			}
+		}
+		return fallback
+	}
+	s := settings{
+		client: compshare.Config{
+			PublicKey:  lookup(m.PublicKey, envPublicKey, ""),
+			PrivateKey: lookup(m.PrivateKey, envPrivateKey, ""),
+			ProjectID:  lookup(m.ProjectID, envProjectID, ""),
+			BaseURL:    lookup(m.BaseURL, envBaseURL, compshare.DefaultBaseURL),
+			MaxRetries: compshare.DefaultMaxRetries,
+		},
+		region: lookup(m.Region, envRegion, DefaultRegion),
+		zone:   lookup(m.Zone, envZone, DefaultZone),
+	}
+	if !m.MaxRetries.IsNull() {
+		s.client.MaxRetries = int(m.MaxRetries.ValueInt64())
+	}
+
+	if s.client.PublicKey == "" || s.client.PrivateKey == "" {
+		diags.AddError("Missing Compshare API keys",
+			"The provider needs an API key pair. Set the provider attributes public_key and private_key, "+
+				"or the environment variables COMPSHARE_PUBLIC_KEY and COMPSHARE_PRIVATE_KEY "+
+				"(UCLOUD_PUBLIC_KEY and UCLOUD_PRIVATE_KEY are read too). Keys come from the Compshare console's API management page.")
+	}
+	if m.BaseURL.IsNull() {
+		// The attribute has a validator; a value from the environment is checked here.
+		if err := compshare.CheckBaseURL(s.client.BaseURL); err != nil {
+			diags.AddError("Invalid COMPSHARE_BASE_URL", fmt.Sprintf("The environment variable COMPSHARE_BASE_URL is invalid: %v.", err))
+		}
+	}
+	return s, diags
+}
+
+// baseURLValidator accepts absolute http(s) URLs.
+type baseURLValidator struct{}
+
+func (baseURLValidator) Description(context.Context) string {
+	return "value must be an absolute http or https URL"
+}
+
+func (v baseURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (baseURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := compshare.CheckBaseURL(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid base_url",
+			fmt.Sprintf("Attribute %s is invalid: %v.", req.Path, err))
+	}
+}

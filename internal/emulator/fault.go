@@ -1,0 +1,129 @@
+package emulator
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+)
+
+// Fault is a kind of misbehaviour injected in place of a normal answer.
+type Fault string
+
+// The fault kinds. The first group replaces the answer; the second alters the
+// answer the request would otherwise get.
+const (
+	FaultHTTP500     Fault = "http-500"     // HTTP 500 with a JSON body
+	FaultHTTP502     Fault = "http-502"     // HTTP 502 with a JSON body
+	FaultHTTP503     Fault = "http-503"     // HTTP 503 with a JSON body
+	FaultHTTP504     Fault = "http-504"     // HTTP 504 with a JSON body
+	FaultHTTP429     Fault = "http-429"     // HTTP 429 with a JSON body
+	FaultRetCode8433 Fault = "retcode-8433" // HTTP 200, RetCode 8433 (service error)
+	FaultReset       Fault = "reset"        // connection closed with a TCP reset, no answer
+	FaultHTML        Fault = "html"         // HTTP 502 with an HTML page, as a gateway sends
+
+	FaultTruncated       Fault = "truncated"        // HTTP 200, the JSON cut in half
+	FaultRetCodeString   Fault = "retcode-string"   // RetCode as a JSON string: "0"
+	FaultProcessOver100  Fault = "process-over-100" // progress answers say Process 112.5
+	FaultProcessNegative Fault = "process-negative" // progress answers say Process -5
+	FaultNoDurations     Fault = "no-durations"     // progress answers lack TotalDuration and RemainingDuration
+)
+
+// FaultKinds lists every fault kind.
+func FaultKinds() []Fault {
+	return []Fault{
+		FaultHTTP500, FaultHTTP502, FaultHTTP503, FaultHTTP504, FaultHTTP429, FaultRetCode8433,
+		FaultReset, FaultHTML, FaultTruncated, FaultRetCodeString, FaultProcessOver100,
+		FaultProcessNegative, FaultNoDurations,
+	}
+}
+
+var faultStatus = map[Fault]int{
+	FaultHTTP500: http.StatusInternalServerError,
+	FaultHTTP502: http.StatusBadGateway,
+	FaultHTTP503: http.StatusServiceUnavailable,
+	FaultHTTP504: http.StatusGatewayTimeout,
+	FaultHTTP429: http.StatusTooManyRequests,
+}
+
+func checkFault(every int, f Fault) error {
+	if every < 0 {
+		return fmt.Errorf("negative fault interval %d", every)
+	}
+	if every > 0 && f == "" {
+		return errors.New("a fault interval needs a fault kind")
+	}
+	if f != "" && !slices.Contains(FaultKinds(), f) {
+		return fmt.Errorf("unknown fault kind %q (known: %v)", f, FaultKinds())
+	}
+	return nil
+}
+
+const gatewayPage = `<html>
+<head><title>502 Bad Gateway</title></head>
+<body>
+<center><h1>502 Bad Gateway</h1></center>
+<hr><center>nginx</center>
+</body>
+</html>
+`
+
+// interrupt answers instead of the API for the faults that replace the answer,
+// and reports whether f was one of them.
+func (s *Server) interrupt(w http.ResponseWriter, rec *Request, f Fault, action string) bool {
+	switch status, isHTTP := faultStatus[f]; {
+	case isHTTP:
+		rec.Fault = f
+		s.send(w, rec, status, failure(action, status, http.StatusText(status)))
+	case f == FaultRetCode8433:
+		rec.Fault = f
+		s.send(w, rec, http.StatusOK, failure(action, 8433, "Internal service error, please try again later"))
+	case f == FaultHTML:
+		rec.Fault, rec.HTTPStatus = f, http.StatusBadGateway
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, gatewayPage)
+	case f == FaultReset:
+		rec.Fault = f
+		resetConnection(w)
+	default:
+		return false
+	}
+	return true
+}
+
+// distort applies the faults that alter an answer, and reports whether f did.
+// The Process and duration faults only touch successful progress answers.
+func distort(a answer, f Fault) bool {
+	p, ok := a.(*progressReply)
+	progressOK := ok && p.RetCode.n == 0
+	switch {
+	case f == FaultTruncated: // done by send
+	case f == FaultRetCodeString:
+		a.base().RetCode.quoted = true
+	case f == FaultProcessOver100 && progressOK:
+		p.Process = 112.5
+	case f == FaultProcessNegative && progressOK:
+		p.Process = -5
+	case f == FaultNoDurations && progressOK:
+		p.TotalDuration, p.RemainingDuration = nil, nil
+	default:
+		return false
+	}
+	return true
+}
+
+// resetConnection drops the connection with a TCP reset, as a crashing proxy would.
+func resetConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		// Not hijackable (HTTP/2, recorders): abort the response instead.
+		panic(http.ErrAbortHandler)
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0) // close sends RST instead of FIN
+	}
+	_ = conn.Close()
+}

@@ -1,0 +1,219 @@
+package schedule
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// build simulates a linear image build polled through a fake clock.
+type build struct {
+	name     string
+	work     time.Duration // time the build spends progressing
+	factor   float64       // the API's TotalDuration is work*factor; 0: the API gives no estimate
+	stalls   []stall       // sorted by at
+	target   float64
+	maxCalls int           // 0: not checked
+	maxLag   time.Duration // for the adaptive schedule
+}
+
+// stall freezes progress for dur once the build has worked for at.
+type stall struct{ at, dur time.Duration }
+
+// done returns the work finished after elapsed wall time.
+func (b build) done(elapsed time.Duration) time.Duration {
+	w := elapsed
+	for _, s := range b.stalls {
+		if w > s.at {
+			w = max(s.at, w-s.dur)
+		}
+	}
+	return min(w, b.work)
+}
+
+// end returns the wall time at which progress reaches the target.
+func (b build) end() time.Duration {
+	w := time.Duration(float64(b.work) * b.target / 100)
+	end := w
+	for _, s := range b.stalls {
+		if s.at < w {
+			end += s.dur
+		}
+	}
+	return end
+}
+
+// observe answers like the server: whole seconds, the estimate counting down
+// with wall time regardless of progress.
+func (b build) observe(start time.Time, elapsed time.Duration) Observation {
+	o := Observation{
+		At:        start.Add(elapsed),
+		Progress:  100 * float64(b.done(elapsed)) / float64(b.work),
+		Total:     -1,
+		Remaining: -1,
+	}
+	if b.factor > 0 {
+		est := b.work.Seconds() * b.factor
+		o.Total = time.Duration(math.Round(est)) * time.Second
+		o.Remaining = time.Duration(max(0, math.Round(est-elapsed.Seconds()))) * time.Second
+	}
+	return o
+}
+
+type result struct {
+	calls              int
+	lag                time.Duration
+	minDelay, maxDelay time.Duration
+}
+
+// simulate polls b with s, the first poll happening phase after the build started.
+func simulate(s Schedule, b build, phase time.Duration) result {
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := result{minDelay: math.MaxInt64}
+	for elapsed := phase; r.calls < 10000; {
+		o := b.observe(start, elapsed)
+		r.calls++
+		if o.Progress >= b.target {
+			r.lag = elapsed - b.end()
+			return r
+		}
+		d := s.Next(o)
+		r.minDelay, r.maxDelay = min(r.minDelay, d), max(r.maxDelay, d)
+		elapsed += d
+	}
+	r.lag = math.MaxInt64
+	return r
+}
+
+var (
+	s24    = 24 * time.Second
+	builds = []build{
+		{name: "24s f=1", work: s24, factor: 1, target: 100, maxCalls: 10, maxLag: time.Second},
+		{name: "24s f=0.6", work: s24, factor: 0.6, target: 100, maxCalls: 10, maxLag: 2 * time.Second},
+		{name: "24s f=1.6", work: s24, factor: 1.6, target: 100, maxCalls: 10, maxLag: 2 * time.Second},
+		{name: "24s no estimate", work: s24, target: 100, maxCalls: 10, maxLag: 2 * time.Second},
+		{name: "24s f=1 target 50", work: s24, factor: 1, target: 50, maxCalls: 10, maxLag: time.Second},
+		{name: "300s f=1", work: 300 * time.Second, factor: 1, target: 100, maxCalls: 15, maxLag: time.Second},
+		{name: "300s f=1.6", work: 300 * time.Second, factor: 1.6, target: 100, maxCalls: 15, maxLag: 2 * time.Second},
+		{name: "24s queued 8s", work: s24, factor: 1, target: 100, stalls: []stall{{0, 8 * time.Second}}, maxCalls: 10, maxLag: 2 * time.Second},
+		{name: "24s stall 10s at 50%", work: s24, factor: 1, target: 100, stalls: []stall{{12 * time.Second, 10 * time.Second}}, maxCalls: 12, maxLag: 2 * time.Second},
+		{name: "24s stall 15s at 96%", work: s24, factor: 1, target: 100, stalls: []stall{{23 * time.Second, 15 * time.Second}}, maxCalls: 25, maxLag: 2 * time.Second},
+		{name: "300s stall 60s at 30%", work: 300 * time.Second, factor: 1, target: 100, stalls: []stall{{90 * time.Second, 60 * time.Second}}, maxCalls: 25, maxLag: 2 * time.Second},
+	}
+	phases = []time.Duration{0, 1700 * time.Millisecond, 3 * time.Second, 10 * time.Second}
+)
+
+func TestAdaptiveSimulated(t *testing.T) {
+	table := []string{"case | phase | adaptive calls/lag | fixed 5s calls/lag"}
+	for _, b := range builds {
+		for _, phase := range phases {
+			name := fmt.Sprintf("%s/phase %v", b.name, phase)
+			r := simulate(NewAdaptive(b.target, 0), b, phase)
+			if r.lag < 0 || r.lag > b.maxLag {
+				t.Errorf("%s: lag %v, want within [0, %v]", name, r.lag, b.maxLag)
+			}
+			if b.maxCalls > 0 && r.calls > b.maxCalls {
+				t.Errorf("%s: %d calls, want <= %d", name, r.calls, b.maxCalls)
+			}
+			checkBounds(t, name, r, DefaultMaxInterval)
+			f := simulate(NewFixed(5*time.Second), b, phase)
+			table = append(table, fmt.Sprintf("%s | %v | %d / %v | %d / %v", b.name, phase, r.calls, r.lag, f.calls, f.lag))
+		}
+	}
+	t.Log("\n" + strings.Join(table, "\n"))
+}
+
+func TestAdaptiveMaxInterval(t *testing.T) {
+	const maxInterval = 5 * time.Second
+	for _, b := range builds {
+		for _, phase := range phases {
+			name := fmt.Sprintf("%s/phase %v", b.name, phase)
+			r := simulate(NewAdaptive(b.target, maxInterval), b, phase)
+			checkBounds(t, name, r, maxInterval)
+			if r.lag < 0 || r.lag > b.maxLag {
+				t.Errorf("%s: lag %v, want within [0, %v]", name, r.lag, b.maxLag)
+			}
+		}
+	}
+}
+
+func checkBounds(t *testing.T, name string, r result, maxInterval time.Duration) {
+	t.Helper()
+	if r.calls > 1 && (r.minDelay < MinInterval || r.maxDelay > maxInterval) {
+		t.Errorf("%s: delays in [%v, %v], want within [%v, %v]", name, r.minDelay, r.maxDelay, MinInterval, maxInterval)
+	}
+}
+
+// TestAdaptiveHostile feeds observations no server should send.
+func TestAdaptiveHostile(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	obs := []Observation{
+		{At: t0, Progress: math.NaN(), Total: math.MaxInt64, Remaining: math.MaxInt64},
+		{At: t0, Progress: -5, Total: math.MinInt64, Remaining: 1},
+		{At: t0.Add(-time.Hour), Progress: 1e-300, Total: math.MaxInt64, Remaining: 0},
+		{At: t0.Add(time.Nanosecond), Progress: 2e-300, Total: -1, Remaining: -1},
+		{At: t0.Add(2 * time.Nanosecond), Progress: 99.999, Total: -1, Remaining: -1},
+		{At: t0.Add(time.Hour), Progress: math.Inf(-1), Total: -1, Remaining: -1},
+		{At: t0.Add(1000 * time.Hour), Progress: 50, Total: -1, Remaining: -1},
+	}
+	for _, maxInterval := range []time.Duration{-1, 0, time.Nanosecond, 5 * time.Second, math.MaxInt64} {
+		s := NewAdaptive(math.Inf(1), maxInterval)
+		upper := maxInterval
+		if maxInterval <= 0 {
+			upper = DefaultMaxInterval
+		}
+		upper = max(upper, MinInterval)
+		for i, o := range obs {
+			if d := s.Next(o); d < MinInterval || d > upper {
+				t.Errorf("maxInterval %v, observation %d: delay %v, want within [%v, %v]", maxInterval, i, d, MinInterval, upper)
+			}
+		}
+	}
+}
+
+func TestFixed(t *testing.T) {
+	for _, d := range []time.Duration{time.Second, 5 * time.Second, 10 * time.Second} {
+		s := NewFixed(d)
+		for _, o := range []Observation{{}, {Progress: 50, Total: time.Minute, Remaining: time.Second}} {
+			if got := s.Next(o); got != d {
+				t.Errorf("NewFixed(%v).Next(%+v) = %v", d, o, got)
+			}
+		}
+	}
+}
+
+func TestETA(t *testing.T) {
+	const s = time.Second
+	tests := []struct {
+		name   string
+		o      Observation
+		target float64
+		want   time.Duration
+		ok     bool
+	}{
+		{"no estimate", Observation{Progress: 30, Total: -1, Remaining: -1}, 100, 0, false},
+		{"progress 0", Observation{Progress: 0, Total: 24 * s, Remaining: 24 * s}, 100, 24 * s, true},
+		{"progress 0 target 50", Observation{Progress: 0, Total: 24 * s, Remaining: 24 * s}, 50, 12 * s, true},
+		{"progress 0 estimate ran out", Observation{Progress: 0, Total: 24 * s, Remaining: 0}, 100, 0, false},
+		{"consistent", Observation{Progress: 50, Total: 24 * s, Remaining: 12 * s}, 100, 12 * s, true},
+		{"target 50", Observation{Progress: 25, Total: 24 * s, Remaining: 18 * s}, 50, 6 * s, true},
+		{"total too long: implied rate", Observation{Progress: 12.5, Total: 38 * s, Remaining: 35 * s}, 100, 21 * s, true},
+		{"total too short: remaining", Observation{Progress: 12.5, Total: 14 * s, Remaining: 11 * s}, 100, 11 * s, true},
+		{"estimate ran out: implied rate", Observation{Progress: 80, Total: 20 * s, Remaining: 0}, 100, 5 * s, true},
+		{"total missing", Observation{Progress: 50, Total: -1, Remaining: 10 * s}, 100, 10 * s, true},
+		{"remaining missing", Observation{Progress: 50, Total: 20 * s, Remaining: -1}, 100, 0, false},
+		{"reached", Observation{Progress: 60, Total: -1, Remaining: -1}, 50, 0, true},
+		{"above 100", Observation{Progress: 120, Total: -1, Remaining: -1}, 100, 0, true},
+		{"negative progress", Observation{Progress: -3, Total: 10 * s, Remaining: 10 * s}, 100, 10 * s, true},
+		{"huge remaining", Observation{Progress: 0, Total: -1, Remaining: math.MaxInt64}, 100, math.MaxInt64, true},
+		{"huge implied", Observation{Progress: 1e-300, Total: math.MaxInt64, Remaining: 0}, 100, math.MaxInt64, true},
+	}
+	for _, tt := range tests {
+		got, ok := ETA(tt.o, tt.target)
+		if ok != tt.ok || (got-tt.want).Abs() > time.Millisecond {
+			t.Errorf("%s: ETA = %v, %t; want %v, %t", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -32,15 +32,15 @@ step "Starting the Compshare API emulator with two images"
 "$work/compshare-emulator" \
   -listen 127.0.0.1:0 -url-file "$work/url" \
   -public-key "$COMPSHARE_PUBLIC_KEY" -private-key "$COMPSHARE_PRIVATE_KEY" \
-  -image compshareImage-demo-building:120s:45s \
+  -image compshareImage-demo-building:50s:20s \
   -image compshareImage-demo-ready:300s:600s \
-  >"$work/emulator.log" 2>&1 &
+  -log >"$work/emulator.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
 [ -s "$work/url" ] || { cat "$work/emulator.log"; echo "the emulator did not start" >&2; exit 1; }
 export COMPSHARE_BASE_URL="$(cat "$work/url")"
 echo "emulator at $COMPSHARE_BASE_URL"
-echo "  compshareImage-demo-building: a 120 s build, 45 s in"
+echo "  compshareImage-demo-building: a 50 s build, 20 s in: apply will wait about 30 s"
 echo "  compshareImage-demo-ready:    finished"
 
 # A CLI configuration of its own: the locally built provider, nothing downloaded.
@@ -56,13 +56,13 @@ export TF_CLI_CONFIG_FILE="$work/terraformrc"
 export TF_IN_AUTOMATION=1
 cp -R examples/demo "$work/demo"
 
-step "terraform plan: the data sources are read during plan"
-"$terraform" -chdir="$work/demo" plan -input=false -compact-warnings
+step "terraform plan: the data sources are read during plan; the wait warns how long apply will take"
+"$terraform" -chdir="$work/demo" plan -input=false
 
-step "terraform apply"
+step "terraform apply: the GPU instance stand-in is created only after the wait"
 "$terraform" -chdir="$work/demo" apply -input=false -auto-approve -compact-warnings
 
-step "What Terraform read"
-"$terraform" -chdir="$work/demo" output -json images
+step "The emulator's request log: what the provider asked, and when"
+cat "$work/emulator.log"
 
 step "Done; stopping the emulator and removing $work"

@@ -130,7 +130,7 @@ func (p *compshareProvider) Configure(ctx context.Context, req provider.Configur
 }
 
 func (p *compshareProvider) Resources(_ context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{newImageWaitResource}
 }
 
 func (p *compshareProvider) DataSources(_ context.Context) []func() datasource.DataSource {

@@ -1,0 +1,496 @@
+package imagewait
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/compshare/terraform-provider-compshare/internal/compshare"
+	"github.com/compshare/terraform-provider-compshare/internal/schedule"
+)
+
+const (
+	region  = "cn-wlcb"
+	zone    = "cn-wlcb-01"
+	imageID = "compshareImage-x"
+)
+
+// fakeClock advances only when slept on, instantly. Test contexts carry their
+// deadlines on this clock: it never sleeps past one.
+type fakeClock struct {
+	now    time.Time
+	sleeps []time.Duration
+}
+
+func (c *fakeClock) Now() time.Time { return c.now }
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) {
+	c.sleeps = append(c.sleeps, d)
+	if ctx.Err() == nil {
+		c.advance(ctx, d)
+	}
+}
+
+// advance moves the clock by d, but not past ctx's deadline; it reports
+// whether the deadline was reached.
+func (c *fakeClock) advance(ctx context.Context, d time.Duration) bool {
+	if deadline, ok := ctx.Deadline(); ok && !c.now.Add(d).Before(deadline) {
+		c.now = deadline
+		return true
+	}
+	c.now = c.now.Add(d)
+	return false
+}
+
+// fakeBuild is a Reader simulating a linear build on a fake clock.
+type fakeBuild struct {
+	clock             *fakeClock
+	start             time.Time
+	work              time.Duration // time the build spends progressing
+	stallAt, stallFor time.Duration // progress stands still for stallFor once stallAt has passed
+	failed            bool          // once stalled, the status says failed
+	noEstimate        bool
+	latency           time.Duration // every progress call takes this long
+	errs              []error       // returned by the first progress calls, in turn; the last repeats; nil answers
+	statusErr         error
+	statusHangs       bool
+	answers           []float64
+	statusAt          []time.Duration // when the status was looked up, since start
+	answersAtLookup   int             // len(answers) at the latest lookup
+	progressCalls     int
+}
+
+func newBuild(work time.Duration) *fakeBuild {
+	c := &fakeClock{now: time.Now()}
+	return &fakeBuild{clock: c, start: c.now, work: work}
+}
+
+func (b *fakeBuild) elapsed() time.Duration { return b.clock.now.Sub(b.start) }
+
+// done returns the work finished so far.
+func (b *fakeBuild) done() time.Duration {
+	w := b.elapsed()
+	if b.stallFor > 0 && w > b.stallAt {
+		w = b.stallAt + max(0, w-b.stallAt-b.stallFor)
+	}
+	return min(w, b.work)
+}
+
+func (b *fakeBuild) stalled() bool { return b.stallFor > 0 && b.elapsed() > b.stallAt }
+
+func (b *fakeBuild) ImageProgress(ctx context.Context, r, z, id string) (compshare.Progress, error) {
+	b.progressCalls++
+	if r != region || z != zone || id != imageID {
+		return compshare.Progress{}, fmt.Errorf("unexpected request %s/%s/%s", r, z, id)
+	}
+	if b.clock.advance(ctx, b.latency) || ctx.Err() != nil {
+		// What the client answers when ctx ends during a call.
+		return compshare.Progress{}, &compshare.Error{Action: compshare.ActionImageProgress, ImageID: id, Message: "context ended", Err: context.DeadlineExceeded}
+	}
+	if len(b.errs) > 0 {
+		err := b.errs[0]
+		if len(b.errs) > 1 {
+			b.errs = b.errs[1:]
+		}
+		if err != nil {
+			return compshare.Progress{}, err
+		}
+	}
+	done := b.done()
+	p := compshare.Progress{ImageID: id, Percent: 100 * done.Seconds() / b.work.Seconds(), RequestID: fmt.Sprintf("req-%d", b.progressCalls)}
+	if !b.noEstimate {
+		total, remaining := b.work.Seconds(), (b.work - done).Seconds()
+		p.TotalSeconds, p.RemainingSeconds = &total, &remaining
+	}
+	b.answers = append(b.answers, p.Percent)
+	return p, nil
+}
+
+func (b *fakeBuild) ImageStatus(ctx context.Context, r, z, id string) (compshare.ImageStatus, error) {
+	b.statusAt = append(b.statusAt, b.elapsed())
+	b.answersAtLookup = len(b.answers)
+	switch {
+	case b.statusHangs:
+		select {
+		case <-ctx.Done():
+			return compshare.ImageStatus{}, ctx.Err()
+		case <-time.After(2 * time.Second):
+			// Never reached when the lookup is bounded; else the wait fails.
+			return compshare.ImageStatus{Status: compshare.StatusFailed, FailedReason: "lookup not bounded"}, nil
+		}
+	case b.statusErr != nil:
+		return compshare.ImageStatus{}, b.statusErr
+	case b.failed && b.stalled():
+		return compshare.ImageStatus{Status: compshare.StatusFailed, FailedReason: "disk full", RequestID: "status-req"}, nil
+	}
+	return compshare.ImageStatus{Status: "Making"}, nil
+}
+
+// run waits for b on its fake clock; timeout > 0 sets a deadline on that clock.
+func (b *fakeBuild) run(t *testing.T, req Request, timeout time.Duration) (compshare.Progress, error) {
+	t.Helper()
+	ctx := context.Background()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, b.clock.now.Add(timeout))
+		defer cancel()
+	}
+	req.Region, req.Zone, req.ImageID = region, zone, imageID
+	if req.Target == 0 {
+		req.Target = 100
+	}
+	return waiter{clock: b.clock, statusTimeout: 50 * time.Millisecond}.wait(ctx, b, req)
+}
+
+func transient(msg string) error {
+	return &compshare.Error{Action: compshare.ActionImageProgress, ImageID: imageID, Status: 503, Message: msg, Transient: true}
+}
+
+type poll struct {
+	percent float64
+	next    time.Duration
+}
+
+func TestCompletes(t *testing.T) {
+	b := newBuild(10 * time.Minute)
+	b.latency = 200 * time.Millisecond
+	var polls []poll
+	p, err := b.run(t, Request{OnPoll: func(p compshare.Progress, next time.Duration) {
+		polls = append(polls, poll{p.Percent, next})
+	}}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Percent != 100 || p.RequestID != fmt.Sprintf("req-%d", b.progressCalls) {
+		t.Fatalf("got %+v after %d calls, want the final answer", p, b.progressCalls)
+	}
+	if lag := b.elapsed() - b.work; lag < 0 || lag > 5*time.Second || b.progressCalls > 40 {
+		t.Errorf("lag %v with %d calls", lag, b.progressCalls)
+	}
+	// OnPoll: once per answer, with the delay actually slept, and 0 at the end.
+	if len(polls) != b.progressCalls || len(b.clock.sleeps) != len(polls)-1 {
+		t.Fatalf("%d OnPoll calls, %d sleeps, %d answers", len(polls), len(b.clock.sleeps), b.progressCalls)
+	}
+	for i, s := range b.clock.sleeps {
+		if polls[i].next != s || s <= 0 {
+			t.Errorf("OnPoll %d said next %v, slept %v", i, polls[i].next, s)
+		}
+	}
+	if last := polls[len(polls)-1]; last != (poll{100, 0}) {
+		t.Errorf("last OnPoll %+v, want 100 %% and next 0", last)
+	}
+}
+
+func TestTargetBelow100(t *testing.T) {
+	b := newBuild(10 * time.Minute)
+	p, err := b.run(t, Request{Target: 50}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Percent < 50 || p.Percent >= 60 || b.elapsed() > 6*time.Minute {
+		t.Fatalf("got %v %% after %v, want about 50 %% after 5m", p.Percent, b.elapsed())
+	}
+}
+
+func TestInvalidTarget(t *testing.T) {
+	for _, target := range []float64{-1, 100.5, math.NaN(), math.Inf(1)} {
+		b := newBuild(time.Minute)
+		if _, err := b.run(t, Request{Target: target}, time.Hour); err == nil || b.progressCalls != 0 {
+			t.Errorf("target %v: err %v after %d calls", target, err, b.progressCalls)
+		}
+	}
+}
+
+func TestTransientErrorsThenSuccess(t *testing.T) {
+	b := newBuild(time.Minute)
+	b.errs = []error{transient("a"), transient("b"), transient("c"), nil, transient("d"), nil}
+	p, err := b.run(t, Request{}, time.Hour)
+	if err != nil || p.Percent != 100 {
+		t.Fatalf("p=%+v err=%v", p, err)
+	}
+	// The backoff doubles, and starts over after an answer.
+	sleeps := b.clock.sleeps
+	if len(sleeps) < 5 || sleeps[0] != time.Second || sleeps[1] != 2*time.Second || sleeps[2] != 4*time.Second || sleeps[4] != time.Second {
+		t.Fatalf("sleeps %v, want 1s 2s 4s, a scheduled one, 1s", sleeps)
+	}
+}
+
+func TestPermanentErrorEndsAtOnce(t *testing.T) {
+	b := newBuild(time.Minute)
+	notFound := &compshare.Error{Action: compshare.ActionImageProgress, ImageID: imageID, RetCode: 230, Message: "Params [CompShareImageId] not available", RequestID: "req-1"}
+	b.errs = []error{notFound}
+	_, err := b.run(t, Request{}, time.Hour)
+	if err != error(notFound) || !compshare.IsNotFound(err) {
+		t.Fatalf("error %v, want the API's error as is", err)
+	}
+	if b.progressCalls != 1 || len(b.clock.sleeps) != 0 || len(b.statusAt) != 0 {
+		t.Fatalf("%d calls, %d sleeps, %d lookups", b.progressCalls, len(b.clock.sleeps), len(b.statusAt))
+	}
+}
+
+// constReader gives the same answer every time.
+type constReader struct{ p compshare.Progress }
+
+func (r constReader) ImageProgress(context.Context, string, string, string) (compshare.Progress, error) {
+	return r.p, nil
+}
+
+func (constReader) ImageStatus(context.Context, string, string, string) (compshare.ImageStatus, error) {
+	return compshare.ImageStatus{Status: "Making"}, nil
+}
+
+func TestMalformedAnswerIsAnError(t *testing.T) {
+	for _, pct := range []float64{math.NaN(), 150, -1} {
+		c := &fakeClock{now: time.Now()}
+		ctx, cancel := context.WithDeadline(context.Background(), c.now.Add(time.Hour))
+		_, err := waiter{clock: c, statusTimeout: time.Second}.wait(ctx, constReader{compshare.Progress{Percent: pct}}, Request{ImageID: imageID, Target: 100})
+		cancel()
+		var timeout *TimeoutError
+		if err == nil || errors.As(err, &timeout) || !strings.Contains(err.Error(), "outside 0..100") {
+			t.Errorf("progress %v: error %v, want it refused at once", pct, err)
+		}
+	}
+}
+
+func TestFailedBuild(t *testing.T) {
+	b := newBuild(20 * time.Second)
+	b.stallAt, b.stallFor, b.failed = 8500*time.Millisecond, 24*time.Hour, true
+	var last poll
+	_, err := b.run(t, Request{OnPoll: func(p compshare.Progress, next time.Duration) { last = poll{p.Percent, next} }}, time.Hour)
+	var failed *FailedError
+	if !errors.As(err, &failed) {
+		t.Fatalf("error %v, want *FailedError", err)
+	}
+	want := "the build of image compshareImage-x failed at 42.5 %: disk full (request id status-req)"
+	if err.Error() != want || *failed != (FailedError{ImageID: imageID, Reason: "disk full", RequestID: "status-req", Progress: 42.5}) {
+		t.Fatalf("got %q (%+v), want %q", err, *failed, want)
+	}
+	// Looked up once, as soon as two answers in a row showed no movement.
+	n := b.answersAtLookup
+	if len(b.statusAt) != 1 || n != len(b.answers) || n < 4 || b.answers[n-4] >= 42.5 || b.answers[n-3] != 42.5 || b.answers[n-2] != 42.5 || b.answers[n-1] != 42.5 {
+		t.Fatalf("lookups at %v; answers %v, %d of them at the lookup", b.statusAt, b.answers, n)
+	}
+	if last != (poll{42.5, 0}) {
+		t.Errorf("last OnPoll %+v, want next 0", last)
+	}
+}
+
+func TestStatusLookupCadence(t *testing.T) {
+	// Polls every 10 s; progress stands still from 200 s to 500 s; done at 1300 s.
+	b := newBuild(1000 * time.Second)
+	b.stallAt, b.stallFor = 200*time.Second, 300*time.Second
+	if _, err := b.run(t, Request{Schedule: schedule.NewFixed(10 * time.Second)}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	// Every 60 s, plus once when the stall shows (at the second answer without movement, 220 s).
+	want := []time.Duration{60 * time.Second, 120 * time.Second, 180 * time.Second}
+	for at := 220 * time.Second; at < 1300*time.Second; at += 60 * time.Second {
+		want = append(want, at)
+	}
+	if fmt.Sprint(b.statusAt) != fmt.Sprint(want) {
+		t.Fatalf("lookups at %v, want %v", b.statusAt, want)
+	}
+	if b.progressCalls != 131 {
+		t.Fatalf("%d progress calls, want 131", b.progressCalls)
+	}
+}
+
+func TestStatusErrorsIgnored(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(*fakeBuild)
+	}{
+		{"refused", func(b *fakeBuild) {
+			b.statusErr = &compshare.Error{Action: compshare.ActionDescribeImages, ImageID: imageID, RetCode: 161, Message: "unknown action"}
+		}},
+		{"transient", func(b *fakeBuild) { b.statusErr = transient("busy") }},
+		{"hangs", func(b *fakeBuild) { b.statusHangs = true }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBuild(3 * time.Minute)
+			b.stallAt, b.stallFor = time.Minute, 30*time.Second
+			tc.setup(b)
+			p, err := b.run(t, Request{}, time.Hour)
+			if err != nil || p.Percent != 100 {
+				t.Fatalf("p=%+v err=%v", p, err)
+			}
+			if len(b.statusAt) < 2 {
+				t.Fatalf("status looked up %d times, want several", len(b.statusAt))
+			}
+		})
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		setup      func(*fakeBuild)
+		timeout    time.Duration
+		want       string
+		lastErr    bool
+		noProgress bool
+		inCall     bool // the deadline cuts a call short
+	}{
+		{
+			name:    "with estimate",
+			setup:   func(b *fakeBuild) {},
+			timeout: 1750 * time.Second,
+			want:    "image compshareImage-x still at 42.5 % after 29m10s (about 38m20s left by the API's estimate)",
+		},
+		{
+			name:    "without estimate",
+			setup:   func(b *fakeBuild) { b.noEstimate = true },
+			timeout: 1750 * time.Second,
+			want:    "image compshareImage-x still at 42.5 % after 29m10s (the API gives no estimate of the time left)",
+		},
+		{
+			name:       "no answer ever",
+			setup:      func(b *fakeBuild) { b.errs = []error{transient("gateway down")} },
+			timeout:    30 * time.Minute,
+			want:       "image compshareImage-x: no answer from the API after 30m0s: " + transient("gateway down").Error(),
+			lastErr:    true,
+			noProgress: true,
+		},
+		{
+			// Calls answer at 10 s and 120 s (12 %); the third is under way when the deadline passes.
+			name:    "deadline during a call",
+			setup:   func(b *fakeBuild) { b.latency = 10 * time.Second; b.work = 1000 * time.Second },
+			timeout: 225 * time.Second,
+			want:    "image compshareImage-x still at 12 % after 3m45s (about 14m40s left by the API's estimate)",
+			inCall:  true,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBuild(4000 * time.Second)
+			tc.setup(b)
+			maxInterval := 100 * time.Second
+			_, err := b.run(t, Request{MaxInterval: maxInterval, Schedule: schedule.NewFixed(maxInterval)}, tc.timeout)
+			var timeout *TimeoutError
+			if !errors.As(err, &timeout) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("error %v, want *TimeoutError", err)
+			}
+			if err.Error() != tc.want {
+				t.Fatalf("got  %q\nwant %q", err, tc.want)
+			}
+			if timeout.Elapsed != tc.timeout || (timeout.Last == nil) != tc.noProgress || (timeout.LastErr != nil) != tc.lastErr {
+				t.Fatalf("got %+v", *timeout)
+			}
+			if tc.inCall != (b.progressCalls == len(b.answers)+1) {
+				t.Fatalf("%d calls, %d answers", b.progressCalls, len(b.answers))
+			}
+			for _, s := range b.clock.sleeps {
+				if s > maxInterval {
+					t.Fatalf("slept %v", s)
+				}
+			}
+		})
+	}
+}
+
+// slowSchedule asks for a wait far longer than any max interval.
+type slowSchedule struct{}
+
+func (slowSchedule) Next(schedule.Observation) time.Duration { return 24 * time.Hour }
+
+func TestMaxIntervalRespected(t *testing.T) {
+	const maxInterval = 5 * time.Second
+	for _, tc := range []struct {
+		name  string
+		setup func(*fakeBuild, *Request)
+	}{
+		{"adaptive", func(*fakeBuild, *Request) {}},
+		{"custom schedule", func(_ *fakeBuild, r *Request) { r.Schedule = slowSchedule{} }},
+		{"transient errors", func(b *fakeBuild, _ *Request) {
+			b.errs = []error{transient("a"), transient("b"), transient("c"), transient("d"), transient("e"), nil}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBuild(2 * time.Minute)
+			req := Request{MaxInterval: maxInterval}
+			tc.setup(b, &req)
+			if _, err := b.run(t, req, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			longest := time.Duration(0)
+			for _, s := range b.clock.sleeps {
+				longest = max(longest, s)
+			}
+			if longest != maxInterval {
+				t.Fatalf("longest sleep %v, want %v (sleeps %v)", longest, maxInterval, b.clock.sleeps)
+			}
+		})
+	}
+}
+
+func TestTimeoutMessages(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	for _, tc := range []struct {
+		err  TimeoutError
+		want string
+	}{
+		{TimeoutError{ImageID: "i", Last: &compshare.Progress{Percent: 42.5, RemainingSeconds: f(105)}, Elapsed: 30*time.Minute + 400*time.Millisecond},
+			"image i still at 42.5 % after 30m0s (about 1m45s left by the API's estimate)"},
+		{TimeoutError{ImageID: "i", Last: &compshare.Progress{Percent: 0.29, RemainingSeconds: f(0)}, Elapsed: time.Minute},
+			"image i still at 0.29 % after 1m0s (the API's estimate of the time left has run out)"},
+		{TimeoutError{ImageID: "i", Last: &compshare.Progress{Percent: 99.999}, Elapsed: 1500 * time.Millisecond},
+			"image i still at 99.99 % after 2s (the API gives no estimate of the time left)"},
+		{TimeoutError{ImageID: "i", Last: &compshare.Progress{Percent: 100.0 / 3, RemainingSeconds: f(math.NaN())}, Elapsed: time.Hour},
+			"image i still at 33.33 % after 1h0m0s (the API gives no estimate of the time left)"},
+		{TimeoutError{ImageID: "i", Elapsed: 30 * time.Minute, LastErr: errors.New("HTTP 503")},
+			"image i: no answer from the API after 30m0s: HTTP 503"},
+		{TimeoutError{ImageID: "i"}, "image i: no answer from the API after 0s"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
+		}
+	}
+}
+
+// blockingReader answers only when ctx ends, as the client does then.
+type blockingReader struct{ constReader }
+
+func (blockingReader) ImageProgress(ctx context.Context, _, _, id string) (compshare.Progress, error) {
+	<-ctx.Done()
+	return compshare.Progress{}, &compshare.Error{Action: compshare.ActionImageProgress, ImageID: id, Message: ctx.Err().Error(), Err: ctx.Err()}
+}
+
+func TestRealDeadlineDuringCall(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := Wait(ctx, blockingReader{}, Request{ImageID: imageID, Target: 100})
+	var timeout *TimeoutError
+	if !errors.As(err, &timeout) || timeout.Last != nil || time.Since(start) > time.Second {
+		t.Fatalf("error %v after %v, want a prompt *TimeoutError", err, time.Since(start))
+	}
+}
+
+func TestCancel(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    Reader
+		want string
+	}{
+		{"while sleeping", constReader{compshare.Progress{Percent: 12.25}}, "waiting for image compshareImage-x stopped at 12.25 % after 0s: context canceled"},
+		{"during a call", blockingReader{}, "waiting for image compshareImage-x stopped before any answer after 0s: context canceled"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			time.AfterFunc(50*time.Millisecond, cancel)
+			start := time.Now()
+			_, err := Wait(ctx, tc.r, Request{ImageID: imageID, Target: 100, MaxInterval: time.Hour, Schedule: schedule.NewFixed(time.Hour)})
+			if took := time.Since(start); took > time.Second {
+				t.Fatalf("returned after %v", took)
+			}
+			var timeout *TimeoutError
+			if !errors.Is(err, context.Canceled) || errors.As(err, &timeout) || err.Error() != tc.want {
+				t.Fatalf("got %q, want %q wrapping context.Canceled", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,73 @@
+package provider
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+)
+
+// TestAccImageWait_faults runs a short wait while every second API answer is
+// a fault. Transient faults are retried and the wait ends when the image is
+// done, never before; permanent or malformed answers end it with a clear
+// error. Each case logs a row of the fault table (go test -v shows it).
+func TestAccImageWait_faults(t *testing.T) {
+	for _, tc := range []struct {
+		fault   emulator.Fault
+		answer  string
+		wantErr string // empty: the wait must complete
+	}{
+		{emulator.FaultHTTP502, "HTTP 502", ""},
+		{emulator.FaultHTTP503, "HTTP 503", ""},
+		{emulator.FaultHTTP504, "HTTP 504", ""},
+		{emulator.FaultHTTP429, "HTTP 429", ""},
+		{emulator.FaultRetCode8433, "RetCode 8433", ""},
+		{emulator.FaultReset, "connection reset", ""},
+		{emulator.FaultHTML, "HTTP 502 with an HTML page", ""},
+		{emulator.FaultRetCodeString, `RetCode as a string "0"`, ""},
+		{emulator.FaultNoDurations, "no TotalDuration/RemainingDuration", ""},
+		{emulator.FaultHTTP500, "HTTP 500", `compshareImage-faulty.*HTTP 500: 500 Internal Server Error \(request id`},
+		{emulator.FaultTruncated, "JSON cut in half", `compshareImage-faulty.*the answer could not be read`},
+		{emulator.FaultProcessOver100, "Process 112.5", `compshareImage-faulty.*Process 112.5 is outside 0..100`},
+		{emulator.FaultProcessNegative, "Process -5", `compshareImage-faulty.*Process -5 is outside 0..100`},
+	} {
+		t.Run(string(tc.fault), func(t *testing.T) {
+			const id = "compshareImage-faulty"
+			srv := startEmulator(t, emulator.Config{
+				FaultEvery: 2,
+				Fault:      tc.fault,
+				Images:     []emulator.Image{{ID: id, Start: time.Now(), Total: 3 * time.Second}},
+			})
+			done, _ := srv.CompletedAt(id)
+			step := resource.TestStep{Config: waitConfig(srv.URL(), id, `timeouts = { create = "1m" }`)}
+			outcome := "retried; the wait completed after the image did"
+			if tc.wantErr != "" {
+				step.ExpectError = errorMatching(tc.wantErr)
+				outcome = "ended with an error naming the image and the fault"
+			} else {
+				step.ConfigStateChecks = []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("progress"), knownvalue.Float64Exact(100)),
+					statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed_at"), notBefore(done)),
+				}
+			}
+			resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories, Steps: []resource.TestStep{step}})
+
+			injected := 0
+			for _, r := range srv.Requests() {
+				if r.Fault != "" {
+					injected++
+				}
+			}
+			if injected == 0 {
+				t.Fatalf("no %s fault was injected: the case proves nothing", tc.fault)
+			}
+			t.Log(fmt.Sprintf("fault table | %-16s | %-36s | %s (%d faults injected)", tc.fault, tc.answer, outcome, injected))
+		})
+	}
+}

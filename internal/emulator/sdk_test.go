@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -38,8 +39,8 @@ func sdkRetCode(t *testing.T, err error) int {
 	if err == nil {
 		return 0
 	}
-	e, ok := err.(uerr.Error)
-	if !ok || e.Name() != uerr.ErrRetCode {
+	var e uerr.Error
+	if !errors.As(err, &e) || e.Name() != uerr.ErrRetCode {
 		t.Fatalf("not a RetCode error: %v", err)
 	}
 	return e.Code()
@@ -81,7 +82,7 @@ func TestSDKClient(t *testing.T) {
 	// The SDK's typed call cannot read the documented integer durations.
 	typed := c.NewGetCompShareImageCreateProgressRequest()
 	typed.CompShareImageId = ucloud.String("img-1")
-	if _, err := c.GetCompShareImageCreateProgress(typed); err == nil || err.(uerr.Error).Name() != uerr.ErrResponseBodyError {
+	if _, err := c.GetCompShareImageCreateProgress(typed); !sdkErrorNamed(err, uerr.ErrResponseBodyError) {
 		t.Errorf("typed call against integer durations: %v", err)
 	}
 
@@ -154,8 +155,14 @@ func TestSDKSeesFaults(t *testing.T) {
 		switch {
 		case tt.errName == "" && err != nil:
 			t.Errorf("%s: %v", tt.fault, err)
-		case tt.errName != "" && (err == nil || err.(uerr.Error).Name() != tt.errName):
+		case tt.errName != "" && !sdkErrorNamed(err, tt.errName):
 			t.Errorf("%s: got %v, want %s", tt.fault, err, tt.errName)
 		}
 	}
+}
+
+// sdkErrorNamed reports whether err is an SDK error of the given name.
+func sdkErrorNamed(err error, name string) bool {
+	var e uerr.Error
+	return errors.As(err, &e) && e.Name() == name
 }

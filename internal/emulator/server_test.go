@@ -216,7 +216,7 @@ func TestErrorCodes(t *testing.T) {
 	for _, tt := range tests {
 		resp, body := post(t, s.URL(), "application/x-www-form-urlencoded", tt.body)
 		d := decode(t, body)
-		if resp.StatusCode != 200 || d.RetCode != tt.code || d.Message != tt.message || !strings.HasSuffix(d.Action, "Response") {
+		if resp.StatusCode != http.StatusOK || d.RetCode != tt.code || d.Message != tt.message || !strings.HasSuffix(d.Action, "Response") {
 			t.Errorf("%s: HTTP %d %s", tt.name, resp.StatusCode, body)
 		}
 		if strings.Contains(body, testPublic) || strings.Contains(body, testPrivate) {
@@ -448,7 +448,7 @@ func TestConcurrentUse(t *testing.T) {
 				return
 			}
 			resp.Body.Close()
-			if resp.StatusCode != 200 && resp.StatusCode != 502 {
+			if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusBadGateway {
 				t.Errorf("HTTP %d", resp.StatusCode)
 			}
 			_ = s.Requests()

@@ -224,7 +224,7 @@ func TestPermanentErrorEndsAtOnce(t *testing.T) {
 	notFound := &compshare.Error{Action: compshare.ActionImageProgress, ImageID: imageID, RetCode: 230, Message: "Params [CompShareImageId] not available", RequestID: "req-1"}
 	b.errs = []error{notFound}
 	_, err := b.run(t, Request{}, time.Hour)
-	if err != error(notFound) || !compshare.IsNotFound(err) {
+	if !errors.Is(err, notFound) || !compshare.IsNotFound(err) {
 		t.Fatalf("error %v, want the API's error as is", err)
 	}
 	if b.progressCalls != 1 || len(b.clock.sleeps) != 0 || len(b.statusAt) != 0 {

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -67,7 +66,7 @@ func TestAccImageWait_faults(t *testing.T) {
 			if injected == 0 {
 				t.Fatalf("no %s fault was injected: the case proves nothing", tc.fault)
 			}
-			t.Log(fmt.Sprintf("fault table | %-16s | %-36s | %s (%d faults injected)", tc.fault, tc.answer, outcome, injected))
+			t.Logf("fault table | %-16s | %-36s | %s (%d faults injected)", tc.fault, tc.answer, outcome, injected)
 		})
 	}
 }

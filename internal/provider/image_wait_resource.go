@@ -140,7 +140,7 @@ func (r *imageWaitResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"completed": schema.BoolAttribute{
 				Computed:      true,
 				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
-				Description: "Whether the build had reached 100 % when last read.",
+				Description:   "Whether the build had reached 100 % when last read.",
 			},
 			"completed_at": schema.StringAttribute{
 				Computed:      true,
@@ -308,14 +308,15 @@ func (r *imageWaitResource) Create(ctx context.Context, req resource.CreateReque
 
 // waitErrorDiagnostic explains why a wait ended without the image.
 func waitErrorDiagnostic(imageID string, err error) diag.Diagnostic {
-	switch e := err.(type) {
-	case *imagewait.TimeoutError:
+	var timeout *imagewait.TimeoutError
+	var failed *imagewait.FailedError
+	switch {
+	case errors.As(err, &timeout):
 		return diag.NewErrorDiagnostic("Timed out waiting for image "+imageID,
-			e.Error()+"; raise timeouts.create or run apply again. Nothing was saved: the next apply waits again.")
-	case *imagewait.FailedError:
-		return diag.NewErrorDiagnostic("Image "+imageID+" failed to build", e.Error()+".")
-	}
-	if errors.Is(err, context.Canceled) {
+			err.Error()+"; raise timeouts.create or run apply again. Nothing was saved: the next apply waits again.")
+	case errors.As(err, &failed):
+		return diag.NewErrorDiagnostic("Image "+imageID+" failed to build", err.Error()+".")
+	case errors.Is(err, context.Canceled):
 		return diag.NewErrorDiagnostic("Wait for image "+imageID+" interrupted", err.Error()+". Nothing was saved: the next apply waits again.")
 	}
 	return apiErrorDiagnostic(imageID, err)
@@ -374,7 +375,8 @@ func (r *imageWaitResource) Update(ctx context.Context, req resource.UpdateReque
 }
 
 // Delete forgets the wait; the image itself is not touched.
-func (r *imageWaitResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+func (r *imageWaitResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
 
 // ImportState accepts IMAGE_ID or REGION/ZONE/IMAGE_ID.
 func (r *imageWaitResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

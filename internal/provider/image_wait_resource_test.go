@@ -103,7 +103,7 @@ func TestAccImageWait_timeoutLeavesNoState(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      waitConfig(srv.URL(), id, `timeouts = { create = "3s" }`),
-				ExpectError: errorMatching(`image compshareImage-slow still at [0-9.]+ % after 3s \(about 59m[0-9]+s left by the API's estimate\); raise timeouts.create or run apply again`),
+				ExpectError: errorMatching(`image compshareImage-slow still at [0-9.]+ % after 3s \(about (59m[0-9]+s|1h0m0s) left by the API's estimate\); raise timeouts.create or run apply again`),
 			},
 			{
 				// Nothing was recorded: once the image is done, apply creates the wait.

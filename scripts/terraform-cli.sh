@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Prints the path of a Terraform CLI for the tests and the demo.
 #
-# Order: $TF_ACC_TERRAFORM_PATH if set, a `terraform` on PATH, else Terraform
+# Order: $TF_ACC_TERRAFORM_PATH if set, a `terraform` on PATH if it is at
+# least v1.14.0 (actions, which the tests cover, need it), else Terraform
 # v1.16.4 built from the Go module proxy into a cache outside the repository
-# (no prebuilt binary can be downloaded here; see CONTRIBUTING in README.md).
-# Build progress goes to stderr; only the path goes to stdout.
+# (no prebuilt binary can be downloaded here). Build progress goes to
+# stderr; only the path goes to stdout.
 set -euo pipefail
 
 version="${TERRAFORM_BUILD_VERSION:-1.16.4}"
@@ -17,8 +18,13 @@ binary="$cache/terraform-$version/terraform"
 if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ] && [ -x "$TF_ACC_TERRAFORM_PATH" ]; then
   echo "$TF_ACC_TERRAFORM_PATH"; exit 0
 fi
+minimum="1.14.0"
 if command -v terraform >/dev/null 2>&1; then
-  command -v terraform; exit 0
+  found="$(terraform version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p')"
+  if [ -n "$found" ] && [ "$(printf '%s\n%s\n' "$minimum" "$found" | sort -V | head -n 1)" = "$minimum" ]; then
+    command -v terraform; exit 0
+  fi
+  echo "terraform-cli: ignoring terraform ${found:-of unknown version} on PATH: older than v$minimum" >&2
 fi
 if [ -x "$binary" ]; then
   echo "$binary"; exit 0

@@ -107,7 +107,7 @@ func (r *imageWaitResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString(schedule.DefaultMaxInterval.String()),
-				Validators: []validator.String{durationValidator{min: time.Second, max: time.Hour}},
+				Validators: []validator.String{maxPollIntervalValidator},
 				Description: "Longest pause between two polls of the API, as a duration such as `30s` or `2m` (1s to 1h). " +
 					"The wait polls rarely while the build is far from done and often near its expected end; this bounds how late " +
 					"an unexpectedly early end is noticed. Defaults to `" + schedule.DefaultMaxInterval.String() + "`. Can change without a new wait.",
@@ -295,7 +295,7 @@ func (r *imageWaitResource) Create(ctx context.Context, req resource.CreateReque
 		},
 	})
 	if err != nil {
-		resp.Diagnostics.Append(waitErrorDiagnostic(imageID, err))
+		resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.create", err))
 		return
 	}
 	tflog.Info(ctx, "image build reached its target", map[string]any{"image_id": imageID, "progress": p.Percent})
@@ -306,14 +306,15 @@ func (r *imageWaitResource) Create(ctx context.Context, req resource.CreateReque
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// waitErrorDiagnostic explains why a wait ended without the image.
-func waitErrorDiagnostic(imageID string, err error) diag.Diagnostic {
+// waitErrorDiagnostic explains why a wait ended without the image;
+// timeoutAttribute names the setting that bounds the wait.
+func waitErrorDiagnostic(imageID, timeoutAttribute string, err error) diag.Diagnostic {
 	var timeout *imagewait.TimeoutError
 	var failed *imagewait.FailedError
 	switch {
 	case errors.As(err, &timeout):
 		return diag.NewErrorDiagnostic("Timed out waiting for image "+imageID,
-			err.Error()+"; raise timeouts.create or run apply again. Nothing was saved: the next apply waits again.")
+			err.Error()+"; raise "+timeoutAttribute+" or run apply again. Nothing was saved: the next apply waits again.")
 	case errors.As(err, &failed):
 		return diag.NewErrorDiagnostic("Image "+imageID+" failed to build", err.Error()+".")
 	case errors.Is(err, context.Canceled):
@@ -401,6 +402,8 @@ func (r *imageWaitResource) ImportState(ctx context.Context, req resource.Import
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("region"), region)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("zone"), zone)...)
 }
+
+var maxPollIntervalValidator = durationValidator{min: time.Second, max: time.Hour}
 
 // durationValidator accepts Go durations within [min, max].
 type durationValidator struct{ min, max time.Duration }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -25,7 +26,7 @@ const (
 	DefaultZone   = "cn-wlcb-01"
 )
 
-var _ provider.Provider = (*compshareProvider)(nil)
+var _ provider.ProviderWithActions = (*compshareProvider)(nil)
 
 type compshareProvider struct {
 	version string
@@ -127,6 +128,7 @@ func (p *compshareProvider) Configure(ctx context.Context, req provider.Configur
 	data := &providerData{client: client, region: settings.region, zone: settings.zone}
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.ActionData = data
 }
 
 func (p *compshareProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -135,4 +137,8 @@ func (p *compshareProvider) Resources(_ context.Context) []func() resource.Resou
 
 func (p *compshareProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{newImageProgressDataSource}
+}
+
+func (p *compshareProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{newImageWaitAction}
 }

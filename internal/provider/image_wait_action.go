@@ -1,0 +1,220 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/compshare/terraform-provider-compshare/internal/compshare"
+	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
+	"github.com/compshare/terraform-provider-compshare/internal/schedule"
+)
+
+// progressEvery bounds the silence between two progress messages, since
+// polls may be further apart.
+const progressEvery = 10 * time.Second
+
+var _ action.ActionWithConfigure = (*imageWaitAction)(nil)
+
+func newImageWaitAction() action.Action { return &imageWaitAction{} }
+
+type imageWaitAction struct {
+	data *providerData
+}
+
+type imageWaitActionModel struct {
+	ImageID         types.String   `tfsdk:"image_id"`
+	Region          types.String   `tfsdk:"region"`
+	Zone            types.String   `tfsdk:"zone"`
+	TargetProgress  types.Float64  `tfsdk:"target_progress"`
+	MaxPollInterval types.String   `tfsdk:"max_poll_interval"`
+	Timeouts        timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (a *imageWaitAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_image_wait"
+}
+
+func (a *imageWaitAction) Schema(ctx context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "Waits until a custom image build reaches `target_progress`, reporting its progress in the CLI at every poll " +
+			"and at least every 10 seconds. Run it with `terraform apply -invoke=action.compshare_image_wait.NAME`, or from " +
+			"an `action_trigger` in a dependent's lifecycle. Needs Terraform 1.14 or later.",
+		Attributes: map[string]schema.Attribute{
+			"image_id": schema.StringAttribute{
+				Required:    true,
+				Validators:  imageIDValidators,
+				Description: "Id of the custom image to wait for, such as `compshareImage-xxxx`.",
+			},
+			"region": schema.StringAttribute{
+				Optional:    true,
+				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+				Description: "Region of the image. Defaults to the provider's `region`.",
+			},
+			"zone": schema.StringAttribute{
+				Optional:    true,
+				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+				Description: "Zone of the image. Defaults to the provider's `zone`.",
+			},
+			"target_progress": schema.Float64Attribute{
+				Optional:    true,
+				Validators:  []validator.Float64{targetProgressValidator{}},
+				Description: "Percent of progress to wait for, greater than 0 and at most 100. Defaults to 100 (the build is done).",
+			},
+			"max_poll_interval": schema.StringAttribute{
+				Optional:    true,
+				Validators:  []validator.String{maxPollIntervalValidator},
+				Description: "Longest pause between two polls of the API, as a duration such as `30s` (1s to 1h). Defaults to `" + schedule.DefaultMaxInterval.String() + "`.",
+			},
+			"timeouts": timeouts.AttributesWithOpts(ctx, timeouts.Opts{
+				InvokeDescription: "How long the action waits for the image, as a duration such as `30m`. Defaults to `60m`.",
+			}),
+		},
+	}
+}
+
+func (a *imageWaitAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
+		return
+	}
+	a.data = data
+}
+
+func (a *imageWaitAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	var model imageWaitActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := model.Timeouts.Invoke(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	maxInterval := schedule.DefaultMaxInterval
+	if !model.MaxPollInterval.IsNull() {
+		maxInterval, _ = time.ParseDuration(model.MaxPollInterval.ValueString()) // validated
+	}
+	target := 100.0
+	if !model.TargetProgress.IsNull() {
+		target = model.TargetProgress.ValueFloat64()
+	}
+	imageID := model.ImageID.ValueString()
+
+	report := newProgressReporter(imageID, target, resp.SendProgress)
+	stop := report.every(progressEvery)
+	defer stop()
+
+	waitCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tflog.Info(ctx, "waiting for image build", map[string]any{"image_id": imageID, "target_progress": target, "timeout": timeout.String()})
+	p, err := imagewait.Wait(waitCtx, a.data.client, imagewait.Request{
+		Region: stringOr(model.Region, a.data.region), Zone: stringOr(model.Zone, a.data.zone), ImageID: imageID,
+		Target: target, MaxInterval: maxInterval,
+		OnPoll: func(p compshare.Progress, next time.Duration) {
+			tflog.Debug(ctx, "polled image build", map[string]any{"image_id": imageID, "progress": p.Percent, "request_id": p.RequestID, "next_poll_in": next.String()})
+			if next > 0 {
+				report.poll(p)
+			}
+		},
+	})
+	stop()
+	if err != nil {
+		resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.invoke", err))
+		return
+	}
+	tflog.Info(ctx, "image build reached its target", map[string]any{"image_id": imageID, "progress": p.Percent})
+	report.send(fmt.Sprintf("%s: %s %% done, finished waiting after %s", imageID, percent(p.Percent), report.elapsed()))
+}
+
+// progressReporter sends the progress messages of one invocation. Polls and
+// a ticker both send, so it serializes them.
+type progressReporter struct {
+	imageID string
+	target  float64
+	start   time.Time
+	sendFn  func(action.InvokeProgressEvent)
+
+	mu   sync.Mutex
+	last *compshare.Progress
+	at   time.Time
+}
+
+func newProgressReporter(imageID string, target float64, send func(action.InvokeProgressEvent)) *progressReporter {
+	return &progressReporter{imageID: imageID, target: target, start: time.Now(), sendFn: send}
+}
+
+func (r *progressReporter) elapsed() time.Duration { return time.Since(r.start).Round(time.Second) }
+
+func (r *progressReporter) send(message string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sendFn != nil {
+		r.sendFn(action.InvokeProgressEvent{Message: message})
+	}
+}
+
+// poll reports a fresh answer.
+func (r *progressReporter) poll(p compshare.Progress) {
+	r.mu.Lock()
+	r.last, r.at = &p, time.Now()
+	r.mu.Unlock()
+	r.send(r.message())
+}
+
+// message describes the last answer, with the time left by the estimate at
+// the moment of the answer, counted down since.
+func (r *progressReporter) message() string {
+	r.mu.Lock()
+	last, at := r.last, r.at
+	r.mu.Unlock()
+	if last == nil {
+		return fmt.Sprintf("%s: waiting for the first answer (%s elapsed)", r.imageID, r.elapsed())
+	}
+	msg := fmt.Sprintf("%s: %s %% done", r.imageID, percent(last.Percent))
+	if eta, ok := schedule.ETA(observation(*last, at), r.target); ok {
+		if left := eta - time.Since(at); left > 0 {
+			return msg + fmt.Sprintf(", about %s left", left.Round(time.Second))
+		}
+		return msg + ", due about now"
+	}
+	return msg + ", no estimate of the time left"
+}
+
+// every sends the last known progress each interval until the returned stop
+// is called; stop returns once nothing more is sent, and may be called again.
+func (r *progressReporter) every(interval time.Duration) (stop func()) {
+	done, exited := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	ticker := time.NewTicker(interval)
+	go func() {
+		defer close(exited)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ticker.C:
+				r.send(r.message())
+			}
+		}
+	}()
+	return func() {
+		once.Do(func() { close(done) })
+		<-exited
+	}
+}

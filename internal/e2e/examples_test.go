@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+)
+
+// examplesDir is the repository's examples/, seen from this package.
+const examplesDir = "../../examples"
+
+// exampleDirs lists the directories under examples/ that hold .tf files.
+func exampleDirs(t *testing.T) []string {
+	t.Helper()
+	var dirs []string
+	err := filepath.WalkDir(examplesDir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".tf") && !slices.Contains(dirs, filepath.Dir(path)) {
+			dirs = append(dirs, filepath.Dir(path))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(dirs, filepath.Join(examplesDir, "demo")) {
+		t.Fatalf("examples/demo not among the examples found: %v", dirs)
+	}
+	return dirs
+}
+
+// copyExample copies the .tf files of an example directory into w and
+// returns their text.
+func copyExample(w *workspace, dir string) string {
+	w.t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		w.write(filepath.Base(f), string(data))
+		all.Write(data)
+	}
+	return all.String()
+}
+
+func TestExamplesFormattedAndValid(t *testing.T) {
+	t.Parallel()
+	for _, dir := range exampleDirs(t) {
+		name, _ := filepath.Rel(examplesDir, dir)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorkspace(t)
+			text := copyExample(w, dir)
+			if r := w.terraform("fmt", "-check", "-diff", "-no-color"); r.err != nil {
+				t.Fatalf("examples/%s is not formatted (terraform fmt):\n%s", name, r)
+			}
+			// Snippets written for the docs leave out required_providers;
+			// without it Terraform would look for hashicorp/compshare.
+			if !strings.Contains(text, "required_providers") {
+				w.write("required_providers.tf", requiredProviders)
+			}
+			w.mustTerraform("validate", "-no-color")
+		})
+	}
+}
+
+func TestDemoExampleAppliesAgainstEmulator(t *testing.T) {
+	t.Parallel()
+	const buildingID, readyID = "compshareImage-demo-building", "compshareImage-demo-ready"
+	w := newWorkspace(t)
+	keys := newKeyPair(t)
+	srv := startEmulator(t, keys, emulator.Config{Images: []emulator.Image{
+		building(buildingID, 2*time.Second, 6*time.Second),
+		building(readyID, 10*time.Minute, 5*time.Minute),
+	}})
+	w.setEnv(apiEnv(srv, keys)...)
+	copyExample(w, filepath.Join(examplesDir, "demo"))
+
+	if r := w.mustTerraform("plan", "-no-color", "-input=false"); !strings.Contains(flat(r.stdout), "Image "+buildingID+" is still being built") {
+		t.Errorf("the demo's plan does not warn about the image being built:\n%s", r)
+	}
+	w.mustTerraform("apply", "-no-color", "-input=false", "-auto-approve")
+	done, _ := srv.CompletedAt(buildingID)
+
+	var outputs struct {
+		ProgressAtPlan struct {
+			Value map[string]struct {
+				Progress          float64  `json:"progress"`
+				RemainingDuration *float64 `json:"remaining_duration"`
+				Completed         bool     `json:"completed"`
+			}
+		} `json:"progress_at_plan"`
+		GPUInstance struct {
+			Value struct {
+				ImageID      string `json:"image_id"`
+				ImageReadyAt string `json:"image_ready_at"`
+			}
+		} `json:"gpu_instance"`
+		Wait struct {
+			Value struct {
+				Progress    float64 `json:"progress"`
+				Completed   bool    `json:"completed"`
+				CompletedAt string  `json:"completed_at"`
+			}
+		} `json:"wait"`
+	}
+	r := w.mustTerraform("output", "-no-color", "-json")
+	if err := json.Unmarshal([]byte(r.stdout), &outputs); err != nil {
+		t.Fatalf("terraform output -json: %v\n%s", err, r)
+	}
+
+	// Apply's own plan read the data sources before the wait.
+	atPlan := outputs.ProgressAtPlan.Value
+	if b, ok := atPlan[buildingID]; !ok || b.Completed || b.Progress >= 100 || b.RemainingDuration == nil || *b.RemainingDuration <= 0 {
+		t.Errorf("progress_at_plan[%s] = %+v (present %v), want a build in progress", buildingID, b, ok)
+	}
+	if ready, ok := atPlan[readyID]; !ok || !ready.Completed || ready.Progress != 100 {
+		t.Errorf("progress_at_plan[%s] = %+v (present %v), want complete", readyID, ready, ok)
+	}
+	wait := outputs.Wait.Value
+	if wait.Progress != 100 || !wait.Completed {
+		t.Errorf("wait = %+v, want progress 100 and completed", wait)
+	}
+	if at, err := time.Parse(time.RFC3339, wait.CompletedAt); err != nil || at.Before(done.Truncate(time.Second)) {
+		t.Errorf("wait.completed_at = %q (%v), want no earlier than the build's end %s", wait.CompletedAt, err, done.Format(time.RFC3339))
+	}
+	gpu := outputs.GPUInstance.Value
+	if gpu.ImageID != buildingID || gpu.ImageReadyAt != wait.CompletedAt {
+		t.Errorf("gpu_instance = %+v, want image %s ready at %s", gpu, buildingID, wait.CompletedAt)
+	}
+}

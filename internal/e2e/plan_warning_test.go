@@ -1,0 +1,74 @@
+package e2e
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+)
+
+// forecast is the plan warning's figures: "The image is 20 % built. Apply will
+// wait until it reaches 100 %, about 40m0s by the API's estimate".
+var forecast = regexp.MustCompile(`The image is ([0-9.]+) % built\. Apply will wait until it reaches 100 %, about ([0-9hms]+) by the API's estimate`)
+
+func TestPlanWarning(t *testing.T) {
+	t.Parallel()
+	const buildingID, completeID = "compshareImage-e2e-building", "compshareImage-e2e-complete"
+	keys := newKeyPair(t)
+	srv := startEmulator(t, keys, emulator.Config{Images: []emulator.Image{
+		building(buildingID, 10*time.Minute, 50*time.Minute), // 20 %, about 40 minutes left
+		building(completeID, time.Hour, 10*time.Minute),
+	}})
+
+	plan := func(t *testing.T, config string) string {
+		w := newWorkspace(t)
+		w.setEnv(apiEnv(srv, keys)...)
+		w.write("main.tf", config)
+		r := w.mustTerraform("plan", "-no-color", "-input=false")
+		if !strings.Contains(r.stdout, "compshare_image_wait.gpu will be created") {
+			t.Fatalf("the wait is not planned for creation:\n%s", r)
+		}
+		return flat(r.stdout + r.stderr)
+	}
+
+	t.Run("building", func(t *testing.T) {
+		t.Parallel()
+		out := plan(t, waitConfig(buildingID))
+		if !strings.Contains(out, "Warning: Image "+buildingID+" is still being built") {
+			t.Fatalf("no warning that the image is still being built:\n%s", out)
+		}
+		m := forecast.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("the warning gives no percent or expected wait matching %q:\n%s", forecast, out)
+		}
+		if pct, _ := strconv.ParseFloat(m[1], 64); pct < 20 || pct > 21 {
+			t.Errorf("warning says %s %% built, want about 20", m[1])
+		}
+		if eta, err := time.ParseDuration(m[2]); err != nil || eta < 39*time.Minute || eta > 40*time.Minute {
+			t.Errorf("warning says apply waits about %s, want about 40m (%v)", m[2], err)
+		}
+		if strings.Contains(out, "longer than timeouts.create") {
+			t.Errorf("a 40-minute wait is not longer than the default 60m timeout:\n%s", out)
+		}
+	})
+
+	t.Run("longer than timeout", func(t *testing.T) {
+		t.Parallel()
+		config := strings.Replace(waitConfig(buildingID), "image_id =", "timeouts = { create = \"10m\" }\n  image_id =", 1)
+		out := plan(t, config)
+		if !strings.Contains(out, "longer than timeouts.create (10m0s)") {
+			t.Fatalf("no warning that the wait exceeds timeouts.create:\n%s", out)
+		}
+	})
+
+	t.Run("complete", func(t *testing.T) {
+		t.Parallel()
+		out := plan(t, waitConfig(completeID))
+		if strings.Contains(out, "still being built") || forecast.MatchString(out) {
+			t.Fatalf("a warning for a complete image:\n%s", out)
+		}
+	})
+}

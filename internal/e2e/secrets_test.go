@@ -1,0 +1,136 @@
+package e2e
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+)
+
+// leaks names the texts that contain secret, in order.
+func leaks(secret string, texts map[string]string) []string {
+	var found []string
+	for name, text := range texts {
+		if strings.Contains(text, secret) {
+			found = append(found, name)
+		}
+	}
+	slices.Sort(found)
+	return found
+}
+
+// TestLeaksFindsPlantedSecret makes sure the scan below can fail.
+func TestLeaksFindsPlantedSecret(t *testing.T) {
+	const secret = "e2e-private-0123456789abcdef"
+	texts := map[string]string{
+		"clean":   "2026-01-01T00:00:00Z [TRACE] provider: private_key=(sensitive value)",
+		"planted": "2026-01-01T00:00:00Z [TRACE] provider: private_key=" + secret + " rest of the line",
+	}
+	if got := leaks(secret, texts); !slices.Equal(got, []string{"planted"}) {
+		t.Fatalf("leaks = %v, want [planted]", got)
+	}
+}
+
+// traces is everything a workspace's commands printed or left on disk,
+// except the configuration, which holds the key when it is an attribute.
+func (w *workspace) traces(results []result) map[string]string {
+	w.t.Helper()
+	texts := map[string]string{}
+	for i, r := range results {
+		texts[fmt.Sprintf("stdout of #%d terraform %s", i+1, r.args[0])] = r.stdout
+		texts[fmt.Sprintf("stderr of #%d terraform %s", i+1, r.args[0])] = r.stderr
+	}
+	err := filepath.WalkDir(w.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(path, ".tf") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		texts[path] = string(data)
+		return err
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return texts
+}
+
+// secretsWorkspace logs everything to terraform.log and gives the provider
+// its keys through the attribute or the environment.
+func secretsWorkspace(t *testing.T, srv *emulator.Server, keys keyPair, viaAttribute bool, imageID string) *workspace {
+	w := newWorkspace(t)
+	w.setEnv("TF_LOG=TRACE", "TF_LOG_PATH="+filepath.Join(w.dir, "terraform.log"))
+	provider := `provider "compshare" {}`
+	if viaAttribute {
+		provider = fmt.Sprintf("provider \"compshare\" {\n  base_url    = %q\n  public_key  = %q\n  private_key = %q\n}", srv.URL(), keys.public, keys.private)
+	} else {
+		w.setEnv(apiEnv(srv, keys)...)
+	}
+	w.write("main.tf", requiredProviders+provider+fmt.Sprintf(`
+
+data "compshare_image_progress" "gpu" {
+  image_id = %q
+}
+
+resource "compshare_image_wait" "gpu" {
+  image_id = data.compshare_image_progress.gpu.image_id
+}
+`, imageID))
+	return w
+}
+
+// checkNoLeak fails the test if secret appears in any trace, and makes sure
+// the TRACE log, the provider's part included, was written.
+func checkNoLeak(t *testing.T, w *workspace, secret string, results []result) {
+	t.Helper()
+	texts := w.traces(results)
+	log := texts[filepath.Join(w.dir, "terraform.log")]
+	if !strings.Contains(log, "[TRACE]") || !strings.Contains(log, "provider.terraform-provider-compshare") {
+		t.Fatalf("terraform.log lacks the TRACE log of Terraform and the provider (%d bytes)", len(log))
+	}
+	if found := leaks(secret, texts); len(found) > 0 {
+		t.Errorf("the private key %q appears in: %s", secret, strings.Join(found, ", "))
+	}
+}
+
+func TestPrivateKeyNeverShown(t *testing.T) {
+	t.Parallel()
+	const imageID = "compshareImage-e2e-secret"
+	for _, source := range []struct {
+		name         string
+		viaAttribute bool
+	}{{"attribute", true}, {"environment", false}} {
+		t.Run(source.name+"/accepted", func(t *testing.T) {
+			t.Parallel()
+			keys := newKeyPair(t)
+			srv := startEmulator(t, keys, emulator.Config{Images: []emulator.Image{building(imageID, time.Second, 3*time.Second)}})
+			w := secretsWorkspace(t, srv, keys, source.viaAttribute, imageID)
+			results := []result{
+				w.mustTerraform("plan", "-no-color", "-input=false"),
+				w.mustTerraform("apply", "-no-color", "-input=false", "-auto-approve"),
+			}
+			if _, ok := w.stateResources()["compshare_image_wait.gpu"]; !ok {
+				t.Fatalf("apply recorded no wait:\n%s", results[1])
+			}
+			checkNoLeak(t, w, keys.private, results)
+		})
+
+		t.Run(source.name+"/refused", func(t *testing.T) {
+			t.Parallel()
+			keys := newKeyPair(t)
+			srv := startEmulator(t, keys, emulator.Config{Images: []emulator.Image{building(imageID, time.Second, 3*time.Second)}})
+			wrong := keyPair{public: keys.public, private: "e2e-wrong-private-" + randomHex(t)}
+			w := secretsWorkspace(t, srv, wrong, source.viaAttribute, imageID)
+			r := w.terraform("plan", "-no-color", "-input=false")
+			if out := flat(r.stdout + r.stderr); r.err == nil || !strings.Contains(out, "171") {
+				t.Fatalf("plan with a wrong private key did not fail with RetCode 171:\n%s", r)
+			}
+			checkNoLeak(t, w, wrong.private, []result{r})
+		})
+	}
+}

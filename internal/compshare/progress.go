@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -52,8 +53,8 @@ func (n *flexNumber) UnmarshalJSON(data []byte) error {
 		data = []byte(strings.TrimSpace(s))
 	}
 	v, err := strconv.ParseFloat(string(data), 64)
-	if err != nil {
-		return fmt.Errorf("not a number: %s", data)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("not a finite number: %s", data)
 	}
 	*n = flexNumber(v)
 	return nil

@@ -25,6 +25,9 @@ const (
 	actionDescribe = "DescribeCompShareCustomImages"
 
 	headerRequestUUID = "X-UCLOUD-REQUEST-UUID"
+
+	// maxLog bounds the request log; Requests returns at most this many, the newest.
+	maxLog = 20000
 )
 
 // Config configures a Server.
@@ -203,6 +206,10 @@ func (s *Server) arrive() Fault {
 
 func (s *Server) record(rec Request) {
 	s.mu.Lock()
+	if len(s.log) == maxLog {
+		// Keep a long-running emulator's memory bounded: drop the older half.
+		s.log = append(s.log[:0], s.log[maxLog/2:]...)
+	}
 	s.log = append(s.log, rec)
 	s.mu.Unlock()
 	if s.cfg.OnRequest != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -507,5 +508,26 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 	if _, err := New(ok); err != nil {
 		t.Errorf("valid config: %v", err)
+	}
+}
+
+func TestRequestLogIsBounded(t *testing.T) {
+	s, err := New(Config{PublicKey: testPublic, PrivateKey: testPrivate, Images: []Image{{ID: "img-1", Total: time.Hour}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := form(signed(progressParams("img-1"), testPrivate))
+	const n = maxLog + maxLog/2 + 7
+	for range n {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		s.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	log := s.Requests()
+	if s.RequestCount() != n || len(log) > maxLog || len(log) < maxLog/2 {
+		t.Fatalf("count %d, log %d entries, want %d and at most %d", s.RequestCount(), len(log), n, maxLog)
+	}
+	if last := log[len(log)-1]; last.ImageID != "img-1" || last.RetCode != 0 {
+		t.Fatalf("newest entry %+v", last)
 	}
 }

@@ -1,0 +1,69 @@
+package imagewait
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/compshare/terraform-provider-compshare/internal/compshare"
+	"github.com/compshare/terraform-provider-compshare/internal/schedule"
+)
+
+// leanBuild is a linear build on a fake clock that, unlike fakeBuild, keeps
+// no history, so that the memory measured is the wait's own.
+type leanBuild struct {
+	now, start time.Time
+	work       time.Duration
+}
+
+func (b *leanBuild) Now() time.Time { return b.now }
+
+func (b *leanBuild) Sleep(_ context.Context, d time.Duration) { b.now = b.now.Add(d) }
+
+func (b *leanBuild) ImageProgress(context.Context, string, string, string) (compshare.Progress, error) {
+	total, left := b.work.Seconds(), max(0, (b.work-b.now.Sub(b.start)).Seconds())
+	return compshare.Progress{Percent: 100 * (total - left) / total, TotalSeconds: &total, RemainingSeconds: &left}, nil
+}
+
+func (b *leanBuild) ImageStatus(context.Context, string, string, string) (compshare.ImageStatus, error) {
+	return compshare.ImageStatus{Status: "Making"}, nil
+}
+
+// TestMemoryConstantOverLongWait polls a long build 200,000 times and checks
+// that the heap after 20,000 polls and at the end are about the same.
+func TestMemoryConstantOverLongWait(t *testing.T) {
+	now := time.Now()
+	b := &leanBuild{now: now, start: now, work: 100000 * time.Second}
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	polls := 0
+	var early, late uint64
+	_, err := waiter{clock: b, statusTimeout: time.Second}.wait(context.Background(), b, Request{
+		Region: region, Zone: zone, ImageID: imageID, Target: 100, MaxInterval: time.Second,
+		Schedule: schedule.NewFixed(schedule.MinInterval),
+		OnPoll: func(compshare.Progress, time.Duration) {
+			polls++
+			switch polls {
+			case 20000:
+				early = heap()
+			case 199000:
+				late = heap()
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if polls < 199000 {
+		t.Fatalf("only %d polls", polls)
+	}
+	t.Logf("heap after 20,000 polls: %d B; after 199,000: %d B", early, late)
+	if late > early+64<<10 {
+		t.Fatalf("the heap grew by %d B over 179,000 polls", late-early)
+	}
+}

@@ -90,7 +90,7 @@ func (e *TimeoutError) Error() string {
 	default:
 		left = "the API gives no estimate of the time left"
 	}
-	return fmt.Sprintf("image %s still at %s %% after %v (%s)", e.ImageID, percent(e.Last.Percent), after, left)
+	return fmt.Sprintf("image %s still at %s %% after %v (%s)", e.ImageID, FormatPercent(e.Last.Percent), after, left)
 }
 
 // Unwrap lets errors.Is(err, context.DeadlineExceeded) hold.
@@ -107,7 +107,7 @@ func (e *FailedError) Error() string {
 	if reason == "" {
 		reason = "the API gives no reason"
 	}
-	msg := fmt.Sprintf("the build of image %s failed at %s %%: %s", e.ImageID, percent(e.Progress), reason)
+	msg := fmt.Sprintf("the build of image %s failed at %s %%: %s", e.ImageID, FormatPercent(e.Progress), reason)
 	if e.RequestID != "" {
 		msg += " (request id " + e.RequestID + ")"
 	}
@@ -186,7 +186,7 @@ func (w waiter) wait(ctx context.Context, r Reader, req Request) (compshare.Prog
 				idle = 0
 			}
 			s.last, backoff = &p, firstBackoff
-			obs := schedule.Observation{At: now, Progress: p.Percent, Total: apiDuration(p.TotalSeconds), Remaining: apiDuration(p.RemainingSeconds)}
+			obs := Observe(p, now)
 			// Clamped also here, since req.Schedule may be any schedule.
 			delay = min(max(sched.Next(obs), schedule.MinInterval), maxInterval)
 			if idle == stallPolls || now.Sub(lookedUp) >= statusEvery {
@@ -233,11 +233,17 @@ func (s *state) interrupted(ctx context.Context, now time.Time) error {
 	case ctx.Err() != nil:
 		where := "before any answer"
 		if s.last != nil {
-			where = "at " + percent(s.last.Percent) + " %"
+			where = "at " + FormatPercent(s.last.Percent) + " %"
 		}
 		return fmt.Errorf("waiting for image %s stopped %s after %v: %w", s.imageID, where, now.Sub(s.start).Round(time.Second), ctx.Err())
 	}
 	return nil
+}
+
+// Observe turns an answer that arrived at the given moment into what a
+// schedule (or schedule.ETA) reads.
+func Observe(p compshare.Progress, at time.Time) schedule.Observation {
+	return schedule.Observation{At: at, Progress: p.Percent, Total: apiDuration(p.TotalSeconds), Remaining: apiDuration(p.RemainingSeconds)}
 }
 
 // apiDuration converts an estimate in seconds; negative when there is none.
@@ -248,9 +254,9 @@ func apiDuration(seconds *float64) time.Duration {
 	return time.Duration(*seconds * float64(time.Second))
 }
 
-// percent prints p with at most two decimals, rounded down so that a build
+// FormatPercent prints p with at most two decimals, rounded down so that a build
 // short of its target never reads as having reached it. The small addend
 // keeps 0.29 (28.999... when scaled) from printing as 0.28.
-func percent(p float64) string {
+func FormatPercent(p float64) string {
 	return strconv.FormatFloat(math.Floor(p*100+1e-9)/100, 'f', -1, 64)
 }

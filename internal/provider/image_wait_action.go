@@ -138,7 +138,7 @@ func (a *imageWaitAction) Invoke(ctx context.Context, req action.InvokeRequest, 
 		return
 	}
 	tflog.Info(ctx, "image build reached its target", map[string]any{"image_id": imageID, "progress": p.Percent})
-	report.send(fmt.Sprintf("%s: %s %% done, finished waiting after %s", imageID, percent(p.Percent), report.elapsed()))
+	report.send(fmt.Sprintf("%s: %s %% done, finished waiting after %s", imageID, imagewait.FormatPercent(p.Percent), report.elapsed()))
 }
 
 // progressReporter sends the progress messages of one invocation. Polls and
@@ -185,8 +185,8 @@ func (r *progressReporter) message() string {
 	if last == nil {
 		return fmt.Sprintf("%s: waiting for the first answer (%s elapsed)", r.imageID, r.elapsed())
 	}
-	msg := fmt.Sprintf("%s: %s %% done", r.imageID, percent(last.Percent))
-	if eta, ok := schedule.ETA(observation(*last, at), r.target); ok {
+	msg := fmt.Sprintf("%s: %s %% done", r.imageID, imagewait.FormatPercent(last.Percent))
+	if eta, ok := schedule.ETA(imagewait.Observe(*last, at), r.target); ok {
 		if left := eta - time.Since(at); left > 0 {
 			return msg + fmt.Sprintf(", about %s left", left.Round(time.Second))
 		}

@@ -187,19 +187,14 @@ func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 
 	// Computed region and zone follow the provider's defaults; a change of
 	// those moves the wait to another image, so it replaces the resource.
-	for _, a := range []struct {
-		name     string
-		config   types.String
-		planned  *types.String
-		fallback string
-	}{{"region", config.Region, &plan.Region, r.data.region}, {"zone", config.Zone, &plan.Zone, r.data.zone}} {
-		if a.config.IsUnknown() {
-			continue
+	plan.Region, plan.Zone = orDefault(config.Region, r.data.region), orDefault(config.Zone, r.data.zone)
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	if state != nil {
+		if !state.Region.Equal(plan.Region) {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("region"))
 		}
-		*a.planned = types.StringValue(stringOr(a.config, a.fallback))
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(a.name), *a.planned)...)
-		if state != nil && !attributeOf(state, a.name).IsNull() && !a.planned.Equal(attributeOf(state, a.name)) {
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root(a.name))
+		if !state.Zone.Equal(plan.Zone) {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("zone"))
 		}
 	}
 	if plan.ImageID.IsUnknown() || plan.Region.IsUnknown() || plan.Zone.IsUnknown() {
@@ -222,12 +217,13 @@ func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	resp.Diagnostics.AddWarning("Image "+imageID+" is still being built", waitForecast(p, target, timeout))
 }
 
-// attributeOf returns the region or zone of m.
-func attributeOf(m *imageWaitModel, name string) types.String {
-	if name == "region" {
-		return m.Region
+// orDefault returns the configured value, or fallback when none is set;
+// an unknown value stays unknown.
+func orDefault(configured types.String, fallback string) types.String {
+	if configured.IsNull() {
+		return types.StringValue(fallback)
 	}
-	return m.Zone
+	return configured
 }
 
 // replaces reports whether the plan changes an attribute that starts a new
@@ -239,8 +235,8 @@ func replaces(state, plan *imageWaitModel) bool {
 // waitForecast tells where a build stands and how long apply will wait.
 func waitForecast(p compshare.Progress, target float64, timeout time.Duration) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "The image is %s %% built. Apply will wait until it reaches %s %%", percent(p.Percent), percent(target))
-	if eta, ok := schedule.ETA(observation(p, time.Now()), target); ok {
+	fmt.Fprintf(&b, "The image is %s %% built. Apply will wait until it reaches %s %%", imagewait.FormatPercent(p.Percent), imagewait.FormatPercent(target))
+	if eta, ok := schedule.ETA(imagewait.Observe(p, time.Now()), target); ok {
 		fmt.Fprintf(&b, ", about %s by the API's estimate", eta.Round(time.Second))
 		if eta > timeout {
 			fmt.Fprintf(&b, ", longer than timeouts.create (%s): raise it, or apply will fail and can be run again", timeout)
@@ -250,19 +246,6 @@ func waitForecast(p compshare.Progress, target float64, timeout time.Duration) s
 	}
 	fmt.Fprintf(&b, " (timeouts.create: %s).", timeout)
 	return b.String()
-}
-
-func percent(v float64) string { return fmt.Sprintf("%.4g", v) }
-
-func observation(p compshare.Progress, at time.Time) schedule.Observation {
-	o := schedule.Observation{At: at, Progress: p.Percent, Total: -1, Remaining: -1}
-	if p.TotalSeconds != nil {
-		o.Total = time.Duration(*p.TotalSeconds * float64(time.Second))
-	}
-	if p.RemainingSeconds != nil {
-		o.Remaining = time.Duration(*p.RemainingSeconds * float64(time.Second))
-	}
-	return o
 }
 
 func (r *imageWaitResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -350,7 +333,7 @@ func (r *imageWaitResource) Read(ctx context.Context, req resource.ReadRequest, 
 		}
 		if p.Percent < target {
 			resp.Diagnostics.AddError("Cannot import an unfinished image build",
-				fmt.Sprintf("Image %s is %s %% built, short of %s %%. Import only finished builds; to wait for this one, let terraform apply create the resource.", imageID, percent(p.Percent), percent(target)))
+				fmt.Sprintf("Image %s is %s %% built, short of %s %%. Import only finished builds; to wait for this one, let terraform apply create the resource.", imageID, imagewait.FormatPercent(p.Percent), imagewait.FormatPercent(target)))
 			return
 		}
 		state.CompletedAt = types.StringValue(time.Now().UTC().Format(time.RFC3339))
@@ -442,6 +425,6 @@ func (v targetProgressValidator) ValidateFloat64(ctx context.Context, req valida
 	}
 	if p := req.ConfigValue.ValueFloat64(); !(p > 0 && p <= 100) {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid target_progress",
-			fmt.Sprintf("Attribute %s %s, got: %s.", req.Path, v.Description(ctx), percent(p)))
+			fmt.Sprintf("Attribute %s %s, got: %s.", req.Path, v.Description(ctx), imagewait.FormatPercent(p)))
 	}
 }

@@ -14,7 +14,7 @@ func FuzzETA(f *testing.F) {
 	f.Add(112.5, int64(300), int64(0), 100.0) // Process above 100
 	f.Add(-5.0, int64(300), int64(300), 50.0) // negative Process
 	f.Add(10.0, int64(-1), int64(-1), 100.0)  // durations missing
-	f.Add(math.NaN(), int64(math.MaxInt64/int64(time.Second)), int64(1), math.Inf(1))
+	f.Add(math.NaN(), math.MaxInt64/int64(time.Second), int64(1), math.Inf(1))
 	f.Fuzz(func(t *testing.T, progress float64, totalSeconds, remainingSeconds int64, target float64) {
 		o := Observation{At: time.Unix(0, 0), Progress: progress, Total: seconds(float64(totalSeconds)), Remaining: seconds(float64(remainingSeconds))}
 		if totalSeconds < 0 {

@@ -179,8 +179,8 @@ func TestTransientThenSuccess(t *testing.T) {
 	}
 }
 
-// slowServer accepts requests and answers only when released.
-func slowServer(t *testing.T) (string, chan struct{}) {
+// slowServer accepts requests and never answers, until the test ends.
+func slowServer(t *testing.T) string {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -189,11 +189,11 @@ func slowServer(t *testing.T) (string, chan struct{}) {
 		}
 	}))
 	t.Cleanup(func() { close(release); srv.Close() })
-	return srv.URL, release
+	return srv.URL
 }
 
 func TestCancelReturnsPromptly(t *testing.T) {
-	url, _ := slowServer(t)
+	url := slowServer(t)
 	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: url, MaxRetries: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +211,7 @@ func TestCancelReturnsPromptly(t *testing.T) {
 }
 
 func TestRequestTimeoutIsTransient(t *testing.T) {
-	url, _ := slowServer(t)
+	url := slowServer(t)
 	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: url, RequestTimeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,9 @@ type Request struct {
 	// OnPoll, if set, is called after every progress answer with the delay
 	// before the next poll (0 when the wait is over).
 	OnPoll func(p compshare.Progress, next time.Duration)
+	// OnTransientError, if set, is called when a poll failed in a way that
+	// may pass, with the delay before the next try.
+	OnTransientError func(err error, next time.Duration)
 }
 
 func (r Request) notify(p compshare.Progress, next time.Duration) {
@@ -154,7 +157,8 @@ func (w waiter) wait(ctx context.Context, r Reader, req Request) (compshare.Prog
 	}
 
 	s := &state{imageID: req.ImageID, start: w.clock.Now()}
-	lookedUp, backoff, idle := s.start, firstBackoff, 0
+	status := &statusCheck{waiter: w, r: r, req: req, last: s.start}
+	backoff, idle := firstBackoff, 0
 	for {
 		if err := s.interrupted(ctx, w.clock.Now()); err != nil {
 			return compshare.Progress{}, err
@@ -162,6 +166,7 @@ func (w waiter) wait(ctx context.Context, r Reader, req Request) (compshare.Prog
 		p, err := r.ImageProgress(ctx, req.Region, req.Zone, req.ImageID)
 		now := w.clock.Now()
 		var delay time.Duration
+		lookUp := now.Sub(status.last) >= statusEvery
 		switch {
 		case err != nil:
 			// The client reports an ended ctx as its own error; what the
@@ -170,11 +175,19 @@ func (w waiter) wait(ctx context.Context, r Reader, req Request) (compshare.Prog
 				return compshare.Progress{}, ierr
 			}
 			if !compshare.IsTransient(err) {
+				// A failed build may be why the progress action refuses.
+				if ferr := status.failure(ctx, now, s.lastPercent()); ferr != nil {
+					return compshare.Progress{}, ferr
+				}
 				return compshare.Progress{}, err
 			}
 			s.lastErr = err
 			delay, backoff = min(backoff, maxInterval), min(2*backoff, maxInterval)
+			if req.OnTransientError != nil {
+				req.OnTransientError(err, delay)
+			}
 		case !(p.Percent >= 0 && p.Percent <= 100):
+			// The client refuses such answers; other Readers may not.
 			return compshare.Progress{}, fmt.Errorf("image %s: the API answered progress %v %%, outside 0..100 (request id %s)", req.ImageID, p.Percent, p.RequestID)
 		case p.Percent >= req.Target:
 			req.notify(p, 0)
@@ -186,33 +199,56 @@ func (w waiter) wait(ctx context.Context, r Reader, req Request) (compshare.Prog
 				idle = 0
 			}
 			s.last, backoff = &p, firstBackoff
-			obs := Observe(p, now)
 			// Clamped also here, since req.Schedule may be any schedule.
-			delay = min(max(sched.Next(obs), schedule.MinInterval), maxInterval)
-			if idle == stallPolls || now.Sub(lookedUp) >= statusEvery {
-				lookedUp = now
-				if ferr := w.failure(ctx, r, req, p.Percent); ferr != nil {
-					req.notify(p, 0)
-					return compshare.Progress{}, ferr
+			delay = min(max(sched.Next(Observe(p, now)), schedule.MinInterval), maxInterval)
+			lookUp = lookUp || idle == stallPolls
+		}
+		if lookUp {
+			if ferr := status.failure(ctx, now, s.lastPercent()); ferr != nil {
+				if s.last != nil {
+					req.notify(*s.last, 0)
 				}
+				return compshare.Progress{}, ferr
 			}
+			// The lookup took time the schedule meant to sleep.
+			delay = max(0, delay-w.clock.Now().Sub(now))
+		}
+		if err == nil {
 			req.notify(p, delay)
 		}
 		w.clock.Sleep(ctx, delay)
 	}
 }
 
-// failure looks the image's status up and returns the error for a failed
-// build, else nil. Lookup errors are dropped: the action may be unsupported,
-// or refuse the image, and the progress polls go on without it.
-func (w waiter) failure(ctx context.Context, r Reader, req Request, progress float64) *FailedError {
-	ctx, cancel := context.WithTimeout(ctx, w.statusTimeout)
-	defer cancel()
-	st, err := r.ImageStatus(ctx, req.Region, req.Zone, req.ImageID)
-	if err != nil || !st.Failed() {
+// statusCheck looks the image's status up, which is the only way to learn
+// that a build failed.
+type statusCheck struct {
+	waiter
+	r        Reader
+	req      Request
+	last     time.Time // of the latest lookup
+	disabled bool      // the server refused the action: do not ask again
+}
+
+// failure returns the error for a failed build, else nil. Lookup errors are
+// dropped: the action may be unsupported or refuse the image (then it is not
+// asked again), and the progress polls go on without it.
+func (c *statusCheck) failure(ctx context.Context, now time.Time, progress float64) *FailedError {
+	if c.disabled {
 		return nil
 	}
-	return &FailedError{ImageID: req.ImageID, Reason: st.FailedReason, RequestID: st.RequestID, Progress: progress}
+	c.last = now
+	ctx, cancel := context.WithTimeout(ctx, c.statusTimeout)
+	defer cancel()
+	st, err := c.r.ImageStatus(ctx, c.req.Region, c.req.Zone, c.req.ImageID)
+	if err != nil {
+		c.disabled = !compshare.IsTransient(err) && ctx.Err() == nil
+		return nil
+	}
+	if !st.Failed() {
+		return nil
+	}
+	return &FailedError{ImageID: c.req.ImageID, Reason: st.FailedReason, RequestID: st.RequestID, Progress: progress}
 }
 
 // state is what a wait has seen so far, for the error that ends it.
@@ -221,6 +257,14 @@ type state struct {
 	start   time.Time
 	last    *compshare.Progress // latest answer; nil before the first
 	lastErr error               // latest transient error
+}
+
+// lastPercent is the latest answer's progress, 0 before the first.
+func (s *state) lastPercent() float64 {
+	if s.last == nil {
+		return 0
+	}
+	return s.last.Percent
 }
 
 // interrupted returns the error that ends the wait if ctx is over, else nil.

@@ -227,8 +227,35 @@ func TestPermanentErrorEndsAtOnce(t *testing.T) {
 	if !errors.Is(err, notFound) || !compshare.IsNotFound(err) {
 		t.Fatalf("error %v, want the API's error as is", err)
 	}
-	if b.progressCalls != 1 || len(b.clock.sleeps) != 0 || len(b.statusAt) != 0 {
+	// One status lookup: a failed build may be why the action refuses.
+	if b.progressCalls != 1 || len(b.clock.sleeps) != 0 || len(b.statusAt) != 1 {
 		t.Fatalf("%d calls, %d sleeps, %d lookups", b.progressCalls, len(b.clock.sleeps), len(b.statusAt))
+	}
+}
+
+func TestPermanentErrorOfAFailedBuild(t *testing.T) {
+	b := newBuild(time.Minute)
+	b.stallAt, b.stallFor, b.failed = -time.Second, time.Hour, true // failed from the start
+	b.errs = []error{&compshare.Error{Action: compshare.ActionImageProgress, ImageID: imageID, RetCode: 1000, Message: "image failed"}}
+	_, err := b.run(t, Request{}, time.Hour)
+	var failed *FailedError
+	if !errors.As(err, &failed) || failed.Reason != "disk full" {
+		t.Fatalf("error %v, want the build's failure", err)
+	}
+}
+
+func TestOutageLookupsAndReports(t *testing.T) {
+	b := newBuild(10 * time.Minute)
+	b.errs = []error{transient("busy")} // every poll fails, and the last error repeats
+	b.stallAt, b.stallFor, b.failed = 0, time.Hour, true
+	var reported int
+	_, err := b.run(t, Request{OnTransientError: func(error, time.Duration) { reported++ }}, time.Hour)
+	var failed *FailedError
+	if !errors.As(err, &failed) {
+		t.Fatalf("error %v: an outage of the progress action must not hide a failed build", err)
+	}
+	if reported == 0 || len(b.statusAt) != 1 || b.statusAt[0] < statusEvery {
+		t.Fatalf("%d errors reported, lookups at %v", reported, b.statusAt)
 	}
 }
 
@@ -318,8 +345,10 @@ func TestStatusErrorsIgnored(t *testing.T) {
 			if err != nil || p.Percent != 100 {
 				t.Fatalf("p=%+v err=%v", p, err)
 			}
-			if len(b.statusAt) < 2 {
-				t.Fatalf("status looked up %d times, want several", len(b.statusAt))
+			// A refusal is final: the action is not asked again; other
+			// errors may pass.
+			if want := 2; tc.name == "refused" && len(b.statusAt) != 1 || tc.name != "refused" && len(b.statusAt) < want {
+				t.Fatalf("status looked up %d times", len(b.statusAt))
 			}
 		})
 	}

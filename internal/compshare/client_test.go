@@ -59,7 +59,11 @@ func TestImageProgressDecoding(t *testing.T) {
 		{name: "fractional string duration", body: `{"RetCode":0,"Process":1.25,"TotalDuration":" 12.5 ","RemainingDuration":"12"}`, percent: 1.25, total: f(12.5), remaining: f(12)},
 		{name: "durations missing", body: `{"RetCode":0,"Process":40}`, percent: 40},
 		{name: "durations null", body: `{"RetCode":0,"Process":40,"TotalDuration":null,"RemainingDuration":null}`, percent: 40},
+		{name: "durations empty strings", body: `{"RetCode":0,"Process":40,"TotalDuration":"","RemainingDuration":" "}`, percent: 40},
+		{name: "process as string", body: `{"RetCode":0,"Process":"12.5","TotalDuration":60,"RemainingDuration":52}`, percent: 12.5, total: f(60), remaining: f(52)},
 		{name: "process missing", body: `{"RetCode":0,"TotalDuration":300}`, wantErr: "no Process"},
+		{name: "process empty string", body: `{"RetCode":0,"Process":""}`, wantErr: "no Process"},
+		{name: "process NaN", body: `{"RetCode":0,"Process":"NaN"}`, wantErr: "could not be read"},
 		{name: "process above 100", body: `{"RetCode":0,"Process":150}`, wantErr: "outside 0..100"},
 		{name: "process negative", body: `{"RetCode":0,"Process":-1}`, wantErr: "outside 0..100"},
 		{name: "duration not a number", body: `{"RetCode":0,"Process":5,"TotalDuration":"soon"}`, wantErr: "could not be read"},
@@ -141,7 +145,7 @@ func TestImageProgressErrors(t *testing.T) {
 		{name: "unknown image", bodies: []string{`{"RetCode":230,"Message":"Params [CompShareImageId] not available"}`}, calls: 1, retCode: 230, mention: []string{"RetCode 230", "not available", "req-a", "compshareImage-x", ActionImageProgress}},
 		{name: "bad signature", bodies: []string{`{"RetCode":171,"Message":"Signature VerifyAC Error"}`}, calls: 1, retCode: 171, mention: []string{"RetCode 171"}},
 		{name: "service error retried then kept", bodies: []string{`{"RetCode":8433,"Message":"busy"}`}, calls: 3, transient: true, retCode: 8433, mention: []string{"RetCode 8433", "req-c"}},
-		{name: "http 503 retried then kept", bodies: []string{`503 unavailable`}, calls: 3, transient: true, status: 503, mention: []string{"HTTP 503", "req-c"}},
+		{name: "http 503 retried then kept", bodies: []string{`503 unavailable`}, calls: 3, transient: true, status: 503, mention: []string{"HTTP 503: Service Unavailable (request id req-c)"}},
 		{name: "http 429 retried then kept", bodies: []string{`429 slow down`}, calls: 3, transient: true, status: 429},
 		{name: "http 500 not retried", bodies: []string{`500 oops`}, calls: 1, status: 500, mention: []string{"HTTP 500", "req-a"}},
 		{name: "retcode string still a code", bodies: []string{`{"RetCode":"230","Message":"Params [CompShareImageId] not available"}`}, calls: 1, retCode: 230},
@@ -250,5 +254,17 @@ func TestBackoffGrowsAndIsBounded(t *testing.T) {
 		if d < lo || d > 10*time.Second {
 			t.Errorf("backoff(%d) = %v, want >= %v and <= 10s", n, d, lo)
 		}
+	}
+}
+
+func TestUnknownHostIsNotTransient(t *testing.T) {
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: "http://no-such-host.invalid", MaxRetries: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.backoff = func(int) time.Duration { t.Fatal("an unknown host was retried"); return 0 }
+	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	if err == nil || IsTransient(err) || !strings.Contains(err.Error(), "no-such-host.invalid") {
+		t.Fatalf("error = %v, want a permanent error naming the host", err)
 	}
 }

@@ -2,9 +2,13 @@ package compshare
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	uerr "github.com/ucloud/ucloud-sdk-go/ucloud/error"
@@ -85,12 +89,14 @@ func newError(action, imageID, requestID string, err error) *Error {
 		e.Transient = e.RetCode >= firstTransientRetCode
 	case uerr.ErrHTTPStatus:
 		e.Status = sdkErr.StatusCode()
+		// The SDK's message is the status line, "502 Bad Gateway".
+		e.Message = strings.TrimPrefix(e.Message, strconv.Itoa(e.Status)+" ")
 		switch e.Status {
 		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			e.Transient = true
 		}
 	case uerr.ErrNetwork:
-		e.Transient = true
+		e.Transient = !isConfigurationError(sdkErr.OriginError())
 	case uerr.ErrResponseBodyError, uerr.ErrEmptyResponseBodyError:
 		e.Message = "the answer could not be read: " + shorten(sdkErr.Message(), 300)
 	}
@@ -108,4 +114,15 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// isConfigurationError tells network errors that waiting cannot cure: an
+// unknown host or a certificate that does not verify.
+func isConfigurationError(err error) bool {
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var authorityErr x509.UnknownAuthorityError
+	return errors.As(err, &dnsErr) && dnsErr.IsNotFound ||
+		errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &authorityErr)
 }

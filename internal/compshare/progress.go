@@ -35,15 +35,19 @@ func (p Progress) Completed() bool { return p.Percent >= 100 }
 type progressResponse struct {
 	response.CommonBase
 
-	Process           *flexNumber
-	TotalDuration     *flexNumber
-	RemainingDuration *flexNumber
+	Process           optionalNumber
+	TotalDuration     optionalNumber
+	RemainingDuration optionalNumber
 }
 
-// flexNumber accepts a JSON number or a string holding one ("300", " 65.5 ").
-type flexNumber float64
+// optionalNumber accepts a JSON number or a string holding one ("300",
+// " 65.5 "); null and "" leave it absent.
+type optionalNumber struct {
+	value   float64
+	present bool
+}
 
-func (n *flexNumber) UnmarshalJSON(data []byte) error {
+func (n *optionalNumber) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	if len(data) > 0 && data[0] == '"' {
 		var s string
@@ -52,33 +56,36 @@ func (n *flexNumber) UnmarshalJSON(data []byte) error {
 		}
 		data = []byte(strings.TrimSpace(s))
 	}
+	if len(data) == 0 || string(data) == "null" {
+		*n = optionalNumber{}
+		return nil
+	}
 	v, err := strconv.ParseFloat(string(data), 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return fmt.Errorf("not a finite number: %s", data)
 	}
-	*n = flexNumber(v)
+	*n = optionalNumber{value: v, present: true}
 	return nil
+}
+
+// seconds returns the number, or nil when absent.
+func (n optionalNumber) seconds() *float64 {
+	if !n.present {
+		return nil
+	}
+	return &n.value
 }
 
 // toProgress checks the decoded answer and converts it. A missing or out of
 // range Process is refused: taking it as 0 or 100 would stall or end a wait
 // on an answer that says nothing.
 func (r *progressResponse) toProgress(imageID string) (Progress, error) {
-	if r.Process == nil {
+	if !r.Process.present {
 		return Progress{}, fmt.Errorf("the answer has no Process field")
 	}
-	percent := float64(*r.Process)
+	percent := r.Process.value
 	if percent < 0 || percent > 100 {
 		return Progress{}, fmt.Errorf("the answer's Process %v is outside 0..100", percent)
 	}
-	p := Progress{ImageID: imageID, Percent: percent}
-	if r.TotalDuration != nil {
-		v := float64(*r.TotalDuration)
-		p.TotalSeconds = &v
-	}
-	if r.RemainingDuration != nil {
-		v := float64(*r.RemainingDuration)
-		p.RemainingSeconds = &v
-	}
-	return p, nil
+	return Progress{ImageID: imageID, Percent: percent, TotalSeconds: r.TotalDuration.seconds(), RemainingSeconds: r.RemainingDuration.seconds()}, nil
 }

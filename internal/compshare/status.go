@@ -40,7 +40,7 @@ type describeImagesResponse struct {
 func (c *Client) ImageStatus(ctx context.Context, region, zone, imageID string) (ImageStatus, error) {
 	var answer describeImagesResponse
 	requestID, err := c.invoke(ctx, ActionDescribeImages, imageID, func(sdk *ucloud.Client) request.Common {
-		req := &ucompshare.DescribeCompShareCustomImagesRequest{CompShareImageId: ucloud.String(imageID), Limit: ucloud.Int(1)}
+		req := &ucompshare.DescribeCompShareCustomImagesRequest{CompShareImageId: ucloud.String(imageID)}
 		sdk.SetupRequest(req)
 		c.locate(req, region, zone)
 		return req

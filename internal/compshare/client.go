@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ucloud/ucloud-sdk-go/services/ucompshare"
@@ -19,6 +20,7 @@ import (
 	"github.com/ucloud/ucloud-sdk-go/ucloud/log"
 	"github.com/ucloud/ucloud-sdk-go/ucloud/request"
 	"github.com/ucloud/ucloud-sdk-go/ucloud/response"
+	"golang.org/x/time/rate"
 )
 
 // Defaults of Config.
@@ -26,9 +28,18 @@ const (
 	DefaultBaseURL        = "https://api.compshare.cn"
 	DefaultMaxRetries     = 3
 	DefaultRequestTimeout = 30 * time.Second
+	// DefaultMaxRequestsPerSecond keeps a hundred waits polite to the API.
+	DefaultMaxRequestsPerSecond = 20
 )
 
 const requestIDHeader = "X-UCLOUD-REQUEST-UUID"
+
+// The request budget spaces attempts evenly (a burst of one), so no second
+// sees more than the budget however many waits poll at once. budgetMargin
+// widens the spacing by 5 %: a delay on the way to the API, such as a new
+// connection's, must not bring two attempts closer and one more into a second
+// as the API counts them.
+const budgetMargin = 0.95
 
 // Config says where and as whom the client calls the API.
 type Config struct {
@@ -42,6 +53,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// UserAgent is appended to the SDK's User-Agent header.
 	UserAgent string
+	// MaxRequestsPerSecond caps the HTTP attempts of the client, retries
+	// included (0: DefaultMaxRequestsPerSecond).
+	MaxRequestsPerSecond float64
 }
 
 // Client calls the API. It is safe for concurrent use.
@@ -50,6 +64,13 @@ type Client struct {
 	transport http.RoundTripper
 	// backoff returns the pause before retry number n (0-based).
 	backoff func(n int) time.Duration
+	// budget is the request budget every attempt of every call takes a token from.
+	budget *rate.Limiter
+	// now tells the age of shared answers; tests replace it.
+	now func() time.Time
+
+	mu    sync.Mutex
+	reads map[readKey]*read // the latest progress read of each image
 }
 
 // New checks cfg and returns a client.
@@ -69,10 +90,19 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if !(cfg.MaxRequestsPerSecond >= 0) {
+		return nil, fmt.Errorf("max requests per second must not be negative, got %v", cfg.MaxRequestsPerSecond)
+	}
+	if cfg.MaxRequestsPerSecond == 0 {
+		cfg.MaxRequestsPerSecond = DefaultMaxRequestsPerSecond
+	}
 	return &Client{
 		cfg:       cfg,
 		transport: http.DefaultTransport.(*http.Transport).Clone(),
 		backoff:   exponentialBackoff,
+		budget:    rate.NewLimiter(rate.Limit(cfg.MaxRequestsPerSecond*budgetMargin), 1),
+		now:       time.Now,
+		reads:     map[readKey]*read{},
 	}, nil
 }
 
@@ -88,8 +118,8 @@ func CheckBaseURL(raw string) error {
 	return nil
 }
 
-// ImageProgress asks for the progress of an image build.
-func (c *Client) ImageProgress(ctx context.Context, region, zone, imageID string) (Progress, error) {
+// readProgress asks the API for the progress of an image build.
+func (c *Client) readProgress(ctx context.Context, region, zone, imageID string) (Progress, error) {
 	var answer progressResponse
 	requestID, err := c.invoke(ctx, ActionImageProgress, imageID, func(sdk *ucloud.Client) request.Common {
 		req := &ucompshare.GetCompShareImageCreateProgressRequest{CompShareImageId: ucloud.String(imageID)}
@@ -123,6 +153,9 @@ func (c *Client) locate(req request.Common, region, zone string) {
 // the request in flight at once.
 func (c *Client) invoke(ctx context.Context, action, imageID string, build func(*ucloud.Client) request.Common, answer response.Common) (string, error) {
 	for attempt := 0; ; attempt++ {
+		if c.takeToken(ctx) != nil {
+			return "", canceled(action, imageID, ctx)
+		}
 		requestID, err := c.attempt(ctx, action, imageID, build, answer)
 		if err == nil {
 			return requestID, nil
@@ -138,6 +171,25 @@ func (c *Client) invoke(ctx context.Context, action, imageID string, build func(
 			return requestID, canceled(action, imageID, ctx)
 		case <-time.After(c.backoff(attempt)):
 		}
+	}
+}
+
+// takeToken waits until the request budget allows one more attempt, or ctx
+// ends. Tokens go to the callers in the order they asked, so none starves.
+func (c *Client) takeToken(ctx context.Context) error {
+	r := c.budget.Reserve() // always OK: one token never exceeds the burst
+	delay := r.Delay()
+	if delay == 0 {
+		return nil
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.Cancel() // hand the slot to the callers queued behind
+		return ctx.Err()
 	}
 }
 

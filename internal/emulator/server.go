@@ -48,9 +48,10 @@ type Request struct {
 
 	Action, ImageID, Region, Zone, RequestID, UserAgent string
 
-	RetCode    int   // RetCode of the JSON answer; 0 if none
-	HTTPStatus int   // 0: nothing answered (reset, or the client gave up during Latency)
-	Fault      Fault // the fault that replaced or altered the answer
+	RetCode    int     // RetCode of the JSON answer; 0 if none
+	HTTPStatus int     // 0: nothing answered (reset, or the client gave up during Latency)
+	Fault      Fault   // the fault that replaced or altered the answer
+	Process    float64 // Process of a progress answer; 0 for other answers
 }
 
 // Server is the emulator; it is an http.Handler, safe for concurrent use.
@@ -264,6 +265,9 @@ func (s *Server) send(w http.ResponseWriter, rec *Request, status int, a answer)
 		body = body[:len(body)/2]
 	}
 	rec.HTTPStatus, rec.RetCode = status, a.base().RetCode.n
+	if p, ok := a.(*progressReply); ok {
+		rec.Process = p.Process
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

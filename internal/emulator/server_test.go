@@ -432,6 +432,12 @@ func TestRequestLog(t *testing.T) {
 	if s.Requests()[0].Action != actionProgress {
 		t.Error("Requests does not return a copy")
 	}
+
+	clock.Add(30 * time.Second)
+	call(t, s, progressParams("img-1"))
+	if got := s.Requests()[2].Process; got != 50 {
+		t.Errorf("logged Process %v, want the 50 answered", got)
+	}
 }
 
 func TestConcurrentUse(t *testing.T) {

@@ -31,7 +31,7 @@ func TestAccImageWait_faults(t *testing.T) {
 		{emulator.FaultHTML, "HTTP 502 with an HTML page", ""},
 		{emulator.FaultRetCodeString, `RetCode as a string "0"`, ""},
 		{emulator.FaultNoDurations, "no TotalDuration/RemainingDuration", ""},
-		{emulator.FaultHTTP500, "HTTP 500", `compshareImage-faulty.*HTTP 500: 500 Internal Server Error \(request id`},
+		{emulator.FaultHTTP500, "HTTP 500", `compshareImage-faulty.*HTTP 500: Internal Server Error \(request id`},
 		{emulator.FaultTruncated, "JSON cut in half", `compshareImage-faulty.*the answer could not be read`},
 		{emulator.FaultProcessOver100, "Process 112.5", `compshareImage-faulty.*Process 112.5 is outside 0..100`},
 		{emulator.FaultProcessNegative, "Process -5", `compshareImage-faulty.*Process -5 is outside 0..100`},

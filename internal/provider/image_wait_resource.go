@@ -272,7 +272,7 @@ func (r *imageWaitResource) Create(ctx context.Context, req resource.CreateReque
 	defer cancel()
 	p, err := imagewait.Wait(waitCtx, r.data.client, imagewait.Request{
 		Region: plan.Region.ValueString(), Zone: plan.Zone.ValueString(), ImageID: imageID,
-		Target: target, MaxInterval: maxInterval,
+		Target: target, MaxInterval: maxInterval, Schedule: r.data.waitSchedule(),
 		OnPoll: func(p compshare.Progress, next time.Duration) {
 			tflog.Debug(ctx, "polled image build", map[string]any{"image_id": imageID, "progress": p.Percent, "request_id": p.RequestID, "next_poll_in": next.String()})
 		},

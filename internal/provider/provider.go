@@ -5,6 +5,7 @@ package provider
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
+	"github.com/compshare/terraform-provider-compshare/internal/schedule"
 )
 
 // Defaults for region and zone when neither the configuration nor the
@@ -35,8 +37,28 @@ type compshareProvider struct {
 
 // New returns the provider factory for the given version.
 func New(version string) func() provider.Provider {
+	quietUnreadLogs(os.Getenv, os.Setenv)
 	return func() provider.Provider {
 		return &compshareProvider{version: version, getenv: os.Getenv}
+	}
+}
+
+// quietUnreadLogs turns the plugin SDK's and the provider's logs off when
+// nobody reads them. By default the SDK writes every protocol and framework
+// step as a JSON trace line for Terraform to parse and throw away: a third
+// of the provider's CPU time in a plan. Terraform shows provider logs only
+// with TF_LOG or TF_LOG_PROVIDER; acceptance tests keep them with
+// TF_ACC_LOG_PATH or TF_LOG_PATH_MASK. Levels set explicitly are kept.
+func quietUnreadLogs(getenv func(string) string, setenv func(string, string) error) {
+	for _, wanted := range []string{"TF_LOG", "TF_LOG_PROVIDER", "TF_ACC_LOG_PATH", "TF_LOG_PATH_MASK"} {
+		if getenv(wanted) != "" {
+			return
+		}
+	}
+	for _, level := range []string{"TF_LOG_SDK", "TF_LOG_PROVIDER"} {
+		if getenv(level) == "" {
+			_ = setenv(level, "OFF")
+		}
 	}
 }
 
@@ -48,6 +70,8 @@ type providerModel struct {
 	ProjectID  types.String `tfsdk:"project_id"`
 	BaseURL    types.String `tfsdk:"base_url"`
 	MaxRetries types.Int64  `tfsdk:"max_retries"`
+
+	MaxRequestsPerSecond types.Float64 `tfsdk:"max_requests_per_second"`
 }
 
 // providerData is what data sources and resources receive from Configure.
@@ -55,6 +79,17 @@ type providerData struct {
 	client *compshare.Client
 	region string
 	zone   string
+	// fixedPollInterval, when not 0, replaces the adaptive schedule of waits
+	// (COMPSHARE_WAIT_SCHEDULE, a benchmarking aid).
+	fixedPollInterval time.Duration
+}
+
+// waitSchedule is the schedule of one wait; nil selects the adaptive one.
+func (d *providerData) waitSchedule() schedule.Schedule {
+	if d.fixedPollInterval == 0 {
+		return nil
+	}
+	return schedule.NewFixed(d.fixedPollInterval)
 }
 
 func (p *compshareProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -104,6 +139,15 @@ func (p *compshareProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Validators:  []validator.Int64{int64validator.Between(0, 10)},
 				Description: "How often a transient failure (network error, timeout, HTTP 429/502/503/504, RetCode >= 2000) is retried, with exponential backoff, before it is reported. Defaults to 3.",
 			},
+			"max_requests_per_second": schema.Float64Attribute{
+				Optional:   true,
+				Validators: []validator.Float64{positiveValidator{}},
+				Description: "Request budget of this provider configuration: the most API requests it sends in any second, retries included, " +
+					"shared by all its data sources, resources and actions. Requests are spaced evenly (5 % wider than the budget allows, so that " +
+					"delays on the way never bring one more into a second) and wait their turn in order, so a hundred waits stay polite and none " +
+					"starves; a plan reading N different images takes at least N divided by this many seconds. " +
+					"Greater than 0; fractions such as 0.5 are allowed. Defaults to 20.",
+			},
 		},
 	}
 }
@@ -125,7 +169,7 @@ func (p *compshareProvider) Configure(ctx context.Context, req provider.Configur
 		resp.Diagnostics.AddError("Invalid Compshare provider configuration", err.Error())
 		return
 	}
-	data := &providerData{client: client, region: settings.region, zone: settings.zone}
+	data := &providerData{client: client, region: settings.region, zone: settings.zone, fixedPollInterval: settings.fixedPollInterval}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ActionData = data

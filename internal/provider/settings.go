@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -11,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
+	"github.com/compshare/terraform-provider-compshare/internal/schedule"
 )
 
 // Environment variables the provider reads; the first one set wins.
@@ -23,11 +26,18 @@ var (
 	envBaseURL    = []string{"COMPSHARE_BASE_URL"}
 )
 
+// envWaitSchedule replaces the adaptive schedule of waits with a fixed
+// interval ("fixed:5s"), so that benchmarks can measure the baselines through
+// the provider itself. Empty or "adaptive" keeps the adaptive schedule.
+const envWaitSchedule = "COMPSHARE_WAIT_SCHEDULE"
+
 // settings is the provider configuration after defaults and environment.
 type settings struct {
 	client compshare.Config
 	region string
 	zone   string
+	// fixedPollInterval replaces the adaptive schedule of waits; 0: adaptive.
+	fixedPollInterval time.Duration
 }
 
 // resolveSettings applies the precedence attribute > environment > default.
@@ -36,6 +46,7 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 	for name, v := range map[string]attr.Value{
 		"public_key": m.PublicKey, "private_key": m.PrivateKey, "region": m.Region, "zone": m.Zone,
 		"project_id": m.ProjectID, "base_url": m.BaseURL, "max_retries": m.MaxRetries,
+		"max_requests_per_second": m.MaxRequestsPerSecond,
 	} {
 		if v.IsUnknown() {
 			diags.AddAttributeError(path.Root(name), "Unknown provider configuration value",
@@ -64,12 +75,23 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 			ProjectID:  lookup(m.ProjectID, envProjectID, ""),
 			BaseURL:    lookup(m.BaseURL, envBaseURL, compshare.DefaultBaseURL),
 			MaxRetries: compshare.DefaultMaxRetries,
+
+			MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond,
 		},
 		region: lookup(m.Region, envRegion, DefaultRegion),
 		zone:   lookup(m.Zone, envZone, DefaultZone),
 	}
 	if !m.MaxRetries.IsNull() {
 		s.client.MaxRetries = int(m.MaxRetries.ValueInt64())
+	}
+	if !m.MaxRequestsPerSecond.IsNull() {
+		s.client.MaxRequestsPerSecond = m.MaxRequestsPerSecond.ValueFloat64()
+	}
+	if v := getenv(envWaitSchedule); v != "" {
+		var err error
+		if s.fixedPollInterval, err = parseWaitSchedule(v); err != nil {
+			diags.AddError("Invalid "+envWaitSchedule, fmt.Sprintf("The environment variable %s is invalid: %v.", envWaitSchedule, err))
+		}
 	}
 
 	if s.client.PublicKey == "" || s.client.PrivateKey == "" {
@@ -103,5 +125,36 @@ func (baseURLValidator) ValidateString(_ context.Context, req validator.StringRe
 	if err := compshare.CheckBaseURL(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid base_url",
 			fmt.Sprintf("Attribute %s is invalid: %v.", req.Path, err))
+	}
+}
+
+// parseWaitSchedule reads COMPSHARE_WAIT_SCHEDULE: "adaptive" (0), or
+// "fixed:" and an interval of at least schedule.MinInterval.
+func parseWaitSchedule(v string) (time.Duration, error) {
+	if v == "adaptive" {
+		return 0, nil
+	}
+	interval, ok := strings.CutPrefix(v, "fixed:")
+	d, err := time.ParseDuration(interval)
+	if !ok || err != nil || d < schedule.MinInterval {
+		return 0, fmt.Errorf("want \"adaptive\" or \"fixed:\" and an interval of at least %v such as fixed:5s, got %q", schedule.MinInterval, v)
+	}
+	return d, nil
+}
+
+// positiveValidator accepts numbers greater than 0.
+type positiveValidator struct{}
+
+func (positiveValidator) Description(context.Context) string { return "value must be greater than 0" }
+
+func (v positiveValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v positiveValidator) ValidateFloat64(ctx context.Context, req validator.Float64Request, resp *validator.Float64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if n := req.ConfigValue.ValueFloat64(); !(n > 0) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(),
+			fmt.Sprintf("Attribute %s %s, got: %v.", req.Path, v.Description(ctx), n))
 	}
 }

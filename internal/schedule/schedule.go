@@ -9,14 +9,17 @@
 //     two polls cannot stretch the estimate. Before progress moves, the API's
 //     own numbers (see ETA) stand in.
 //   - Trust: a rate is trusted only once it predicted the next observation
-//     within 10 %. Until then the schedule sleeps half of the shorter of its
-//     estimate and the API's, so an estimate up to twice the truth (an API
-//     Total 1.6x too long, a rate measured across an unseen queue) is not
+//     within 5 %, or the pace of the last interval agrees within 5 % with the
+//     API's estimate. Until then the schedule sleeps half of the shorter of
+//     its estimate and the API's, so an estimate up to twice the truth (an
+//     API Total 1.6x too long, a rate measured across an unseen queue) is not
 //     overshot. A failed prediction moves the anchor, so a build that changed
 //     pace is re-measured.
-//   - Trusted: wake 1/8 of the ETA (at least MinInterval) before the predicted
-//     end, then poll at the predicted end: about five calls for a 24-s build,
-//     with a lag well under a second.
+//   - Trusted: the rate may still err by 5 %. Once 5 % of the ETA is under a
+//     second (an ETA of 20 s or less), poll at the predicted end; before,
+//     wake that 5 % early and measure again. A 24-s build costs three calls
+//     (first answer, confirmation halfway, end), with a lag well under a
+//     second.
 //   - No movement: back off exponentially from 1 s, but not past the predicted
 //     end; after it, poll every second, then every 1/8 of the overrun, so the lag
 //     stays a small fraction of the unexpected wait.
@@ -40,9 +43,11 @@ const (
 
 const (
 	stallBase = time.Second // first wait after progress did not move
-	tolerance = 0.1         // prediction error, as a share of the predicted move, that still confirms a rate
-	leadShare = 8           // wake 1/leadShare of the ETA before the predicted end
+	tolerance = 0.05        // prediction error, as a share of the predicted move, that still confirms a rate
 	overShare = 8           // past the predicted end, wait 1/overShare of the overrun
+	// aimWithin is the lag goal: once a trusted rate's possible error
+	// (tolerance of the ETA) is below it, the next poll aims at the end itself.
+	aimWithin = time.Second
 	// endSlack makes the final poll land a hair after the predicted end rather
 	// than, by rounding, a hair before it, which would cost a call and MinInterval of lag.
 	endSlack = 50 * time.Millisecond
@@ -114,14 +119,20 @@ func (a *adaptive) Next(o Observation) time.Duration {
 	a.idle = 0
 	dt := o.At.Sub(prev.At).Seconds()
 	moved, predicted := o.Progress-prev.Progress, a.rate*dt
-	a.trusted = a.rate > 0 && math.Abs(moved-predicted) <= tolerance*predicted
+	api, apiOK := ETA(o, a.target)
+	// The API's estimate agreeing with the pace of the last interval confirms
+	// it as well as a prediction: the first prediction comes from an API
+	// estimate that whole-second rounding makes noisy early in a build.
+	lastETA := (a.target - o.Progress) / (moved / dt)
+	a.trusted = a.rate > 0 && math.Abs(moved-predicted) <= tolerance*predicted ||
+		apiOK && math.Abs(api.Seconds()-lastETA) <= tolerance*lastETA
 	a.rate = math.Max(moved/dt, (o.Progress-a.anchor.Progress)/o.At.Sub(a.anchor.At).Seconds())
 	eta := (a.target - o.Progress) / a.rate
 	if !a.trusted {
 		a.anchor = prev
 		// The measured rate may include an unseen queue or stall before the
 		// build moved; the API's estimate, if shorter, bounds the risk.
-		if api, ok := ETA(o, a.target); ok {
+		if apiOK {
 			eta = math.Min(eta, api.Seconds())
 		}
 	}
@@ -134,11 +145,10 @@ func (a *adaptive) plan(o Observation, eta float64) time.Duration {
 	if !a.trusted {
 		return a.clamp(seconds(eta / 2))
 	}
-	if wake := eta - math.Max(MinInterval.Seconds(), eta/leadShare); wake >= 1 {
-		return a.clamp(seconds(wake))
+	if margin := eta * tolerance; margin > aimWithin.Seconds() {
+		// Wake as early as the rate may err, and measure it again.
+		return a.clamp(seconds(eta - margin))
 	}
-	// Within about a second of the end a trusted rate errs by less than the
-	// margin would save: aim at the end itself.
 	return a.clamp(seconds(eta + endSlack.Seconds()))
 }
 

@@ -102,7 +102,7 @@ var (
 		{name: "24s stall 15s at 96%", work: s24, factor: 1, target: 100, stalls: []stall{{23 * time.Second, 15 * time.Second}}, maxCalls: 25, maxLag: 2 * time.Second},
 		{name: "300s stall 60s at 30%", work: 300 * time.Second, factor: 1, target: 100, stalls: []stall{{90 * time.Second, 60 * time.Second}}, maxCalls: 25, maxLag: 2 * time.Second},
 	}
-	phases = []time.Duration{0, 1700 * time.Millisecond, 3 * time.Second, 10 * time.Second}
+	phases = []time.Duration{0, 1700 * time.Millisecond, 3 * time.Second, 3430 * time.Millisecond, 10 * time.Second}
 )
 
 func TestAdaptiveSimulated(t *testing.T) {

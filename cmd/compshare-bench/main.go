@@ -1,0 +1,71 @@
+// Command compshare-bench measures the provider under the real Terraform CLI
+// against the API emulator: how soon a wait sees a build end and how many
+// calls it costs, next to fixed-interval baselines; what the provider adds to
+// a plan; and how a hundred waits behave at once. It prints a report and
+// writes it to BENCHMARKS.md. Targets are marked PASS or MISS; it fails only
+// when the benchmark itself cannot run.
+//
+// Run it from the repository root: make bench.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "compshare-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	terraform := flag.String("terraform", "", "Terraform CLI `path` (default: what scripts/terraform-cli.sh prints)")
+	out := flag.String("out", "BENCHMARKS.md", "write the report to `file` too; empty: only print it")
+	runs := flag.Int("runs", 5, "runs of each waiting scenario")
+	planRuns := flag.Int("plan-runs", 7, "timed runs of each plan")
+	flag.Parse()
+	if *runs < 1 || *planRuns < 1 {
+		return fmt.Errorf("-runs and -plan-runs must be at least 1")
+	}
+
+	started := time.Now()
+	b, err := setup(ctx, *terraform)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+
+	r := report{date: started, terraformVersion: b.version}
+	// The plan is timed first, while nothing else runs.
+	if r.plan, err = b.planOverhead(ctx, *planRuns); err != nil {
+		return fmt.Errorf("plan overhead: %w", err)
+	}
+	if r.waiting, err = b.waiting(ctx, *runs); err != nil {
+		return fmt.Errorf("waiting: %w", err)
+	}
+	if r.scale, err = b.scale(ctx); err != nil {
+		return fmt.Errorf("scale: %w", err)
+	}
+	r.took = time.Since(started)
+
+	text := r.render()
+	fmt.Print(text)
+	if *out != "" {
+		return os.WriteFile(*out, []byte(text), 0o644)
+	}
+	return nil
+}
+
+// progressf tells on stderr where the benchmark is; stdout gets the report.
+func progressf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}

@@ -1,0 +1,139 @@
+package compshare
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countingServer answers every progress request with 50 % and counts them;
+// the first failFirst answers are HTTP 503.
+func countingServer(t *testing.T, failFirst int32) (string, *atomic.Int32) {
+	t.Helper()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) <= failFirst {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte(`{"RetCode":0,"Process":50,"TotalDuration":24,"RemainingDuration":12}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &calls
+}
+
+func budgetClient(t *testing.T, url string, perSecond float64) *Client {
+	t.Helper()
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: url, MaxRetries: 3, MaxRequestsPerSecond: perSecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.backoff = func(int) time.Duration { return 0 }
+	return c
+}
+
+func TestBudgetSpacesConcurrentCalls(t *testing.T) {
+	url, calls := countingServer(t, 0)
+	c := budgetClient(t, url, 20)
+	const n = 21
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			// Distinct images, so that no call is shared.
+			if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", fmt.Sprint("compshareImage-", i)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// 21 calls at 20 per second need 20 intervals of 50 ms; only a lower
+	// bound is checked, since a slow machine may take longer.
+	if took := time.Since(start); took < 950*time.Millisecond {
+		t.Errorf("%d calls at 20 per second took %v, want >= 1s", n, took)
+	}
+	if calls.Load() != n {
+		t.Errorf("server saw %d requests, want %d", calls.Load(), n)
+	}
+}
+
+func TestBudgetCoversRetries(t *testing.T) {
+	url, calls := countingServer(t, 2)
+	c := budgetClient(t, url, 5)
+	start := time.Now()
+	if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
+		t.Fatal(err)
+	}
+	// Three attempts at 5 per second: two intervals of 200 ms at least.
+	if took := time.Since(start); calls.Load() != 3 || took < 390*time.Millisecond {
+		t.Errorf("%d attempts took %v, want 3 taking >= 400ms", calls.Load(), took)
+	}
+}
+
+func TestBudgetIsFair(t *testing.T) {
+	url, _ := countingServer(t, 0)
+	c := budgetClient(t, url, 50)
+	const callers, total = 4, 40
+	var served [callers]atomic.Int32
+	var sum atomic.Int32
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			for sum.Load() < total {
+				// Status lookups are never shared; that the server lists
+				// no image does not matter here.
+				_, _ = c.ImageStatus(context.Background(), "cn-wlcb", "cn-wlcb-01", fmt.Sprint("compshareImage-", i))
+				served[i].Add(1)
+				sum.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	// Tokens are handed out in the order asked: callers that keep asking
+	// take turns, so each gets about a quarter.
+	for i := range callers {
+		if got := served[i].Load(); got < total/callers/2 {
+			t.Errorf("caller %d got %d of %d calls: starved", i, got, sum.Load())
+		}
+	}
+}
+
+func TestBudgetWaitEndsWithContext(t *testing.T) {
+	url, calls := countingServer(t, 0)
+	c := budgetClient(t, url, 0.2) // a token every 5 s
+	if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := c.ImageProgress(ctx, "cn-wlcb", "cn-wlcb-01", "compshareImage-b")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v, want context.Canceled", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("a call queued for the budget returned %v after cancellation", took)
+	}
+	if calls.Load() != 1 {
+		t.Errorf("the cancelled call reached the server: %d requests", calls.Load())
+	}
+}
+
+func TestNewChecksRequestBudget(t *testing.T) {
+	for _, perSecond := range []float64{-1, -0.5, math.NaN()} {
+		if _, err := New(Config{PublicKey: "x", PrivateKey: "y", MaxRequestsPerSecond: perSecond}); err == nil {
+			t.Errorf("MaxRequestsPerSecond %v accepted", perSecond)
+		}
+	}
+	c, err := New(Config{PublicKey: "x", PrivateKey: "y"})
+	if err != nil || c.cfg.MaxRequestsPerSecond != DefaultMaxRequestsPerSecond || c.budget.Limit() > DefaultMaxRequestsPerSecond {
+		t.Fatalf("default budget not applied: %+v %v", c, err)
+	}
+}

@@ -1,0 +1,177 @@
+package compshare
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/compshare/terraform-provider-compshare/internal/schedule"
+)
+
+// heldServer answers progress requests only once release is closed; a
+// request whose client gives up first is counted in abandoned.
+func heldServer(t *testing.T) (c *Client, calls, abandoned *atomic.Int32, release chan struct{}) {
+	t.Helper()
+	calls, abandoned, release = new(atomic.Int32), new(atomic.Int32), make(chan struct{})
+	stop := make(chan struct{}) // frees held requests when a test fails early
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm() // once the body is read, the server notices a client leaving
+		calls.Add(1)
+		select {
+		case <-release:
+			_, _ = w.Write([]byte(`{"RetCode":0,"Process":40}`))
+		case <-r.Context().Done():
+			abandoned.Add(1)
+		case <-stop:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(stop) }) // runs before srv.Close
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: srv.URL, MaxRequestsPerSecond: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, calls, abandoned, release
+}
+
+// eventually polls cond for up to 5 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+	}
+}
+
+func TestFreshForBelowMinInterval(t *testing.T) {
+	if 2*freshFor > schedule.MinInterval {
+		t.Fatalf("freshFor %v is not well below schedule.MinInterval %v: a wait could see one answer twice", freshFor, schedule.MinInterval)
+	}
+}
+
+func TestConcurrentReadsShareOneCall(t *testing.T) {
+	c, calls, _, release := heldServer(t)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			if err != nil || p.Percent != 40 {
+				t.Errorf("got %+v, %v", p, err)
+			}
+		})
+	}
+	eventually(t, "the first request arrives", func() bool { return calls.Load() == 1 })
+	time.Sleep(50 * time.Millisecond) // let every caller join the call in flight
+	close(release)
+	wg.Wait()
+	if calls.Load() != 1 {
+		t.Errorf("10 concurrent reads made %d requests, want 1", calls.Load())
+	}
+	// Another zone is another image: not shared.
+	if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-02", "compshareImage-x"); err != nil || calls.Load() != 2 {
+		t.Errorf("read in another zone: %v, %d requests, want 2", err, calls.Load())
+	}
+}
+
+func TestFreshAnswerReused(t *testing.T) {
+	c, calls, _, release := heldServer(t)
+	close(release)
+	now := time.Now()
+	c.now = func() time.Time { return now }
+	read := func() {
+		t.Helper()
+		if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read()
+	now = now.Add(freshFor - time.Millisecond)
+	read()
+	if calls.Load() != 1 {
+		t.Errorf("an answer younger than %v was not reused: %d requests", freshFor, calls.Load())
+	}
+	now = now.Add(time.Millisecond)
+	read()
+	if calls.Load() != 2 {
+		t.Errorf("an answer %v old was reused: %d requests", freshFor, calls.Load())
+	}
+}
+
+func TestFailedReadNotReused(t *testing.T) {
+	url, calls := countingServer(t, 100) // HTTP 503 throughout
+	c := budgetClient(t, url, 1000)
+	c.cfg.MaxRetries = 0
+	for range 2 {
+		if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); !IsTransient(err) {
+			t.Fatalf("error = %v, want a transient error", err)
+		}
+	}
+	if calls.Load() != 2 {
+		t.Errorf("a failed answer was reused: %d requests, want 2", calls.Load())
+	}
+}
+
+func TestCancelledCallerLeavesSharedCallRunning(t *testing.T) {
+	c, calls, abandoned, release := heldServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	firstErr := make(chan error, 1)
+	go func() {
+		_, err := c.ImageProgress(ctx, "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+		firstErr <- err
+	}()
+	eventually(t, "the first request arrives", func() bool { return calls.Load() == 1 })
+	second := make(chan Progress, 1)
+	go func() {
+		p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+		if err != nil {
+			t.Error(err)
+		}
+		second <- p
+	}()
+	eventually(t, "the second caller joins", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.reads[readKey{"cn-wlcb", "cn-wlcb-01", "compshareImage-x"}].callers == 2
+	})
+
+	cancel() // the caller who started the call gives up
+	if err := <-firstErr; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled caller got %v, want context.Canceled", err)
+	}
+	close(release)
+	if p := <-second; p.Percent != 40 {
+		t.Fatalf("the remaining caller got %+v", p)
+	}
+	if calls.Load() != 1 || abandoned.Load() != 0 {
+		t.Errorf("requests %d, abandoned %d: want the one call to finish", calls.Load(), abandoned.Load())
+	}
+}
+
+func TestCallEndsWhenAllCallersLeave(t *testing.T) {
+	c, calls, abandoned, release := heldServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if _, err := c.ImageProgress(ctx, "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); !errors.Is(err, context.Canceled) {
+				t.Errorf("error = %v, want context.Canceled", err)
+			}
+		})
+	}
+	eventually(t, "the request arrives", func() bool { return calls.Load() == 1 })
+	cancel()
+	wg.Wait()
+	eventually(t, "the abandoned request is cut off", func() bool { return abandoned.Load() == 1 })
+
+	// A later caller starts a call of its own rather than joining the dead one.
+	close(release)
+	if p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil || p.Percent != 40 || calls.Load() != 2 {
+		t.Errorf("got %+v, %v after %d requests; want a fresh answer from a second request", p, err, calls.Load())
+	}
+}

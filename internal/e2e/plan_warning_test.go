@@ -12,7 +12,7 @@ import (
 
 // forecast is the plan warning's figures: "The image is 20 % built. Apply will
 // wait until it reaches 100 %, about 40m0s by the API's estimate".
-var forecast = regexp.MustCompile(`The image is ([0-9.]+) % built\. Apply will wait until it reaches 100 %, about ([0-9hms]+) by the API's estimate`)
+var forecast = regexp.MustCompile(`The image is ([0-9.]+) % built\. Apply will wait until it reaches 100 %, about ([0-9hms]+) by the API's figures`)
 
 func TestPlanWarning(t *testing.T) {
 	t.Parallel()

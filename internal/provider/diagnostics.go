@@ -1,21 +1,15 @@
 package provider
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"regexp"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
+	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
 )
-
-// imageIDValidators refuse ids the API could never know, before any call.
-var imageIDValidators = []validator.String{
-	stringvalidator.LengthBetween(1, 128),
-	stringvalidator.RegexMatches(regexp.MustCompile(`^\S+$`), "must be an image id such as compshareImage-xxxx, without whitespace"),
-}
 
 // apiErrorDiagnostic turns a failed API call into a diagnostic that says what
 // happened and what to do. The client's errors carry the RetCode, message,
@@ -32,4 +26,22 @@ func apiErrorDiagnostic(imageID string, err error) diag.Diagnostic {
 	default:
 		return diag.NewErrorDiagnostic("Cannot read Compshare image build progress", err.Error())
 	}
+}
+
+// waitErrorDiagnostic explains why a wait ended without the image;
+// timeoutAttribute names the setting that bounds the wait, and afterword
+// says what follows for the caller.
+func waitErrorDiagnostic(imageID, timeoutAttribute, afterword string, err error) diag.Diagnostic {
+	var timeout *imagewait.TimeoutError
+	var failed *imagewait.FailedError
+	switch {
+	case errors.As(err, &timeout):
+		return diag.NewErrorDiagnostic("Timed out waiting for image "+imageID,
+			err.Error()+"; raise "+timeoutAttribute+" or run apply again."+afterword)
+	case errors.As(err, &failed):
+		return diag.NewErrorDiagnostic("Image "+imageID+" failed to build", err.Error()+".")
+	case errors.Is(err, context.Canceled):
+		return diag.NewErrorDiagnostic("Wait for image "+imageID+" interrupted", err.Error()+"."+afterword)
+	}
+	return apiErrorDiagnostic(imageID, err)
 }

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -10,8 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
-
-	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 )
 
 var _ datasource.DataSourceWithConfigure = (*imageProgressDataSource)(nil)
@@ -84,15 +81,7 @@ func (d *imageProgressDataSource) Schema(_ context.Context, _ datasource.SchemaR
 }
 
 func (d *imageProgressDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
-	}
-	d.data = data
+	d.data, resp.Diagnostics = configuredData(req.ProviderData)
 }
 
 func (d *imageProgressDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -110,7 +99,8 @@ func (d *imageProgressDataSource) Read(ctx context.Context, req datasource.ReadR
 		resp.Diagnostics.Append(apiErrorDiagnostic(imageID, err))
 		return
 	}
-	tflog.Debug(ctx, "read image build progress", map[string]any{
+	ctx = logContext(ctx)
+	tflog.SubsystemDebug(ctx, logSubsystem, "read image build progress", map[string]any{
 		"image_id": imageID, "progress": p.Percent, "request_id": p.RequestID,
 	})
 
@@ -119,21 +109,4 @@ func (d *imageProgressDataSource) Read(ctx context.Context, req datasource.ReadR
 	model.Zone = types.StringValue(zone)
 	setProgress(p, &model.Progress, &model.TotalDuration, &model.RemainingDuration, &model.Completed)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
-}
-
-// stringOr returns v's value, or fallback when v is not set.
-func stringOr(v types.String, fallback string) string {
-	if v.IsNull() || v.IsUnknown() {
-		return fallback
-	}
-	return v.ValueString()
-}
-
-// setProgress copies an API answer into the computed attributes shared by
-// the data source and the wait resource.
-func setProgress(p compshare.Progress, progress, total, remaining *types.Float64, completed *types.Bool) {
-	*progress = types.Float64Value(p.Percent)
-	*total = types.Float64PointerValue(p.TotalSeconds)
-	*remaining = types.Float64PointerValue(p.RemainingSeconds)
-	*completed = types.BoolValue(p.Completed())
 }

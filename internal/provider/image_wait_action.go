@@ -10,9 +10,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
@@ -23,7 +23,10 @@ import (
 // polls may be further apart.
 const progressEvery = 10 * time.Second
 
-var _ action.ActionWithConfigure = (*imageWaitAction)(nil)
+var (
+	_ action.ActionWithConfigure      = (*imageWaitAction)(nil)
+	_ action.ActionWithValidateConfig = (*imageWaitAction)(nil)
+)
 
 func newImageWaitAction() action.Action { return &imageWaitAction{} }
 
@@ -83,15 +86,20 @@ func (a *imageWaitAction) Schema(ctx context.Context, _ action.SchemaRequest, re
 }
 
 func (a *imageWaitAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
-	if req.ProviderData == nil {
+	a.data, resp.Diagnostics = configuredData(req.ProviderData)
+}
+
+// ValidateConfig refuses a timeout that would end the wait before it starts.
+func (a *imageWaitAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
+	var config imageWaitActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() || config.Timeouts.IsNull() || config.Timeouts.IsUnknown() {
 		return
 	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
+	if timeout, diags := config.Timeouts.Invoke(ctx, defaultWaitTimeout); !diags.HasError() && timeout <= 0 {
+		resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("invoke"), "Invalid timeouts.invoke",
+			fmt.Sprintf("Attribute timeouts.invoke must be a positive duration such as 30m, got: %s.", timeout))
 	}
-	a.data = data
 }
 
 func (a *imageWaitAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
@@ -100,16 +108,19 @@ func (a *imageWaitAction) Invoke(ctx context.Context, req action.InvokeRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := model.Timeouts.Invoke(ctx, defaultCreateTimeout)
+	timeout, diags := model.Timeouts.Invoke(ctx, defaultWaitTimeout)
 	resp.Diagnostics.Append(diags...)
+	var maxInterval time.Duration // 0: the wait's default
+	if !model.MaxPollInterval.IsNull() {
+		var err error
+		if maxInterval, err = time.ParseDuration(model.MaxPollInterval.ValueString()); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("max_poll_interval"), "Invalid max_poll_interval", err.Error())
+		}
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	maxInterval := schedule.DefaultMaxInterval
-	if !model.MaxPollInterval.IsNull() {
-		maxInterval, _ = time.ParseDuration(model.MaxPollInterval.ValueString()) // validated
-	}
-	target := 100.0
+	target := defaultTargetProgress
 	if !model.TargetProgress.IsNull() {
 		target = model.TargetProgress.ValueFloat64()
 	}
@@ -118,26 +129,19 @@ func (a *imageWaitAction) Invoke(ctx context.Context, req action.InvokeRequest, 
 	report := newProgressReporter(imageID, target, resp.SendProgress)
 	stop := report.every(progressEvery)
 	defer stop()
-
-	waitCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	tflog.Info(ctx, "waiting for image build", map[string]any{"image_id": imageID, "target_progress": target, "timeout": timeout.String()})
-	p, err := imagewait.Wait(waitCtx, a.data.client, imagewait.Request{
+	p, err := runWait(ctx, a.data.client, imagewait.Request{
 		Region: stringOr(model.Region, a.data.region), Zone: stringOr(model.Zone, a.data.zone), ImageID: imageID,
 		Target: target, MaxInterval: maxInterval,
-		OnPoll: func(p compshare.Progress, next time.Duration) {
-			tflog.Debug(ctx, "polled image build", map[string]any{"image_id": imageID, "progress": p.Percent, "request_id": p.RequestID, "next_poll_in": next.String()})
-			if next > 0 {
-				report.poll(p)
-			}
-		},
+	}, timeout, func(p compshare.Progress, next time.Duration) {
+		if next > 0 {
+			report.poll(p)
+		}
 	})
 	stop()
 	if err != nil {
-		resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.invoke", err))
+		resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.invoke", "", err))
 		return
 	}
-	tflog.Info(ctx, "image build reached its target", map[string]any{"image_id": imageID, "progress": p.Percent})
 	report.send(fmt.Sprintf("%s: %s %% done, finished waiting after %s", imageID, imagewait.FormatPercent(p.Percent), report.elapsed()))
 }
 
@@ -149,9 +153,10 @@ type progressReporter struct {
 	start   time.Time
 	sendFn  func(action.InvokeProgressEvent)
 
-	mu   sync.Mutex
-	last *compshare.Progress
-	at   time.Time
+	mu       sync.Mutex
+	last     *compshare.Progress
+	at       time.Time // of last
+	lastSent time.Time
 }
 
 func newProgressReporter(imageID string, target float64, send func(action.InvokeProgressEvent)) *progressReporter {
@@ -163,9 +168,17 @@ func (r *progressReporter) elapsed() time.Duration { return time.Since(r.start).
 func (r *progressReporter) send(message string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.lastSent = time.Now()
 	if r.sendFn != nil {
 		r.sendFn(action.InvokeProgressEvent{Message: message})
 	}
+}
+
+// quiet reports whether nothing was sent for at least d.
+func (r *progressReporter) quiet(d time.Duration) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return time.Since(r.lastSent) >= d
 }
 
 // poll reports a fresh answer.
@@ -195,12 +208,13 @@ func (r *progressReporter) message() string {
 	return msg + ", no estimate of the time left"
 }
 
-// every sends the last known progress each interval until the returned stop
-// is called; stop returns once nothing more is sent, and may be called again.
+// every sends the last known progress whenever nothing was sent for
+// interval, until the returned stop is called; stop returns once nothing
+// more is sent, and may be called again.
 func (r *progressReporter) every(interval time.Duration) (stop func()) {
 	done, exited := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	ticker := time.NewTicker(interval)
+	ticker := time.NewTicker(interval / 10)
 	go func() {
 		defer close(exited)
 		defer ticker.Stop()
@@ -209,7 +223,9 @@ func (r *progressReporter) every(interval time.Duration) (stop func()) {
 			case <-done:
 				return
 			case <-ticker.C:
-				r.send(r.message())
+				if r.quiet(interval) {
+					r.send(r.message())
+				}
 			}
 		}
 	}()

@@ -77,6 +77,10 @@ func TestAccImageWaitAction_errors(t *testing.T) {
 				ExpectError: errorMatching(`image compshareImage-slow still at [0-9.]+ % after 2s.*raise timeouts.invoke`),
 			},
 			{
+				Config:      actionConfig(srv.URL(), "compshareImage-slow", `timeouts = { invoke = "-1m" }`),
+				ExpectError: errorMatching(`timeouts.invoke must be a positive duration such as 30m, got: -1m0s`),
+			},
+			{
 				Config:      actionConfig(srv.URL(), "compshareImage-slow", `target_progress = 0`),
 				ExpectError: errorMatching(`target_progress value must be a percentage greater than 0 and at most 100, got: 0`),
 			},

@@ -3,14 +3,12 @@ package provider
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -30,12 +28,11 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/schedule"
 )
 
-const defaultCreateTimeout = 60 * time.Minute
-
 var (
-	_ resource.ResourceWithConfigure   = (*imageWaitResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*imageWaitResource)(nil)
-	_ resource.ResourceWithImportState = (*imageWaitResource)(nil)
+	_ resource.ResourceWithConfigure      = (*imageWaitResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*imageWaitResource)(nil)
+	_ resource.ResourceWithImportState    = (*imageWaitResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*imageWaitResource)(nil)
 )
 
 func newImageWaitResource() resource.Resource { return &imageWaitResource{} }
@@ -87,18 +84,18 @@ func (r *imageWaitResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Optional:    true,
 				Computed:    true,
 				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-				Description: "Region of the image. Defaults to the provider's `region`. Changing it starts a new wait.",
+				Description: "Region of the image. Defaults to the provider's `region`. Changing it, or the provider's default when unset, starts a new wait.",
 			},
 			"zone": schema.StringAttribute{
 				Optional:    true,
 				Computed:    true,
 				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-				Description: "Zone of the image. Defaults to the provider's `zone`. Changing it starts a new wait.",
+				Description: "Zone of the image. Defaults to the provider's `zone` (which does not follow `region`: set both). Changing it, or the provider's default when unset, starts a new wait.",
 			},
 			"target_progress": schema.Float64Attribute{
 				Optional:      true,
 				Computed:      true,
-				Default:       float64default.StaticFloat64(100),
+				Default:       float64default.StaticFloat64(defaultTargetProgress),
 				Validators:    []validator.Float64{targetProgressValidator{}},
 				PlanModifiers: []planmodifier.Float64{float64planmodifier.RequiresReplace()},
 				Description:   "Percent of progress to wait for, greater than 0 and at most 100. Defaults to 100 (the build is done). Changing it starts a new wait.",
@@ -152,23 +149,28 @@ func (r *imageWaitResource) Schema(ctx context.Context, _ resource.SchemaRequest
 }
 
 func (r *imageWaitResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
+	r.data, resp.Diagnostics = configuredData(req.ProviderData)
+}
+
+// ValidateConfig refuses a timeout that would end the wait before it starts.
+func (r *imageWaitResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config imageWaitModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() || config.Timeouts.IsNull() || config.Timeouts.IsUnknown() {
 		return
 	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
+	if timeout, diags := config.Timeouts.Create(ctx, defaultWaitTimeout); !diags.HasError() && timeout <= 0 {
+		resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("create"), "Invalid timeouts.create",
+			fmt.Sprintf("Attribute timeouts.create must be a positive duration such as 30m, got: %s.", timeout))
 	}
-	r.data = data
 }
 
 // ModifyPlan fills region and zone from the provider, and reads the API so
-// that an unknown image or refused keys fail the plan, and a planned wait
-// says how long it will take.
+// that an unknown image or refused keys fail the plan, and a build short of
+// its target says how long a wait for it takes.
 func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
-		return // destroy, or a provider not configured yet (validation)
+	if req.Plan.Raw.IsNull() {
+		return // destroy
 	}
 	var plan, config imageWaitModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -187,7 +189,12 @@ func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 
 	// Computed region and zone follow the provider's defaults; a change of
 	// those moves the wait to another image, so it replaces the resource.
-	plan.Region, plan.Zone = orDefault(config.Region, r.data.region), orDefault(config.Zone, r.data.zone)
+	if !config.Region.IsUnknown() {
+		plan.Region = types.StringValue(stringOr(config.Region, r.data.region))
+	}
+	if !config.Zone.IsUnknown() {
+		plan.Zone = types.StringValue(stringOr(config.Zone, r.data.zone))
+	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	if state != nil {
 		if !state.Region.Equal(plan.Region) {
@@ -207,29 +214,16 @@ func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		resp.Diagnostics.Append(apiErrorDiagnostic(imageID, err))
 		return
 	}
-	waits := state == nil || len(resp.RequiresReplace) > 0 || replaces(state, &plan)
+	// Warned whenever the build is short of its target: a create waits, and
+	// so does a replacement that the provider cannot see from here
+	// (-replace, replace_triggered_by).
 	target := plan.TargetProgress.ValueFloat64()
-	if !waits || plan.TargetProgress.IsUnknown() || p.Percent >= target {
+	if plan.TargetProgress.IsUnknown() || p.Percent >= target {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	timeout, diags := plan.Timeouts.Create(ctx, defaultWaitTimeout)
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.AddWarning("Image "+imageID+" is still being built", waitForecast(p, target, timeout))
-}
-
-// orDefault returns the configured value, or fallback when none is set;
-// an unknown value stays unknown.
-func orDefault(configured types.String, fallback string) types.String {
-	if configured.IsNull() {
-		return types.StringValue(fallback)
-	}
-	return configured
-}
-
-// replaces reports whether the plan changes an attribute that starts a new
-// wait (the attribute plan modifiers' verdict is not visible here).
-func replaces(state, plan *imageWaitModel) bool {
-	return !state.ImageID.Equal(plan.ImageID) || !state.TargetProgress.Equal(plan.TargetProgress) || !state.Triggers.Equal(plan.Triggers)
 }
 
 // waitForecast tells where a build stands and how long apply will wait.
@@ -237,7 +231,7 @@ func waitForecast(p compshare.Progress, target float64, timeout time.Duration) s
 	var b strings.Builder
 	fmt.Fprintf(&b, "The image is %s %% built. Apply will wait until it reaches %s %%", imagewait.FormatPercent(p.Percent), imagewait.FormatPercent(target))
 	if eta, ok := schedule.ETA(imagewait.Observe(p, time.Now()), target); ok {
-		fmt.Fprintf(&b, ", about %s by the API's estimate", eta.Round(time.Second))
+		fmt.Fprintf(&b, ", about %s by the API's figures", eta.Round(time.Second))
 		if eta > timeout {
 			fmt.Fprintf(&b, ", longer than timeouts.create (%s): raise it, or apply will fail and can be run again", timeout)
 		}
@@ -254,7 +248,7 @@ func (r *imageWaitResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	timeout, diags := plan.Timeouts.Create(ctx, defaultWaitTimeout)
 	resp.Diagnostics.Append(diags...)
 	maxInterval, err := time.ParseDuration(plan.MaxPollInterval.ValueString())
 	if err != nil {
@@ -265,45 +259,20 @@ func (r *imageWaitResource) Create(ctx context.Context, req resource.CreateReque
 	}
 
 	imageID := plan.ImageID.ValueString()
-	target := plan.TargetProgress.ValueFloat64()
-	logFields := map[string]any{"image_id": imageID, "target_progress": target, "timeout": timeout.String(), "max_poll_interval": maxInterval.String()}
-	tflog.Info(ctx, "waiting for image build", logFields)
-	waitCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	p, err := imagewait.Wait(waitCtx, r.data.client, imagewait.Request{
+	waitReq := imagewait.Request{
 		Region: plan.Region.ValueString(), Zone: plan.Zone.ValueString(), ImageID: imageID,
-		Target: target, MaxInterval: maxInterval, Schedule: r.data.waitSchedule(),
-		OnPoll: func(p compshare.Progress, next time.Duration) {
-			tflog.Debug(ctx, "polled image build", map[string]any{"image_id": imageID, "progress": p.Percent, "request_id": p.RequestID, "next_poll_in": next.String()})
-		},
-	})
+		Target: plan.TargetProgress.ValueFloat64(), MaxInterval: maxInterval, Schedule: r.data.waitSchedule(),
+	}
+	p, err := runWait(ctx, r.data.client, waitReq, timeout, nil)
 	if err != nil {
-		resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.create", err))
+		resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.create", " Nothing was saved: the next apply waits again.", err))
 		return
 	}
-	tflog.Info(ctx, "image build reached its target", map[string]any{"image_id": imageID, "progress": p.Percent})
 
 	plan.ID = types.StringValue(imageID)
 	setProgress(p, &plan.Progress, &plan.TotalDuration, &plan.RemainingDuration, &plan.Completed)
 	plan.CompletedAt = types.StringValue(time.Now().UTC().Format(time.RFC3339))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// waitErrorDiagnostic explains why a wait ended without the image;
-// timeoutAttribute names the setting that bounds the wait.
-func waitErrorDiagnostic(imageID, timeoutAttribute string, err error) diag.Diagnostic {
-	var timeout *imagewait.TimeoutError
-	var failed *imagewait.FailedError
-	switch {
-	case errors.As(err, &timeout):
-		return diag.NewErrorDiagnostic("Timed out waiting for image "+imageID,
-			err.Error()+"; raise "+timeoutAttribute+" or run apply again. Nothing was saved: the next apply waits again.")
-	case errors.As(err, &failed):
-		return diag.NewErrorDiagnostic("Image "+imageID+" failed to build", err.Error()+".")
-	case errors.Is(err, context.Canceled):
-		return diag.NewErrorDiagnostic("Wait for image "+imageID+" interrupted", err.Error()+". Nothing was saved: the next apply waits again.")
-	}
-	return apiErrorDiagnostic(imageID, err)
 }
 
 func (r *imageWaitResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -316,7 +285,7 @@ func (r *imageWaitResource) Read(ctx context.Context, req resource.ReadRequest, 
 	region, zone := stringOr(state.Region, r.data.region), stringOr(state.Zone, r.data.zone)
 	p, err := r.data.client.ImageProgress(ctx, region, zone, imageID)
 	if compshare.IsNotFound(err) {
-		tflog.Warn(ctx, "the API no longer knows the image; removing the wait from state", map[string]any{"image_id": imageID})
+		tflog.SubsystemWarn(logContext(ctx), logSubsystem, "the API no longer knows the image; removing the wait from state", map[string]any{"image_id": imageID})
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -325,9 +294,10 @@ func (r *imageWaitResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	if state.CompletedAt.IsNull() {
-		// Only an import leaves completed_at unset: it adopts a finished
-		// build, never one that apply would still have to wait for.
-		target := 100.0
+		// Only an import leaves completed_at unset: it adopts a build finished
+		// to 100 % (the configuration's target_progress is not visible here),
+		// never one that apply would still have to wait for.
+		target := defaultTargetProgress
 		if !state.TargetProgress.IsNull() {
 			target = state.TargetProgress.ValueFloat64()
 		}
@@ -372,59 +342,14 @@ func (r *imageWaitResource) ImportState(ctx context.Context, req resource.Import
 	case 3:
 		region, zone, imageID = parts[0], parts[1], parts[2]
 	}
-	if imageID == "" || strings.ContainsAny(req.ID, " \t\n") || (len(parts) == 3 && (region == "" || zone == "")) {
+	if !validImageID(imageID) || (len(parts) == 3 && (region == "" || zone == "")) {
 		resp.Diagnostics.AddError("Invalid import id",
 			fmt.Sprintf("Import id %q is neither an image id (compshareImage-xxxx) nor region/zone/image_id (cn-wlcb/cn-wlcb-01/compshareImage-xxxx).", req.ID))
 		return
 	}
-	if r.data != nil {
-		region, zone = cmp.Or(region, r.data.region), cmp.Or(zone, r.data.zone)
-	}
+	region, zone = cmp.Or(region, r.data.region), cmp.Or(zone, r.data.zone)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), imageID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("image_id"), imageID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("region"), region)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("zone"), zone)...)
-}
-
-var maxPollIntervalValidator = durationValidator{min: time.Second, max: time.Hour}
-
-// durationValidator accepts Go durations within [min, max].
-type durationValidator struct{ min, max time.Duration }
-
-func (v durationValidator) Description(context.Context) string {
-	return fmt.Sprintf("value must be a duration such as 30s or 2m, from %s to %s", v.min, v.max)
-}
-
-func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v durationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	d, err := time.ParseDuration(req.ConfigValue.ValueString())
-	if err != nil || d < v.min || d > v.max {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-			fmt.Sprintf("Attribute %s %s, got: %q.", req.Path, v.Description(ctx), req.ConfigValue.ValueString()))
-	}
-}
-
-// targetProgressValidator accepts percentages in (0, 100].
-type targetProgressValidator struct{}
-
-func (targetProgressValidator) Description(context.Context) string {
-	return "value must be a percentage greater than 0 and at most 100"
-}
-
-func (v targetProgressValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (v targetProgressValidator) ValidateFloat64(ctx context.Context, req validator.Float64Request, resp *validator.Float64Response) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if p := req.ConfigValue.ValueFloat64(); !(p > 0 && p <= 100) {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid target_progress",
-			fmt.Sprintf("Attribute %s %s, got: %s.", req.Path, v.Description(ctx), imagewait.FormatPercent(p)))
-	}
 }

@@ -223,7 +223,9 @@ func TestAccImageWait_invalidInput(t *testing.T) {
 		{"max_poll_interval malformed", `max_poll_interval = "often"`, `max_poll_interval value must be a duration such as 30s or 2m.*got: "often"`},
 		{"max_poll_interval too short", `max_poll_interval = "10ms"`, `max_poll_interval value must be a duration.*got: "10ms"`},
 		{"timeouts malformed", `timeouts = { create = "forever" }`, `Invalid Attribute Value Time Duration.*"forever" must be a string containing a sequence of decimal numbers`},
-		{"empty triggers value is fine but region empty is not", `region = ""`, `region string length must be at least 1`},
+		{"region empty", `region = ""`, `region string length must be at least 1`},
+		{"zone empty", `zone = ""`, `zone string length must be at least 1`},
+		{"timeouts.create zero", `timeouts = { create = "0s" }`, `timeouts.create must be a positive duration such as 30m, got: 0s`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
@@ -265,4 +267,51 @@ func TestWaitForecast(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestAccImageWait_invalidImageID(t *testing.T) {
+	srv := startEmulator(t, emulator.Config{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      waitConfig(srv.URL(), "compshareImage-a b", ""),
+			PlanOnly:    true,
+			ExpectError: errorMatching(`image_id must be an image id such as compshareImage-xxxx, without whitespace, got: compshareImage-a b`),
+		}},
+	})
+	if n := srv.RequestCount(); n != 0 {
+		t.Errorf("an invalid image id reached the API: %d requests", n)
+	}
+}
+
+// A wait follows the provider's default location: when that changes, or the
+// API forgets the image, the recorded wait no longer stands.
+func TestAccImageWait_locationChangesAndForgottenImage(t *testing.T) {
+	const id = "compshareImage-anywhere"
+	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{{ID: id, Start: time.Now().Add(-time.Hour), Total: time.Minute}}})
+	inRegion := func(region string) string {
+		return strings.Replace(waitConfig(srv.URL(), id, ""), "max_retries = 1", "max_retries = 1\n  region      = \""+region+"\"\n  zone        = \""+region+"-02\"", 1)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: waitConfig(srv.URL(), id, "")},
+			{
+				Config: inRegion("cn-sh2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_image_wait.gpu", plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("region"), knownvalue.StringExact("cn-sh2")),
+				},
+			},
+			{
+				// The API no longer knows the image there: refresh drops the
+				// wait, and the plan to create it again fails on the same answer.
+				PreConfig:   func() { srv.SetImage(emulator.Image{ID: id, Region: "cn-bj2", Start: time.Now().Add(-time.Hour), Total: time.Minute}) },
+				Config:      inRegion("cn-sh2"),
+				ExpectError: errorMatching(`Compshare image not found.*RetCode 230`),
+			},
+		},
+	})
 }

@@ -1,0 +1,72 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
+)
+
+// imageIDPattern and maxImageIDLength describe ids the API could know.
+var imageIDPattern = regexp.MustCompile(`^\S+$`)
+
+const maxImageIDLength = 128
+
+// imageIDValidators refuse ids the API could never know, before any call.
+var imageIDValidators = []validator.String{
+	stringvalidator.LengthBetween(1, maxImageIDLength),
+	stringvalidator.RegexMatches(imageIDPattern, "must be an image id such as compshareImage-xxxx, without whitespace"),
+}
+
+// validImageID applies imageIDValidators' rules where no validator runs (import ids).
+func validImageID(id string) bool {
+	return len(id) <= maxImageIDLength && imageIDPattern.MatchString(id)
+}
+
+var maxPollIntervalValidator = durationValidator{min: time.Second, max: time.Hour}
+
+// durationValidator accepts Go durations within [min, max].
+type durationValidator struct{ min, max time.Duration }
+
+func (v durationValidator) Description(context.Context) string {
+	return fmt.Sprintf("value must be a duration such as 30s or 2m, from %s to %s", v.min, v.max)
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v durationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil || d < v.min || d > v.max {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("Attribute %s %s, got: %q.", req.Path, v.Description(ctx), req.ConfigValue.ValueString()))
+	}
+}
+
+// targetProgressValidator accepts percentages in (0, 100].
+type targetProgressValidator struct{}
+
+func (targetProgressValidator) Description(context.Context) string {
+	return "value must be a percentage greater than 0 and at most 100"
+}
+
+func (v targetProgressValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v targetProgressValidator) ValidateFloat64(ctx context.Context, req validator.Float64Request, resp *validator.Float64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if p := req.ConfigValue.ValueFloat64(); !(p > 0 && p <= 100) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid target_progress",
+			fmt.Sprintf("Attribute %s %s, got: %s.", req.Path, v.Description(ctx), imagewait.FormatPercent(p)))
+	}
+}

@@ -70,3 +70,41 @@ func TestAccImageWait_faults(t *testing.T) {
 		})
 	}
 }
+
+// TestAccImageWait_outage cuts the API off for a while during the wait:
+// every answer fails, more than the client's own retries can absorb, so the
+// wait itself backs off and polls again, and still ends after the image.
+func TestAccImageWait_outage(t *testing.T) {
+	const id = "compshareImage-outage"
+	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{{ID: id, Start: time.Now(), Total: 11 * time.Second}}})
+	done, _ := srv.CompletedAt(id)
+	outage := []*time.Timer{
+		time.AfterFunc(3*time.Second, func() { srv.SetFault(1, emulator.FaultHTTP503) }),
+		time.AfterFunc(8*time.Second, func() { srv.SetFault(0, "") }),
+	}
+	t.Cleanup(func() {
+		for _, timer := range outage {
+			timer.Stop()
+		}
+	})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: waitConfig(srv.URL(), id, `timeouts = { create = "1m" }`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("progress"), knownvalue.Float64Exact(100)),
+				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed_at"), notBefore(done)),
+			},
+		}},
+	})
+	faulted := 0
+	for _, r := range srv.Requests() {
+		if r.Fault != "" {
+			faulted++
+		}
+	}
+	// max_retries = 1: more than two faulted answers in a row reached the wait.
+	if faulted < 3 {
+		t.Fatalf("%d faulted answers: the outage did not reach the wait", faulted)
+	}
+}

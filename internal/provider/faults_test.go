@@ -38,13 +38,16 @@ func TestAccImageWait_faults(t *testing.T) {
 	} {
 		t.Run(string(tc.fault), func(t *testing.T) {
 			const id = "compshareImage-faulty"
-			srv := startEmulator(t, emulator.Config{
-				FaultEvery: 2,
-				Fault:      tc.fault,
-				Images:     []emulator.Image{{ID: id, Start: time.Now(), Total: 3 * time.Second}},
-			})
-			done, _ := srv.CompletedAt(id)
-			step := resource.TestStep{Config: waitConfig(srv.URL(), id, `timeouts = { create = "1m" }`)}
+			srv := startEmulator(t, emulator.Config{FaultEvery: 2, Fault: tc.fault})
+			var done time.Time
+			step := resource.TestStep{
+				// The build starts with the step, not while the test waits its turn.
+				PreConfig: func() {
+					srv.SetImage(emulator.Image{ID: id, Start: time.Now(), Total: 3 * time.Second})
+					done, _ = srv.CompletedAt(id)
+				},
+				Config: waitConfig(srv.URL(), id, `timeouts = { create = "1m" }`),
+			}
 			outcome := "retried; the wait completed after the image did"
 			if tc.wantErr != "" {
 				step.ExpectError = errorMatching(tc.wantErr)
@@ -52,7 +55,7 @@ func TestAccImageWait_faults(t *testing.T) {
 			} else {
 				step.ConfigStateChecks = []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("progress"), knownvalue.Float64Exact(100)),
-					statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed_at"), notBefore(done)),
+					statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed_at"), afterDone(&done)),
 				}
 			}
 			resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories, Steps: []resource.TestStep{step}})
@@ -76,24 +79,31 @@ func TestAccImageWait_faults(t *testing.T) {
 // wait itself backs off and polls again, and still ends after the image.
 func TestAccImageWait_outage(t *testing.T) {
 	const id = "compshareImage-outage"
-	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{{ID: id, Start: time.Now(), Total: 11 * time.Second}}})
-	done, _ := srv.CompletedAt(id)
-	outage := []*time.Timer{
-		time.AfterFunc(3*time.Second, func() { srv.SetFault(1, emulator.FaultHTTP503) }),
-		time.AfterFunc(8*time.Second, func() { srv.SetFault(0, "") }),
-	}
+	srv := startEmulator(t, emulator.Config{})
+	var done time.Time
+	var outage []*time.Timer
 	t.Cleanup(func() {
 		for _, timer := range outage {
 			timer.Stop()
 		}
 	})
-	resource.ParallelTest(t, resource.TestCase{
+	// Not parallel: a paused test would let the build and the outage pass
+	// before Terraform runs.
+	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				srv.SetImage(emulator.Image{ID: id, Start: time.Now(), Total: 11 * time.Second})
+				done, _ = srv.CompletedAt(id)
+				outage = []*time.Timer{
+					time.AfterFunc(3*time.Second, func() { srv.SetFault(1, emulator.FaultHTTP503) }),
+					time.AfterFunc(8*time.Second, func() { srv.SetFault(0, "") }),
+				}
+			},
 			Config: waitConfig(srv.URL(), id, `timeouts = { create = "1m" }`),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("progress"), knownvalue.Float64Exact(100)),
-				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed_at"), notBefore(done)),
+				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed_at"), afterDone(&done)),
 			},
 		}},
 	})

@@ -195,6 +195,8 @@ func TestAccImageProgressDataSource_missingKeys(t *testing.T) {
 	for _, name := range append(append([]string{}, envPublicKey...), envPrivateKey...) {
 		t.Setenv(name, "")
 	}
+	// Keys in the machine's own ~/.ucloud files must not count here.
+	t.Setenv("UCLOUD_SHARED_CREDENTIAL_FILE", writeFile(t, t.TempDir(), "credential.json", "[]"))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{

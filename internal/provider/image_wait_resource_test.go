@@ -48,13 +48,24 @@ func notBefore(moment time.Time) knownvalue.Check {
 	})
 }
 
+// afterDone checks an RFC 3339 time against a moment known only once the
+// step has started.
+func afterDone(done *time.Time) knownvalue.Check {
+	return knownvalue.StringFunc(func(v string) error { return notBefore(*done).CheckValue(v) })
+}
+
 func TestAccImageWait_gatesDependentUntilComplete(t *testing.T) {
 	const id = "compshareImage-gate"
-	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{{ID: id, Start: time.Now(), Total: 6 * time.Second}}})
-	done, _ := srv.CompletedAt(id)
+	srv := startEmulator(t, emulator.Config{})
+	var done time.Time
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
+			// The build starts with the step, not while the test waits its turn.
+			PreConfig: func() {
+				srv.SetImage(emulator.Image{ID: id, Start: time.Now(), Total: 6 * time.Second})
+				done, _ = srv.CompletedAt(id)
+			},
 			Config: waitConfig(srv.URL(), id, ""),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("progress"), knownvalue.Float64Exact(100)),
@@ -63,8 +74,8 @@ func TestAccImageWait_gatesDependentUntilComplete(t *testing.T) {
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("target_progress"), knownvalue.Float64Exact(100)),
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("max_poll_interval"), knownvalue.StringExact("30s")),
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("region"), knownvalue.StringExact(DefaultRegion)),
-				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed_at"), notBefore(done)),
-				statecheck.ExpectKnownValue("terraform_data.uses_image", tfjsonpath.New("output").AtMapKey("completed_at"), notBefore(done)),
+				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed_at"), afterDone(&done)),
+				statecheck.ExpectKnownValue("terraform_data.uses_image", tfjsonpath.New("output").AtMapKey("completed_at"), afterDone(&done)),
 				statecheck.ExpectKnownValue("terraform_data.uses_image", tfjsonpath.New("output").AtMapKey("image_id"), knownvalue.StringExact(id)),
 			},
 			// The test framework's follow-up plan proves there is no drift.
@@ -308,7 +319,9 @@ func TestAccImageWait_locationChangesAndForgottenImage(t *testing.T) {
 			{
 				// The API no longer knows the image there: refresh drops the
 				// wait, and the plan to create it again fails on the same answer.
-				PreConfig:   func() { srv.SetImage(emulator.Image{ID: id, Region: "cn-bj2", Start: time.Now().Add(-time.Hour), Total: time.Minute}) },
+				PreConfig: func() {
+					srv.SetImage(emulator.Image{ID: id, Region: "cn-bj2", Start: time.Now().Add(-time.Hour), Total: time.Minute})
+				},
 				Config:      inRegion("cn-sh2"),
 				ExpectError: errorMatching(`Compshare image not found.*RetCode 230`),
 			},

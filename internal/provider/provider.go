@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/ucloud/ucloud-sdk-go/external"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/schedule"
@@ -72,6 +73,10 @@ type providerModel struct {
 	MaxRetries types.Int64  `tfsdk:"max_retries"`
 
 	MaxRequestsPerSecond types.Float64 `tfsdk:"max_requests_per_second"`
+
+	Profile               types.String `tfsdk:"profile"`
+	SharedCredentialsFile types.String `tfsdk:"shared_credentials_file"`
+	SharedConfigFile      types.String `tfsdk:"shared_config_file"`
 }
 
 // providerData is what data sources and resources receive from Configure.
@@ -106,33 +111,33 @@ func (p *compshareProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"public_key": schema.StringAttribute{
 				Optional:    true,
 				Validators:  nonEmpty,
-				Description: "API public key, from the Compshare console's API management page. Defaults to the environment variable `COMPSHARE_PUBLIC_KEY`, then `UCLOUD_PUBLIC_KEY`.",
+				Description: "API public key, from the Compshare console's API management page. Defaults to the environment variable `COMPSHARE_PUBLIC_KEY`, then `UCLOUD_PUBLIC_KEY`, then the profile's key in the shared credentials file.",
 			},
 			"private_key": schema.StringAttribute{
 				Optional:    true,
 				Sensitive:   true,
 				Validators:  nonEmpty,
-				Description: "API private key, used only to sign requests; never logged or stored. Defaults to the environment variable `COMPSHARE_PRIVATE_KEY`, then `UCLOUD_PRIVATE_KEY`.",
+				Description: "API private key, used only to sign requests; never logged or stored. Defaults to the environment variable `COMPSHARE_PRIVATE_KEY`, then `UCLOUD_PRIVATE_KEY`, then the profile's key in the shared credentials file.",
 			},
 			"region": schema.StringAttribute{
 				Optional:    true,
 				Validators:  nonEmpty,
-				Description: "Default region of every data source and resource. Defaults to the environment variable `UCLOUD_REGION`, else `" + DefaultRegion + "`.",
+				Description: "Default region of every data source and resource. Defaults to the environment variable `UCLOUD_REGION`, then the profile's region in the shared config file, else `" + DefaultRegion + "`.",
 			},
 			"zone": schema.StringAttribute{
 				Optional:    true,
 				Validators:  nonEmpty,
-				Description: "Default zone of every data source and resource. Defaults to the environment variable `UCLOUD_ZONE`, else `" + DefaultZone + "`.",
+				Description: "Default zone of every data source and resource. Defaults to the environment variable `UCLOUD_ZONE`, then the profile's zone in the shared config file, else `" + DefaultZone + "`.",
 			},
 			"project_id": schema.StringAttribute{
 				Optional:    true,
 				Validators:  nonEmpty,
-				Description: "Project to act in; sub-accounts must set it. Defaults to the environment variable `UCLOUD_PROJECT_ID`, else none (the account's default project).",
+				Description: "Project to act in; sub-accounts must set it. Defaults to the environment variable `UCLOUD_PROJECT_ID`, then the profile's project in the shared config file, else none (the account's default project).",
 			},
 			"base_url": schema.StringAttribute{
 				Optional:    true,
 				Validators:  []validator.String{baseURLValidator{}},
-				Description: "URL of the API, an http or https URL. Defaults to the environment variable `COMPSHARE_BASE_URL`, else `" + compshare.DefaultBaseURL + "`. Point it at the local emulator (`cmd/compshare-emulator`) to try the provider without an account.",
+				Description: "URL of the API, an http or https URL. Defaults to the environment variable `COMPSHARE_BASE_URL`, else `" + compshare.DefaultBaseURL + "`; never taken from the shared config file, whose `base_url` is UCloud's API. Point it at the local emulator (`cmd/compshare-emulator`) to try the provider without an account.",
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional:    true,
@@ -147,6 +152,27 @@ func (p *compshareProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 					"delays on the way never bring one more into a second) and wait their turn in order, so a hundred waits stay polite and none " +
 					"starves; a plan reading N different images takes at least N divided by this many seconds. " +
 					"Greater than 0; fractions such as 0.5 are allowed. Defaults to 20.",
+			},
+			"profile": schema.StringAttribute{
+				Optional:   true,
+				Validators: nonEmpty,
+				Description: "Profile of the UCloud CLI's shared files to read settings from. Defaults to the environment variable `UCLOUD_PROFILE`, " +
+					"else `" + external.DefaultProfile + "`. A profile named here or in the environment must have a key pair in the shared credentials file " +
+					"unless both keys are set otherwise.",
+			},
+			"shared_credentials_file": schema.StringAttribute{
+				Optional:   true,
+				Validators: nonEmpty,
+				Description: "The UCloud CLI's credentials file, a JSON list of profiles with `public_key` and `private_key`; `~/` is the home directory. " +
+					"Defaults to the environment variable `UCLOUD_SHARED_CREDENTIAL_FILE`, else `" + defaultSharedCredentialsFile + "`, which may be missing. " +
+					"A file named here or in the environment must exist.",
+			},
+			"shared_config_file": schema.StringAttribute{
+				Optional:   true,
+				Validators: nonEmpty,
+				Description: "The UCloud CLI's config file, a JSON list of profiles with `region`, `zone` and `project_id` (its `base_url` is not used); " +
+					"`~/` is the home directory. Defaults to the environment variable `UCLOUD_SHARED_CONFIG_FILE`, else `" + defaultSharedConfigFile + "`, " +
+					"which may be missing. A file named here or in the environment must exist.",
 			},
 		},
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/ucloud/ucloud-sdk-go/external"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/schedule"
@@ -24,6 +25,10 @@ var (
 	envZone       = []string{"UCLOUD_ZONE"}
 	envProjectID  = []string{"UCLOUD_PROJECT_ID"}
 	envBaseURL    = []string{"COMPSHARE_BASE_URL"}
+
+	envProfile               = []string{"UCLOUD_PROFILE"}
+	envSharedCredentialsFile = []string{"UCLOUD_SHARED_CREDENTIAL_FILE"}
+	envSharedConfigFile      = []string{"UCLOUD_SHARED_CONFIG_FILE"}
 )
 
 // envWaitSchedule replaces the adaptive schedule of waits with a fixed
@@ -31,7 +36,7 @@ var (
 // the provider itself. Empty or "adaptive" keeps the adaptive schedule.
 const envWaitSchedule = "COMPSHARE_WAIT_SCHEDULE"
 
-// settings is the provider configuration after defaults and environment.
+// settings is the provider configuration after environment, shared files and defaults.
 type settings struct {
 	client compshare.Config
 	region string
@@ -40,13 +45,15 @@ type settings struct {
 	fixedPollInterval time.Duration
 }
 
-// resolveSettings applies the precedence attribute > environment > default.
+// resolveSettings applies, per setting, the precedence attribute >
+// environment > profile in the UCloud CLI's shared files > default.
 func resolveSettings(m providerModel, getenv func(string) string) (settings, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	for name, v := range map[string]attr.Value{
 		"public_key": m.PublicKey, "private_key": m.PrivateKey, "region": m.Region, "zone": m.Zone,
 		"project_id": m.ProjectID, "base_url": m.BaseURL, "max_retries": m.MaxRetries,
-		"max_requests_per_second": m.MaxRequestsPerSecond,
+		"max_requests_per_second": m.MaxRequestsPerSecond, "profile": m.Profile,
+		"shared_credentials_file": m.SharedCredentialsFile, "shared_config_file": m.SharedConfigFile,
 	} {
 		if v.IsUnknown() {
 			diags.AddAttributeError(path.Root(name), "Unknown provider configuration value",
@@ -57,29 +64,47 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 		return settings{}, diags
 	}
 
-	lookup := func(attribute types.String, env []string, fallback string) string {
+	// pick returns the attribute's value, else the first environment variable set.
+	pick := func(attribute types.String, name string, env []string) choice {
 		if !attribute.IsNull() {
-			return attribute.ValueString()
+			return choice{attribute.ValueString(), "attribute " + name}
 		}
-		for _, name := range env {
-			if v := getenv(name); v != "" {
-				return v
+		for _, variable := range env {
+			if v := getenv(variable); v != "" {
+				return choice{v, "environment variable " + variable}
 			}
 		}
-		return fallback
+		return choice{}
 	}
+	withDefault := func(c choice, fallback string) choice {
+		if c.value == "" {
+			c.value = fallback
+		}
+		return c
+	}
+	profile := withDefault(pick(m.Profile, "profile", envProfile), external.DefaultProfile)
+	credentialsFile := withDefault(pick(m.SharedCredentialsFile, "shared_credentials_file", envSharedCredentialsFile), defaultSharedCredentialsFile)
+	configFile := withDefault(pick(m.SharedConfigFile, "shared_config_file", envSharedConfigFile), defaultSharedConfigFile)
+	publicKey, privateKey := pick(m.PublicKey, "public_key", envPublicKey).value, pick(m.PrivateKey, "private_key", envPrivateKey).value
+	shared, err := loadSharedProfile(credentialsFile, configFile, profile, publicKey == "" || privateKey == "")
+	if err != nil {
+		diags.AddError("Cannot load the UCloud CLI profile", err.Error()+".")
+		return settings{}, diags
+	}
+
 	s := settings{
 		client: compshare.Config{
-			PublicKey:  lookup(m.PublicKey, envPublicKey, ""),
-			PrivateKey: lookup(m.PrivateKey, envPrivateKey, ""),
-			ProjectID:  lookup(m.ProjectID, envProjectID, ""),
-			BaseURL:    lookup(m.BaseURL, envBaseURL, compshare.DefaultBaseURL),
+			PublicKey:  firstSet(publicKey, shared.publicKey),
+			PrivateKey: firstSet(privateKey, shared.privateKey),
+			ProjectID:  firstSet(pick(m.ProjectID, "project_id", envProjectID).value, shared.projectID),
+			// Not from the shared files: their base_url is UCloud's API.
+			BaseURL:    firstSet(pick(m.BaseURL, "base_url", envBaseURL).value, compshare.DefaultBaseURL),
 			MaxRetries: compshare.DefaultMaxRetries,
 
 			MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond,
 		},
-		region: lookup(m.Region, envRegion, DefaultRegion),
-		zone:   lookup(m.Zone, envZone, DefaultZone),
+		region: firstSet(pick(m.Region, "region", envRegion).value, shared.region, DefaultRegion),
+		zone:   firstSet(pick(m.Zone, "zone", envZone).value, shared.zone, DefaultZone),
 	}
 	if !m.MaxRetries.IsNull() {
 		s.client.MaxRetries = int(m.MaxRetries.ValueInt64())
@@ -98,7 +123,10 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 		diags.AddError("Missing Compshare API keys",
 			"The provider needs an API key pair. Set the provider attributes public_key and private_key, "+
 				"or the environment variables COMPSHARE_PUBLIC_KEY and COMPSHARE_PRIVATE_KEY "+
-				"(UCLOUD_PUBLIC_KEY and UCLOUD_PRIVATE_KEY are read too). Keys come from the Compshare console's API management page.")
+				"(UCLOUD_PUBLIC_KEY and UCLOUD_PRIVATE_KEY are read too), "+
+				fmt.Sprintf("or give profile %q a key pair in the shared credentials file %s ", profile.value, expandHome(credentialsFile.value))+
+				"(choose them with the attributes profile and shared_credentials_file or the environment variables UCLOUD_PROFILE and UCLOUD_SHARED_CREDENTIAL_FILE). "+
+				"Keys come from the Compshare console's API management page.")
 	}
 	if m.BaseURL.IsNull() {
 		// The attribute has a validator; a value from the environment is checked here.
@@ -107,6 +135,16 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 		}
 	}
 	return s, diags
+}
+
+// firstSet returns the first non-empty value.
+func firstSet(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // baseURLValidator accepts absolute http(s) URLs.

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,41 +11,76 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 )
 
+// nullModel is a provider block that sets nothing.
+var nullModel = providerModel{
+	PublicKey: types.StringNull(), PrivateKey: types.StringNull(), Region: types.StringNull(), Zone: types.StringNull(),
+	ProjectID: types.StringNull(), BaseURL: types.StringNull(), MaxRetries: types.Int64Null(), MaxRequestsPerSecond: types.Float64Null(),
+	Profile: types.StringNull(), SharedCredentialsFile: types.StringNull(), SharedConfigFile: types.StringNull(),
+}
+
 func TestResolveSettingsPrecedence(t *testing.T) {
-	null := providerModel{
-		PublicKey: types.StringNull(), PrivateKey: types.StringNull(), Region: types.StringNull(), Zone: types.StringNull(),
-		ProjectID: types.StringNull(), BaseURL: types.StringNull(), MaxRetries: types.Int64Null(), MaxRequestsPerSecond: types.Float64Null(),
-	}
 	withAttributes := providerModel{
 		PublicKey: types.StringValue("attr-pub"), PrivateKey: types.StringValue("attr-priv"), Region: types.StringValue("attr-region"),
 		Zone: types.StringValue("attr-zone"), ProjectID: types.StringValue("attr-project"), BaseURL: types.StringValue("http://attr"),
 		MaxRetries: types.Int64Value(0), MaxRequestsPerSecond: types.Float64Value(2.5),
+		Profile: types.StringValue("gpu"), SharedCredentialsFile: types.StringNull(), SharedConfigFile: types.StringNull(),
 	}
 	fullEnv := map[string]string{
 		"COMPSHARE_PUBLIC_KEY": "cs-pub", "UCLOUD_PUBLIC_KEY": "uc-pub", "COMPSHARE_PRIVATE_KEY": "cs-priv", "UCLOUD_PRIVATE_KEY": "uc-priv",
 		"UCLOUD_REGION": "env-region", "UCLOUD_ZONE": "env-zone", "UCLOUD_PROJECT_ID": "env-project", "COMPSHARE_BASE_URL": "http://env",
-		"COMPSHARE_WAIT_SCHEDULE": "fixed:5s",
+		"COMPSHARE_WAIT_SCHEDULE": "fixed:5s", "UCLOUD_PROFILE": "gpu",
 	}
+	cliFiles := map[string]string{"credential.json": testCredentialFile, "config.json": testConfigFile}
+	// Files elsewhere hold the gpu profile as "default", to tell them from the CLI's.
+	elsewhere := t.TempDir()
+	otherCredentials := writeFile(t, elsewhere, "credential.json", `[{"public_key": "pub-other", "private_key": "priv-other", "profile": "default"}]`)
+	otherConfig := writeFile(t, elsewhere, "config.json", `[{"region": "other-region", "zone": "other-zone", "profile": "default"}]`)
+	namedFiles := nullModel
+	namedFiles.SharedCredentialsFile, namedFiles.SharedConfigFile = types.StringValue(otherCredentials), types.StringValue(otherConfig)
+	profileAttribute := nullModel
+	profileAttribute.Profile = types.StringValue("default")
 	for _, tc := range []struct {
 		name  string
 		model providerModel
 		env   map[string]string
+		home  map[string]string
 		want  settings
 	}{
-		{"attributes win", withAttributes, fullEnv, settings{
+		{"attributes win", withAttributes, fullEnv, cliFiles, settings{
 			client: compshare.Config{PublicKey: "attr-pub", PrivateKey: "attr-priv", ProjectID: "attr-project", BaseURL: "http://attr", MaxRetries: 0, MaxRequestsPerSecond: 2.5},
 			region: "attr-region", zone: "attr-zone", fixedPollInterval: 5 * time.Second,
 		}},
-		{"COMPSHARE_ variables before UCLOUD_ ones", null, fullEnv, settings{
+		{"COMPSHARE_ variables before UCLOUD_ ones, environment before shared files", nullModel, fullEnv, cliFiles, settings{
 			client: compshare.Config{PublicKey: "cs-pub", PrivateKey: "cs-priv", ProjectID: "env-project", BaseURL: "http://env", MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
 			region: "env-region", zone: "env-zone", fixedPollInterval: 5 * time.Second,
 		}},
-		{"UCLOUD_ keys and defaults", null, map[string]string{"UCLOUD_PUBLIC_KEY": "uc-pub", "UCLOUD_PRIVATE_KEY": "uc-priv"}, settings{
+		{"UCLOUD_ keys and defaults", nullModel, map[string]string{"UCLOUD_PUBLIC_KEY": "uc-pub", "UCLOUD_PRIVATE_KEY": "uc-priv"}, nil, settings{
 			client: compshare.Config{PublicKey: "uc-pub", PrivateKey: "uc-priv", BaseURL: compshare.DefaultBaseURL, MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
 			region: DefaultRegion, zone: DefaultZone,
 		}},
+		{"shared files fill the rest, but not base_url", nullModel, map[string]string{"UCLOUD_PROFILE": "gpu", "UCLOUD_PRIVATE_KEY": "uc-priv", "UCLOUD_ZONE": "env-zone"}, cliFiles, settings{
+			client: compshare.Config{PublicKey: "pub-gpu", PrivateKey: "uc-priv", ProjectID: "org-gpu", BaseURL: compshare.DefaultBaseURL, MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
+			region: "cn-sh2", zone: "env-zone",
+		}},
+		{"profile attribute before UCLOUD_PROFILE", profileAttribute, map[string]string{"UCLOUD_PROFILE": "gpu"}, cliFiles, settings{
+			client: compshare.Config{PublicKey: "pub-default", PrivateKey: "priv-default", ProjectID: "org-default", BaseURL: compshare.DefaultBaseURL, MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
+			region: "cn-wlcb", zone: "cn-wlcb-01",
+		}},
+		{"file attributes before variables and default locations", namedFiles, map[string]string{"UCLOUD_SHARED_CREDENTIAL_FILE": "/nonexistent", "UCLOUD_SHARED_CONFIG_FILE": "/nonexistent"}, cliFiles, settings{
+			client: compshare.Config{PublicKey: "pub-other", PrivateKey: "priv-other", BaseURL: compshare.DefaultBaseURL, MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
+			region: "other-region", zone: "other-zone",
+		}},
+		{"file variables before default locations", nullModel, map[string]string{"UCLOUD_SHARED_CREDENTIAL_FILE": otherCredentials, "UCLOUD_SHARED_CONFIG_FILE": otherConfig}, cliFiles, settings{
+			client: compshare.Config{PublicKey: "pub-other", PrivateKey: "priv-other", BaseURL: compshare.DefaultBaseURL, MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
+			region: "other-region", zone: "other-zone",
+		}},
+		{"a named profile needs no keys in the file when both are set", nullModel, map[string]string{"UCLOUD_PROFILE": "staging", "UCLOUD_PUBLIC_KEY": "uc-pub", "UCLOUD_PRIVATE_KEY": "uc-priv"}, cliFiles, settings{
+			client: compshare.Config{PublicKey: "uc-pub", PrivateKey: "uc-priv", ProjectID: "org-staging", BaseURL: compshare.DefaultBaseURL, MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
+			region: "cn-bj2", zone: "cn-bj2-05",
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			testHome(t, tc.home)
 			got, diags := resolveSettings(tc.model, func(k string) string { return tc.env[k] })
 			if diags.HasError() {
 				t.Fatal(diags)
@@ -57,17 +93,19 @@ func TestResolveSettingsPrecedence(t *testing.T) {
 }
 
 func TestResolveSettingsErrors(t *testing.T) {
-	null := providerModel{
-		PublicKey: types.StringNull(), PrivateKey: types.StringNull(), Region: types.StringNull(), Zone: types.StringNull(),
-		ProjectID: types.StringNull(), BaseURL: types.StringNull(), MaxRetries: types.Int64Null(), MaxRequestsPerSecond: types.Float64Null(),
-	}
+	null := nullModel
 	noEnv := func(string) string { return "" }
+	home := testHome(t, nil)
 
 	_, diags := resolveSettings(null, noEnv)
 	if len(diags) != 1 {
 		t.Fatalf("want one error for missing keys, got %v", diags)
 	}
-	for _, name := range []string{"public_key", "private_key", "COMPSHARE_PUBLIC_KEY", "COMPSHARE_PRIVATE_KEY", "UCLOUD_PUBLIC_KEY", "UCLOUD_PRIVATE_KEY"} {
+	for _, name := range []string{
+		"public_key", "private_key", "COMPSHARE_PUBLIC_KEY", "COMPSHARE_PRIVATE_KEY", "UCLOUD_PUBLIC_KEY", "UCLOUD_PRIVATE_KEY",
+		`profile "default"`, "shared credentials file " + filepath.Join(home, ".ucloud", "credential.json"),
+		"profile and shared_credentials_file", "UCLOUD_PROFILE and UCLOUD_SHARED_CREDENTIAL_FILE",
+	} {
 		if !strings.Contains(diags[0].Detail(), name) {
 			t.Errorf("missing-key error does not name %s: %s", name, diags[0].Detail())
 		}
@@ -106,7 +144,63 @@ func TestResolveSettingsErrors(t *testing.T) {
 	}
 }
 
+func TestResolveSettingsSharedFileErrors(t *testing.T) {
+	dir := testHome(t, nil)
+	credentials := writeFile(t, dir, "credential.json", testCredentialFile)
+	malformed, missing := writeFile(t, dir, "broken.json", testMalformedFile), filepath.Join(dir, "nope.json")
+	// withFiles sets the attributes given; "" leaves one unset.
+	withFiles := func(credentials, config, profile string) providerModel {
+		optional := func(v string) types.String {
+			if v == "" {
+				return types.StringNull()
+			}
+			return types.StringValue(v)
+		}
+		m := nullModel
+		m.SharedCredentialsFile, m.SharedConfigFile, m.Profile = optional(credentials), optional(config), optional(profile)
+		return m
+	}
+	keysInEnv := map[string]string{"COMPSHARE_PUBLIC_KEY": "cs-pub", "COMPSHARE_PRIVATE_KEY": "cs-priv"}
+	for _, tc := range []struct {
+		name  string
+		model providerModel
+		env   map[string]string
+		want  []string
+	}{
+		{"UCLOUD_SHARED_CREDENTIAL_FILE missing", nullModel, map[string]string{"UCLOUD_SHARED_CREDENTIAL_FILE": missing},
+			[]string{"shared credentials file " + missing + ", named by environment variable UCLOUD_SHARED_CREDENTIAL_FILE"}},
+		{"shared_credentials_file missing, though keys are set", withFiles(missing, "", ""), keysInEnv,
+			[]string{"shared credentials file " + missing + ", named by attribute shared_credentials_file"}},
+		{"shared_config_file malformed", withFiles("", malformed, ""), nil,
+			[]string{"shared config file " + malformed + ", named by attribute shared_config_file", "invalid character"}},
+		{"UCLOUD_SHARED_CONFIG_FILE malformed", nullModel, map[string]string{"UCLOUD_SHARED_CONFIG_FILE": malformed},
+			[]string{"shared config file " + malformed + ", named by environment variable UCLOUD_SHARED_CONFIG_FILE"}},
+		{"profile without keys", withFiles(credentials, "", "staging"), nil,
+			[]string{`profile "staging", chosen by attribute profile, has no key pair in the shared credentials file ` + credentials}},
+		{"UCLOUD_PROFILE without a private key", withFiles(credentials, "", ""), map[string]string{"UCLOUD_PROFILE": "staging", "COMPSHARE_PRIVATE_KEY": "cs-priv"},
+			[]string{`profile "staging", chosen by environment variable UCLOUD_PROFILE, has no key pair`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, diags := resolveSettings(tc.model, func(k string) string { return tc.env[k] })
+			if len(diags) != 1 {
+				t.Fatalf("want one error, got %v", diags)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(diags[0].Detail(), w) {
+					t.Errorf("error %q does not mention %q", diags[0].Detail(), w)
+				}
+			}
+			for _, secret := range append(testPrivateKeys, "cs-priv") {
+				if strings.Contains(diags[0].Summary()+diags[0].Detail(), secret) {
+					t.Errorf("error %q shows a private key", diags[0].Detail())
+				}
+			}
+		})
+	}
+}
+
 func TestResolveSettingsWaitSchedule(t *testing.T) {
+	testHome(t, nil)
 	model := providerModel{PublicKey: types.StringValue("pub"), PrivateKey: types.StringValue("priv")}
 	for _, tc := range []struct {
 		env  string

@@ -1,12 +1,14 @@
 package emulator
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"slices"
+	"time"
 )
 
 // Fault is a kind of misbehaviour injected in place of a normal answer.
@@ -23,6 +25,7 @@ const (
 	FaultRetCode8433 Fault = "retcode-8433" // HTTP 200, RetCode 8433 (service error)
 	FaultReset       Fault = "reset"        // connection closed with a TCP reset, no answer
 	FaultHTML        Fault = "html"         // HTTP 502 with an HTML page, as a gateway sends
+	FaultSlow        Fault = "slow"         // the answer comes only after slowAnswer, long after any sane request timeout
 
 	FaultTruncated       Fault = "truncated"        // HTTP 200, the JSON cut in half
 	FaultRetCodeString   Fault = "retcode-string"   // RetCode as a JSON string: "0"
@@ -35,7 +38,7 @@ const (
 func FaultKinds() []Fault {
 	return []Fault{
 		FaultHTTP500, FaultHTTP502, FaultHTTP503, FaultHTTP504, FaultHTTP429, FaultRetCode8433,
-		FaultReset, FaultHTML, FaultTruncated, FaultRetCodeString, FaultProcessOver100,
+		FaultReset, FaultHTML, FaultSlow, FaultTruncated, FaultRetCodeString, FaultProcessOver100,
 		FaultProcessNegative, FaultNoDurations,
 	}
 }
@@ -61,6 +64,9 @@ func checkFault(every int, f Fault) error {
 	return nil
 }
 
+// slowAnswer is how long the slow fault holds an answer back.
+const slowAnswer = 20 * time.Second
+
 const gatewayPage = `<html>
 <head><title>502 Bad Gateway</title></head>
 <body>
@@ -72,7 +78,7 @@ const gatewayPage = `<html>
 
 // interrupt answers instead of the API for the faults that replace the answer,
 // and reports whether f was one of them.
-func (s *Server) interrupt(w http.ResponseWriter, rec *Request, f Fault, action string) bool {
+func (s *Server) interrupt(ctx context.Context, w http.ResponseWriter, rec *Request, f Fault, action string) bool {
 	switch status, isHTTP := faultStatus[f]; {
 	case isHTTP:
 		rec.Fault = f
@@ -88,6 +94,10 @@ func (s *Server) interrupt(w http.ResponseWriter, rec *Request, f Fault, action 
 	case f == FaultReset:
 		rec.Fault = f
 		resetConnection(w)
+	case f == FaultSlow:
+		rec.Fault = f
+		// A client still waiting then gets the normal answer.
+		return !hold(ctx, slowAnswer)
 	default:
 		return false
 	}

@@ -218,12 +218,12 @@ func (s *Server) record(rec Request) {
 	}
 }
 
-// wait adds the configured latency; false if the client gave up meanwhile.
-func (s *Server) wait(ctx context.Context) bool {
-	if s.cfg.Latency == 0 {
+// hold delays the answer by d; false if the client gave up meanwhile.
+func hold(ctx context.Context, d time.Duration) bool {
+	if d == 0 {
 		return true
 	}
-	t := time.NewTimer(s.cfg.Latency)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -245,7 +245,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Action, rec.ImageID, rec.Region, rec.Zone = action, params["CompShareImageId"], params["Region"], params["Zone"]
 
 	fault := s.arrive()
-	if !s.wait(r.Context()) || s.interrupt(w, &rec, fault, action) {
+	if !hold(r.Context(), s.cfg.Latency) || s.interrupt(r.Context(), w, &rec, fault, action) {
 		return
 	}
 	a := s.answer(action, params, parseErr)

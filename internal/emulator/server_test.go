@@ -537,3 +537,23 @@ func TestRequestLogIsBounded(t *testing.T) {
 		t.Fatalf("newest entry %+v", last)
 	}
 }
+
+func TestSlowFaultOutlastsTheClient(t *testing.T) {
+	s := startServer(t, Config{FaultEvery: 1, Fault: FaultSlow, Images: []Image{{ID: "img-1", Total: time.Hour}}})
+	client := http.Client{Timeout: 200 * time.Millisecond}
+	start := time.Now()
+	_, err := client.Post(s.URL()+"/", "application/x-www-form-urlencoded", strings.NewReader(form(signed(progressParams("img-1"), testPrivate))))
+	if err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("a slow answer came back: %v after %v", err, time.Since(start))
+	}
+	// The request is logged once the handler notices the client left.
+	for deadline := time.Now().Add(5 * time.Second); s.RequestCount() == 0 || len(s.Requests()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the slow request was never logged")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if r := s.Requests()[0]; r.Fault != FaultSlow || r.HTTPStatus != 0 {
+		t.Fatalf("logged %+v, want the slow fault and no answer", r)
+	}
+}

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +30,7 @@ func TestAccImageWait_faults(t *testing.T) {
 		{emulator.FaultRetCode8433, "RetCode 8433", ""},
 		{emulator.FaultReset, "connection reset", ""},
 		{emulator.FaultHTML, "HTTP 502 with an HTML page", ""},
+		{emulator.FaultSlow, "no answer within request_timeout (1s)", ""},
 		{emulator.FaultRetCodeString, `RetCode as a string "0"`, ""},
 		{emulator.FaultNoDurations, "no TotalDuration/RemainingDuration", ""},
 		{emulator.FaultHTTP500, "HTTP 500", `compshareImage-faulty.*HTTP 500: Internal Server Error \(request id`},
@@ -46,7 +48,7 @@ func TestAccImageWait_faults(t *testing.T) {
 					srv.SetImage(emulator.Image{ID: id, Start: time.Now(), Total: 3 * time.Second})
 					done, _ = srv.CompletedAt(id)
 				},
-				Config: waitConfig(srv.URL(), id, `timeouts = { create = "1m" }`),
+				Config: strings.Replace(waitConfig(srv.URL(), id, `timeouts = { create = "1m" }`), "max_retries = 1", "max_retries = 1\n  request_timeout = \"1s\"", 1),
 			}
 			outcome := "retried; the wait completed after the image did"
 			if tc.wantErr != "" {

@@ -223,6 +223,7 @@ func TestAccImageProgressDataSource_invalidInput(t *testing.T) {
 }`, `zone.*length`},
 		{"base_url not http", fmt.Sprintf("provider \"compshare\" {\n  base_url = \"ftp://example.com\"\n  %s\n}\n", keys) + dataSource, `Invalid base_url.*"ftp://example.com"`},
 		{"base_url malformed", fmt.Sprintf("provider \"compshare\" {\n  base_url = \"http//nohost\"\n  %s\n}\n", keys) + dataSource, `Invalid base_url.*"http//nohost"`},
+		{"request_timeout malformed", fmt.Sprintf("provider \"compshare\" {\n  base_url = %q\n  request_timeout = \"soon\"\n  %s\n}\n", srv.URL(), keys) + dataSource, `request_timeout value must be a duration such as 30s or 2m, from 1s to 5m0s, got: "soon"`},
 		{"negative max_retries", fmt.Sprintf("provider \"compshare\" {\n  base_url = %q\n  max_retries = -1\n  %s\n}\n", srv.URL(), keys) + dataSource, `max_retries.*-1`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -72,6 +72,7 @@ type providerModel struct {
 	BaseURL    types.String `tfsdk:"base_url"`
 	MaxRetries types.Int64  `tfsdk:"max_retries"`
 
+	RequestTimeout       types.String  `tfsdk:"request_timeout"`
 	MaxRequestsPerSecond types.Float64 `tfsdk:"max_requests_per_second"`
 
 	Profile               types.String `tfsdk:"profile"`
@@ -143,6 +144,11 @@ func (p *compshareProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional:    true,
 				Validators:  []validator.Int64{int64validator.Between(0, 10)},
 				Description: "How often a transient failure (network error, timeout, HTTP 429/502/503/504, RetCode >= 2000) is retried, with exponential backoff, before it is reported. Defaults to 3.",
+			},
+			"request_timeout": schema.StringAttribute{
+				Optional:    true,
+				Validators:  []validator.String{requestTimeoutValidator},
+				Description: "How long one HTTP request may take before it counts as a transient failure (and is retried), as a duration such as `10s` (1s to 5m). Defaults to `" + compshare.DefaultRequestTimeout.String() + "`.",
 			},
 			"max_requests_per_second": schema.Float64Attribute{
 				Optional:   true,

@@ -51,7 +51,7 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 	var diags diag.Diagnostics
 	for name, v := range map[string]attr.Value{
 		"public_key": m.PublicKey, "private_key": m.PrivateKey, "region": m.Region, "zone": m.Zone,
-		"project_id": m.ProjectID, "base_url": m.BaseURL, "max_retries": m.MaxRetries,
+		"project_id": m.ProjectID, "base_url": m.BaseURL, "max_retries": m.MaxRetries, "request_timeout": m.RequestTimeout,
 		"max_requests_per_second": m.MaxRequestsPerSecond, "profile": m.Profile,
 		"shared_credentials_file": m.SharedCredentialsFile, "shared_config_file": m.SharedConfigFile,
 	} {
@@ -111,6 +111,10 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 	}
 	if !m.MaxRequestsPerSecond.IsNull() {
 		s.client.MaxRequestsPerSecond = m.MaxRequestsPerSecond.ValueFloat64()
+	}
+	if !m.RequestTimeout.IsNull() {
+		// Checked by requestTimeoutValidator.
+		s.client.RequestTimeout, _ = time.ParseDuration(m.RequestTimeout.ValueString())
 	}
 	if v := getenv(envWaitSchedule); v != "" {
 		var err error

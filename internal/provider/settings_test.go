@@ -14,7 +14,7 @@ import (
 // nullModel is a provider block that sets nothing.
 var nullModel = providerModel{
 	PublicKey: types.StringNull(), PrivateKey: types.StringNull(), Region: types.StringNull(), Zone: types.StringNull(),
-	ProjectID: types.StringNull(), BaseURL: types.StringNull(), MaxRetries: types.Int64Null(), MaxRequestsPerSecond: types.Float64Null(),
+	ProjectID: types.StringNull(), BaseURL: types.StringNull(), MaxRetries: types.Int64Null(), MaxRequestsPerSecond: types.Float64Null(), RequestTimeout: types.StringNull(),
 	Profile: types.StringNull(), SharedCredentialsFile: types.StringNull(), SharedConfigFile: types.StringNull(),
 }
 
@@ -22,7 +22,7 @@ func TestResolveSettingsPrecedence(t *testing.T) {
 	withAttributes := providerModel{
 		PublicKey: types.StringValue("attr-pub"), PrivateKey: types.StringValue("attr-priv"), Region: types.StringValue("attr-region"),
 		Zone: types.StringValue("attr-zone"), ProjectID: types.StringValue("attr-project"), BaseURL: types.StringValue("http://attr"),
-		MaxRetries: types.Int64Value(0), MaxRequestsPerSecond: types.Float64Value(2.5),
+		MaxRetries: types.Int64Value(0), MaxRequestsPerSecond: types.Float64Value(2.5), RequestTimeout: types.StringValue("10s"),
 		Profile: types.StringValue("gpu"), SharedCredentialsFile: types.StringNull(), SharedConfigFile: types.StringNull(),
 	}
 	fullEnv := map[string]string{
@@ -47,7 +47,7 @@ func TestResolveSettingsPrecedence(t *testing.T) {
 		want  settings
 	}{
 		{"attributes win", withAttributes, fullEnv, cliFiles, settings{
-			client: compshare.Config{PublicKey: "attr-pub", PrivateKey: "attr-priv", ProjectID: "attr-project", BaseURL: "http://attr", MaxRetries: 0, MaxRequestsPerSecond: 2.5},
+			client: compshare.Config{PublicKey: "attr-pub", PrivateKey: "attr-priv", ProjectID: "attr-project", BaseURL: "http://attr", MaxRetries: 0, MaxRequestsPerSecond: 2.5, RequestTimeout: 10 * time.Second},
 			region: "attr-region", zone: "attr-zone", fixedPollInterval: 5 * time.Second,
 		}},
 		{"COMPSHARE_ variables before UCLOUD_ ones, environment before shared files", nullModel, fullEnv, cliFiles, settings{

@@ -28,7 +28,10 @@ func validImageID(id string) bool {
 	return len(id) <= maxImageIDLength && imageIDPattern.MatchString(id)
 }
 
-var maxPollIntervalValidator = durationValidator{min: time.Second, max: time.Hour}
+var (
+	maxPollIntervalValidator = durationValidator{min: time.Second, max: time.Hour}
+	requestTimeoutValidator  = durationValidator{min: time.Second, max: 5 * time.Minute}
+)
 
 // durationValidator accepts Go durations within [min, max].
 type durationValidator struct{ min, max time.Duration }

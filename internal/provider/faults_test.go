@@ -95,11 +95,11 @@ func TestAccImageWait_outage(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
-				srv.SetImage(emulator.Image{ID: id, Start: time.Now(), Total: 11 * time.Second})
+				srv.SetImage(emulator.Image{ID: id, Start: time.Now(), Total: 14 * time.Second})
 				done, _ = srv.CompletedAt(id)
 				outage = []*time.Timer{
-					time.AfterFunc(3*time.Second, func() { srv.SetFault(1, emulator.FaultHTTP503) }),
-					time.AfterFunc(8*time.Second, func() { srv.SetFault(0, "") }),
+					time.AfterFunc(5*time.Second, func() { srv.SetFault(1, emulator.FaultHTTP503) }),
+					time.AfterFunc(10*time.Second, func() { srv.SetFault(0, "") }),
 				}
 			},
 			Config: waitConfig(srv.URL(), id, `timeouts = { create = "1m" }`),

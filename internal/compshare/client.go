@@ -121,12 +121,8 @@ func CheckBaseURL(raw string) error {
 // readProgress asks the API for the progress of an image build.
 func (c *Client) readProgress(ctx context.Context, region, zone, imageID string) (Progress, error) {
 	var answer progressResponse
-	requestID, err := c.invoke(ctx, ActionImageProgress, imageID, func(sdk *ucloud.Client) request.Common {
-		req := &ucompshare.GetCompShareImageCreateProgressRequest{CompShareImageId: ucloud.String(imageID)}
-		sdk.SetupRequest(req)
-		c.locate(req, region, zone)
-		return req
-	}, &answer)
+	req := &ucompshare.GetCompShareImageCreateProgressRequest{CompShareImageId: ucloud.String(imageID)}
+	requestID, err := c.invoke(ctx, ActionImageProgress, region, zone, imageID, req, &answer)
 	if err != nil {
 		return Progress{}, err
 	}
@@ -146,17 +142,18 @@ func (c *Client) locate(req request.Common, region, zone string) {
 	}
 }
 
-// invoke sends one action, retrying transient failures with backoff, and
-// returns the request id of the last attempt. The SDK takes no context and
+// invoke sends req as action for an image in region and zone, retrying
+// transient failures with backoff, and returns the request id of the last
+// attempt. The SDK takes no context and
 // sleeps between its own retries, so its retries are off and every attempt
 // runs with an SDK client whose transport carries ctx: cancelling ctx aborts
 // the request in flight at once.
-func (c *Client) invoke(ctx context.Context, action, imageID string, build func(*ucloud.Client) request.Common, answer response.Common) (string, error) {
+func (c *Client) invoke(ctx context.Context, action, region, zone, imageID string, req request.Common, answer response.Common) (string, error) {
 	for attempt := 0; ; attempt++ {
 		if c.takeToken(ctx) != nil {
 			return "", canceled(action, imageID, ctx)
 		}
-		requestID, err := c.attempt(ctx, action, imageID, build, answer)
+		requestID, err := c.attempt(ctx, action, region, zone, imageID, req, answer)
 		if err == nil {
 			return requestID, nil
 		}
@@ -193,7 +190,7 @@ func (c *Client) takeToken(ctx context.Context) error {
 	}
 }
 
-func (c *Client) attempt(ctx context.Context, action, imageID string, build func(*ucloud.Client) request.Common, answer response.Common) (string, error) {
+func (c *Client) attempt(ctx context.Context, action, region, zone, imageID string, req request.Common, answer response.Common) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
 
@@ -216,7 +213,9 @@ func (c *Client) attempt(ctx context.Context, action, imageID string, build func
 	rt := &attemptTransport{ctx: ctx, base: c.transport}
 	sdk.SetTransport(rt)
 
-	err := sdk.InvokeAction(action, build(sdk), answer)
+	sdk.SetupRequest(req)
+	c.locate(req, region, zone)
+	err := sdk.InvokeAction(action, req, answer)
 	if err != nil {
 		return rt.requestID, newError(action, imageID, rt.requestID, err)
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/ucloud/ucloud-sdk-go/services/ucompshare"
 	"github.com/ucloud/ucloud-sdk-go/ucloud"
-	"github.com/ucloud/ucloud-sdk-go/ucloud/request"
 	"github.com/ucloud/ucloud-sdk-go/ucloud/response"
 )
 
@@ -39,12 +38,8 @@ type describeImagesResponse struct {
 // ImageStatus looks the image up in DescribeCompShareCustomImages.
 func (c *Client) ImageStatus(ctx context.Context, region, zone, imageID string) (ImageStatus, error) {
 	var answer describeImagesResponse
-	requestID, err := c.invoke(ctx, ActionDescribeImages, imageID, func(sdk *ucloud.Client) request.Common {
-		req := &ucompshare.DescribeCompShareCustomImagesRequest{CompShareImageId: ucloud.String(imageID)}
-		sdk.SetupRequest(req)
-		c.locate(req, region, zone)
-		return req
-	}, &answer)
+	req := &ucompshare.DescribeCompShareCustomImagesRequest{CompShareImageId: ucloud.String(imageID)}
+	requestID, err := c.invoke(ctx, ActionDescribeImages, region, zone, imageID, req, &answer)
 	if err != nil {
 		return ImageStatus{}, err
 	}

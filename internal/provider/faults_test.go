@@ -43,12 +43,8 @@ func TestAccImageWait_faults(t *testing.T) {
 			srv := startEmulator(t, emulator.Config{FaultEvery: 2, Fault: tc.fault})
 			var done time.Time
 			step := resource.TestStep{
-				// The build starts with the step, not while the test waits its turn.
-				PreConfig: func() {
-					srv.SetImage(emulator.Image{ID: id, Start: time.Now(), Total: 3 * time.Second})
-					done, _ = srv.CompletedAt(id)
-				},
-				Config: strings.Replace(waitConfig(srv.URL(), id, `timeouts = { create = "1m" }`), "max_retries = 1", "max_retries = 1\n  request_timeout = \"1s\"", 1),
+				PreConfig: func() { startBuild(srv, id, 3*time.Second, &done) },
+				Config:    strings.Replace(waitConfig(srv.URL(), id, `timeouts = { create = "1m" }`), "max_retries = 1", "max_retries = 1\n  request_timeout = \"1s\"", 1),
 			}
 			outcome := "retried; the wait completed after the image did"
 			if tc.wantErr != "" {
@@ -95,8 +91,7 @@ func TestAccImageWait_outage(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
-				srv.SetImage(emulator.Image{ID: id, Start: time.Now(), Total: 14 * time.Second})
-				done, _ = srv.CompletedAt(id)
+				startBuild(srv, id, 14*time.Second, &done)
 				outage = []*time.Timer{
 					time.AfterFunc(5*time.Second, func() { srv.SetFault(1, emulator.FaultHTTP503) }),
 					time.AfterFunc(10*time.Second, func() { srv.SetFault(0, "") }),

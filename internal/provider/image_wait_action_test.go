@@ -43,22 +43,17 @@ resource "terraform_data" "uses_image" {
 func TestAccImageWaitAction_beforeCreate(t *testing.T) {
 	const id = "compshareImage-action"
 	srv := startEmulator(t, emulator.Config{})
-	var done, started time.Time
+	var done time.Time
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   actionsSupported,
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			// The build starts with the step, not while the test waits its turn.
-			PreConfig: func() {
-				started = time.Now()
-				srv.SetImage(emulator.Image{ID: id, Start: started, Total: 4 * time.Second})
-				done, _ = srv.CompletedAt(id)
-			},
-			Config: actionConfig(srv.URL(), id, `max_poll_interval = "2s"`),
+			PreConfig: func() { startBuild(srv, id, 4*time.Second, &done) },
+			Config:    actionConfig(srv.URL(), id, `max_poll_interval = "2s"`),
 		}},
 	})
-	if time.Since(started) < 4*time.Second {
-		t.Fatalf("the step ended %v after the build started, before it could be done", time.Since(started))
+	if time.Now().Before(done) {
+		t.Fatalf("the step ended before the build could be done at %s", done.Format(time.RFC3339Nano))
 	}
 	// The action polled until the build was done: its last poll came after
 	// the emulator's moment of completion.

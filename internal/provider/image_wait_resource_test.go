@@ -61,12 +61,8 @@ func TestAccImageWait_gatesDependentUntilComplete(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			// The build starts with the step, not while the test waits its turn.
-			PreConfig: func() {
-				srv.SetImage(emulator.Image{ID: id, Start: time.Now(), Total: 6 * time.Second})
-				done, _ = srv.CompletedAt(id)
-			},
-			Config: waitConfig(srv.URL(), id, ""),
+			PreConfig: func() { startBuild(srv, id, 6*time.Second, &done) },
+			Config:    waitConfig(srv.URL(), id, ""),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("progress"), knownvalue.Float64Exact(100)),
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed"), knownvalue.Bool(true)),

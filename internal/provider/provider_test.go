@@ -119,3 +119,11 @@ func TestQuietUnreadLogs(t *testing.T) {
 		}
 	}
 }
+
+// startBuild starts a build of id lasting total and records when it will be
+// done. Steps call it from PreConfig, so that the build starts with the step,
+// not while a parallel test waits its turn.
+func startBuild(srv *emulator.Server, id string, total time.Duration, done *time.Time) {
+	srv.SetImage(emulator.Image{ID: id, Start: time.Now(), Total: total})
+	*done, _ = srv.CompletedAt(id)
+}

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -44,7 +43,7 @@ func TestAccImageWait_faults(t *testing.T) {
 			var done time.Time
 			step := resource.TestStep{
 				PreConfig: func() { startBuild(srv, id, 3*time.Second, &done) },
-				Config:    strings.Replace(waitConfig(srv.URL(), id, `timeouts = { create = "1m" }`), "max_retries = 1", "max_retries = 1\n  request_timeout = \"1s\"", 1),
+				Config:    waitConfig(providerConfig(srv.URL(), `request_timeout = "1s"`), id, `timeouts = { create = "1m" }`),
 			}
 			outcome := "retried; the wait completed after the image did"
 			if tc.wantErr != "" {
@@ -97,7 +96,7 @@ func TestAccImageWait_outage(t *testing.T) {
 					time.AfterFunc(10*time.Second, func() { srv.SetFault(0, "") }),
 				}
 			},
-			Config: waitConfig(srv.URL(), id, `timeouts = { create = "1m" }`),
+			Config: waitConfig(providerConfig(srv.URL()), id, `timeouts = { create = "1m" }`),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("progress"), knownvalue.Float64Exact(100)),
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed_at"), afterDone(&done)),

@@ -3,10 +3,8 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
@@ -20,14 +18,10 @@ type imageProgressDataSource struct {
 }
 
 type imageProgressModel struct {
-	ID                types.String  `tfsdk:"id"`
-	ImageID           types.String  `tfsdk:"image_id"`
-	Region            types.String  `tfsdk:"region"`
-	Zone              types.String  `tfsdk:"zone"`
-	Progress          types.Float64 `tfsdk:"progress"`
-	TotalDuration     types.Float64 `tfsdk:"total_duration"`
-	RemainingDuration types.Float64 `tfsdk:"remaining_duration"`
-	Completed         types.Bool    `tfsdk:"completed"`
+	ID      types.String `tfsdk:"id"`
+	ImageID types.String `tfsdk:"image_id"`
+	locationModel
+	progressModel
 }
 
 func (d *imageProgressDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -51,13 +45,13 @@ func (d *imageProgressDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			"region": schema.StringAttribute{
 				Optional:    true,
 				Computed:    true,
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:  nonEmpty,
 				Description: "Region of the image. Defaults to the provider's `region`.",
 			},
 			"zone": schema.StringAttribute{
 				Optional:    true,
 				Computed:    true,
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:  nonEmpty,
 				Description: "Zone of the image. Defaults to the provider's `zone`.",
 			},
 			"progress": schema.Float64Attribute{
@@ -90,8 +84,7 @@ func (d *imageProgressDataSource) Read(ctx context.Context, req datasource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	region := stringOr(model.Region, d.data.region)
-	zone := stringOr(model.Zone, d.data.zone)
+	region, zone := model.resolve(d.data)
 	imageID := model.ImageID.ValueString()
 
 	p, err := d.data.client.ImageProgress(ctx, region, zone, imageID)
@@ -107,6 +100,6 @@ func (d *imageProgressDataSource) Read(ctx context.Context, req datasource.ReadR
 	model.ID = types.StringValue(imageID)
 	model.Region = types.StringValue(region)
 	model.Zone = types.StringValue(zone)
-	setProgress(p, &model.Progress, &model.TotalDuration, &model.RemainingDuration, &model.Completed)
+	model.progressModel.set(p)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 }

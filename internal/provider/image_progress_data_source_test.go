@@ -2,8 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,22 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/settings"
 )
-
-// errorMatching matches Terraform's wrapped error text: a space in pattern
-// stands for any run of whitespace, and . matches newlines.
-func errorMatching(pattern string) *regexp.Regexp {
-	return regexp.MustCompile("(?s)" + strings.ReplaceAll(pattern, " ", `\s+`))
-}
-
-func between(lo, hi float64) knownvalue.Check {
-	return knownvalue.Float64Func(func(v float64) error {
-		if v < lo || v > hi {
-			return fmt.Errorf("%v is not within [%v, %v]", v, lo, hi)
-		}
-		return nil
-	})
-}
 
 const progressConfig = `
 data "compshare_image_progress" "build" {
@@ -60,8 +44,8 @@ func TestAccImageProgressDataSource_readAtPlan(t *testing.T) {
 					},
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue("data.compshare_image_progress.build", tfjsonpath.New("id"), knownvalue.StringExact("compshareImage-half")),
-						statecheck.ExpectKnownValue("data.compshare_image_progress.build", tfjsonpath.New("region"), knownvalue.StringExact(DefaultRegion)),
-						statecheck.ExpectKnownValue("data.compshare_image_progress.build", tfjsonpath.New("zone"), knownvalue.StringExact(DefaultZone)),
+						statecheck.ExpectKnownValue("data.compshare_image_progress.build", tfjsonpath.New("region"), knownvalue.StringExact(settings.DefaultRegion)),
+						statecheck.ExpectKnownValue("data.compshare_image_progress.build", tfjsonpath.New("zone"), knownvalue.StringExact(settings.DefaultZone)),
 						statecheck.ExpectKnownValue("data.compshare_image_progress.build", tfjsonpath.New("progress"), between(49.9, 50.1)),
 						statecheck.ExpectKnownValue("data.compshare_image_progress.build", tfjsonpath.New("total_duration"), knownvalue.Float64Exact(3600000)),
 						statecheck.ExpectKnownValue("data.compshare_image_progress.build", tfjsonpath.New("remaining_duration"), between(1799000, 1800000)),
@@ -170,7 +154,7 @@ func TestAccImageProgressDataSource_environment(t *testing.T) {
 	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{
 		{ID: "compshareImage-half", Region: "cn-sh2", Zone: "cn-sh2-02", Start: time.Now().Add(-500 * time.Hour), Total: 1000 * time.Hour},
 	}})
-	for _, name := range append(append([]string{}, envPublicKey...), envPrivateKey...) {
+	for _, name := range append(append([]string{}, settings.EnvPublicKey...), settings.EnvPrivateKey...) {
 		t.Setenv(name, "")
 	}
 	t.Setenv("UCLOUD_PUBLIC_KEY", testPublicKey)
@@ -192,7 +176,7 @@ func TestAccImageProgressDataSource_environment(t *testing.T) {
 }
 
 func TestAccImageProgressDataSource_missingKeys(t *testing.T) {
-	for _, name := range append(append([]string{}, envPublicKey...), envPrivateKey...) {
+	for _, name := range append(append([]string{}, settings.EnvPublicKey...), settings.EnvPrivateKey...) {
 		t.Setenv(name, "")
 	}
 	// Keys in the machine's own ~/.ucloud files must not count here.

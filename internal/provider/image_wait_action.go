@@ -1,13 +1,13 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -35,9 +35,8 @@ type imageWaitAction struct {
 }
 
 type imageWaitActionModel struct {
-	ImageID         types.String   `tfsdk:"image_id"`
-	Region          types.String   `tfsdk:"region"`
-	Zone            types.String   `tfsdk:"zone"`
+	ImageID types.String `tfsdk:"image_id"`
+	locationModel
 	TargetProgress  types.Float64  `tfsdk:"target_progress"`
 	MaxPollInterval types.String   `tfsdk:"max_poll_interval"`
 	Timeouts        timeouts.Value `tfsdk:"timeouts"`
@@ -60,12 +59,12 @@ func (a *imageWaitAction) Schema(ctx context.Context, _ action.SchemaRequest, re
 			},
 			"region": schema.StringAttribute{
 				Optional:    true,
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:  nonEmpty,
 				Description: "Region of the image. Defaults to the provider's `region`.",
 			},
 			"zone": schema.StringAttribute{
 				Optional:    true,
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:  nonEmpty,
 				Description: "Zone of the image. Defaults to the provider's `zone`.",
 			},
 			"target_progress": schema.Float64Attribute{
@@ -110,29 +109,18 @@ func (a *imageWaitAction) Invoke(ctx context.Context, req action.InvokeRequest, 
 	}
 	timeout, diags := model.Timeouts.Invoke(ctx, defaultWaitTimeout)
 	resp.Diagnostics.Append(diags...)
-	var maxInterval time.Duration // 0: the wait's default
-	if !model.MaxPollInterval.IsNull() {
-		var err error
-		if maxInterval, err = time.ParseDuration(model.MaxPollInterval.ValueString()); err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("max_poll_interval"), "Invalid max_poll_interval", err.Error())
-		}
-	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	target := defaultTargetProgress
-	if !model.TargetProgress.IsNull() {
-		target = model.TargetProgress.ValueFloat64()
-	}
+	target := cmp.Or(model.TargetProgress.ValueFloat64(), defaultTargetProgress)
+	maxInterval, _ := time.ParseDuration(model.MaxPollInterval.ValueString()) // checked by its validator; 0 when unset
 	imageID := model.ImageID.ValueString()
+	region, zone := model.resolve(a.data)
 
 	report := newProgressReporter(imageID, target, resp.SendProgress)
 	stop := report.every(progressEvery)
 	defer stop()
-	p, err := runWait(ctx, a.data.client, imagewait.Request{
-		Region: stringOr(model.Region, a.data.region), Zone: stringOr(model.Zone, a.data.zone), ImageID: imageID,
-		Target: target, MaxInterval: maxInterval,
-	}, timeout, func(p compshare.Progress, next time.Duration) {
+	p, err := runWait(ctx, a.data.client, a.data.waitRequest(region, zone, imageID, target, maxInterval), timeout, func(p compshare.Progress, next time.Duration) {
 		if next > 0 {
 			report.poll(p)
 		}

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -9,36 +8,10 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
 )
-
-var actionsSupported = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)}
-
-// actionConfig runs the wait action before a terraform_data is created.
-func actionConfig(url, id, extra string) string {
-	return providerConfig(url) + fmt.Sprintf(`
-action "compshare_image_wait" "gpu" {
-  config {
-    image_id = %q
-    %s
-  }
-}
-
-resource "terraform_data" "uses_image" {
-  input = %q
-
-  lifecycle {
-    action_trigger {
-      events  = [before_create]
-      actions = [action.compshare_image_wait.gpu]
-    }
-  }
-}
-`, id, extra, id)
-}
 
 func TestAccImageWaitAction_beforeCreate(t *testing.T) {
 	const id = "compshareImage-action"
@@ -49,7 +22,7 @@ func TestAccImageWaitAction_beforeCreate(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
 			PreConfig: func() { startBuild(srv, id, 4*time.Second, &done) },
-			Config:    actionConfig(srv.URL(), id, `max_poll_interval = "2s"`),
+			Config:    actionConfig(providerConfig(srv.URL()), id, `max_poll_interval = "2s"`),
 		}},
 	})
 	if time.Now().Before(done) {
@@ -75,19 +48,19 @@ func TestAccImageWaitAction_errors(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      actionConfig(srv.URL(), "compshareImage-nosuch", ""),
+				Config:      actionConfig(providerConfig(srv.URL()), "compshareImage-nosuch", ""),
 				ExpectError: errorMatching(`compshareImage-nosuch.*RetCode 230.*request id`),
 			},
 			{
-				Config:      actionConfig(srv.URL(), "compshareImage-slow", `timeouts = { invoke = "2s" }`),
+				Config:      actionConfig(providerConfig(srv.URL()), "compshareImage-slow", `timeouts = { invoke = "2s" }`),
 				ExpectError: errorMatching(`image compshareImage-slow still at [0-9.]+ % after 2s.*raise timeouts.invoke`),
 			},
 			{
-				Config:      actionConfig(srv.URL(), "compshareImage-slow", `timeouts = { invoke = "-1m" }`),
+				Config:      actionConfig(providerConfig(srv.URL()), "compshareImage-slow", `timeouts = { invoke = "-1m" }`),
 				ExpectError: errorMatching(`timeouts.invoke must be a positive duration such as 30m, got: -1m0s`),
 			},
 			{
-				Config:      actionConfig(srv.URL(), "compshareImage-slow", `target_progress = 0`),
+				Config:      actionConfig(providerConfig(srv.URL()), "compshareImage-slow", `target_progress = 0`),
 				ExpectError: errorMatching(`target_progress value must be a percentage greater than 0 and at most 100, got: 0`),
 			},
 		},

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -42,19 +42,15 @@ type imageWaitResource struct {
 }
 
 type imageWaitModel struct {
-	ID                types.String   `tfsdk:"id"`
-	ImageID           types.String   `tfsdk:"image_id"`
-	Region            types.String   `tfsdk:"region"`
-	Zone              types.String   `tfsdk:"zone"`
-	TargetProgress    types.Float64  `tfsdk:"target_progress"`
-	MaxPollInterval   types.String   `tfsdk:"max_poll_interval"`
-	Triggers          types.Map      `tfsdk:"triggers"`
-	Timeouts          timeouts.Value `tfsdk:"timeouts"`
-	Progress          types.Float64  `tfsdk:"progress"`
-	TotalDuration     types.Float64  `tfsdk:"total_duration"`
-	RemainingDuration types.Float64  `tfsdk:"remaining_duration"`
-	Completed         types.Bool     `tfsdk:"completed"`
-	CompletedAt       types.String   `tfsdk:"completed_at"`
+	ID      types.String `tfsdk:"id"`
+	ImageID types.String `tfsdk:"image_id"`
+	locationModel
+	TargetProgress  types.Float64  `tfsdk:"target_progress"`
+	MaxPollInterval types.String   `tfsdk:"max_poll_interval"`
+	Triggers        types.Map      `tfsdk:"triggers"`
+	Timeouts        timeouts.Value `tfsdk:"timeouts"`
+	progressModel
+	CompletedAt types.String `tfsdk:"completed_at"`
 }
 
 func (r *imageWaitResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -83,13 +79,13 @@ func (r *imageWaitResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"region": schema.StringAttribute{
 				Optional:    true,
 				Computed:    true,
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:  nonEmpty,
 				Description: "Region of the image. Defaults to the provider's `region`. Changing it, or the provider's default when unset, starts a new wait.",
 			},
 			"zone": schema.StringAttribute{
 				Optional:    true,
 				Computed:    true,
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:  nonEmpty,
 				Description: "Zone of the image. Defaults to the provider's `zone` (which does not follow `region`: set both). Changing it, or the provider's default when unset, starts a new wait.",
 			},
 			"target_progress": schema.Float64Attribute{
@@ -189,11 +185,12 @@ func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 
 	// Computed region and zone follow the provider's defaults; a change of
 	// those moves the wait to another image, so it replaces the resource.
+	region, zone := config.resolve(r.data)
 	if !config.Region.IsUnknown() {
-		plan.Region = types.StringValue(stringOr(config.Region, r.data.region))
+		plan.Region = types.StringValue(region)
 	}
 	if !config.Zone.IsUnknown() {
-		plan.Zone = types.StringValue(stringOr(config.Zone, r.data.zone))
+		plan.Zone = types.StringValue(zone)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	if state != nil {
@@ -250,19 +247,13 @@ func (r *imageWaitResource) Create(ctx context.Context, req resource.CreateReque
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, defaultWaitTimeout)
 	resp.Diagnostics.Append(diags...)
-	maxInterval, err := time.ParseDuration(plan.MaxPollInterval.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("max_poll_interval"), "Invalid max_poll_interval", err.Error())
-	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	maxInterval, _ := time.ParseDuration(plan.MaxPollInterval.ValueString()) // checked by its validator
 
 	imageID := plan.ImageID.ValueString()
-	waitReq := imagewait.Request{
-		Region: plan.Region.ValueString(), Zone: plan.Zone.ValueString(), ImageID: imageID,
-		Target: plan.TargetProgress.ValueFloat64(), MaxInterval: maxInterval, Schedule: r.data.waitSchedule(),
-	}
+	waitReq := r.data.waitRequest(plan.Region.ValueString(), plan.Zone.ValueString(), imageID, plan.TargetProgress.ValueFloat64(), maxInterval)
 	p, err := runWait(ctx, r.data.client, waitReq, timeout, nil)
 	if err != nil {
 		resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.create", " Nothing was saved: the next apply waits again.", err))
@@ -270,7 +261,7 @@ func (r *imageWaitResource) Create(ctx context.Context, req resource.CreateReque
 	}
 
 	plan.ID = types.StringValue(imageID)
-	setProgress(p, &plan.Progress, &plan.TotalDuration, &plan.RemainingDuration, &plan.Completed)
+	plan.progressModel.set(p)
 	plan.CompletedAt = types.StringValue(time.Now().UTC().Format(time.RFC3339))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -282,7 +273,7 @@ func (r *imageWaitResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	imageID := state.ImageID.ValueString()
-	region, zone := stringOr(state.Region, r.data.region), stringOr(state.Zone, r.data.zone)
+	region, zone := state.resolve(r.data)
 	p, err := r.data.client.ImageProgress(ctx, region, zone, imageID)
 	if compshare.IsNotFound(err) {
 		tflog.SubsystemWarn(logContext(ctx), logSubsystem, "the API no longer knows the image; removing the wait from state", map[string]any{"image_id": imageID})
@@ -293,28 +284,9 @@ func (r *imageWaitResource) Read(ctx context.Context, req resource.ReadRequest, 
 		resp.Diagnostics.Append(apiErrorDiagnostic(imageID, err))
 		return
 	}
-	if state.CompletedAt.IsNull() {
-		// Only an import leaves completed_at unset: it adopts a build finished
-		// to 100 % (the configuration's target_progress is not visible here),
-		// never one that apply would still have to wait for.
-		target := defaultTargetProgress
-		if !state.TargetProgress.IsNull() {
-			target = state.TargetProgress.ValueFloat64()
-		}
-		if p.Percent < target {
-			resp.Diagnostics.AddError("Cannot import an unfinished image build",
-				fmt.Sprintf("Image %s is %s %% built, short of %s %%. Import only finished builds; to wait for this one, let terraform apply create the resource.", imageID, imagewait.FormatPercent(p.Percent), imagewait.FormatPercent(target)))
-			return
-		}
-		state.CompletedAt = types.StringValue(time.Now().UTC().Format(time.RFC3339))
-		state.TargetProgress = types.Float64Value(target)
-		if state.MaxPollInterval.IsNull() {
-			state.MaxPollInterval = types.StringValue(schedule.DefaultMaxInterval.String())
-		}
-	}
 	state.ID = types.StringValue(imageID)
 	state.Region, state.Zone = types.StringValue(region), types.StringValue(zone)
-	setProgress(p, &state.Progress, &state.TotalDuration, &state.RemainingDuration, &state.Completed)
+	state.progressModel.set(p)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -348,8 +320,30 @@ func (r *imageWaitResource) ImportState(ctx context.Context, req resource.Import
 		return
 	}
 	region, zone = cmp.Or(region, r.data.region), cmp.Or(zone, r.data.zone)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), imageID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("image_id"), imageID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("region"), region)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("zone"), zone)...)
+
+	// Import adopts a build finished to 100 % (the configuration's
+	// target_progress is not visible here), never one that apply would still
+	// have to wait for.
+	p, err := r.data.client.ImageProgress(ctx, region, zone, imageID)
+	if err != nil {
+		resp.Diagnostics.Append(apiErrorDiagnostic(imageID, err))
+		return
+	}
+	if p.Percent < defaultTargetProgress {
+		resp.Diagnostics.AddError("Cannot import an unfinished image build",
+			fmt.Sprintf("Image %s is %s %% built, short of %s %%. Import only finished builds; to wait for this one, let terraform apply create the resource.",
+				imageID, imagewait.FormatPercent(p.Percent), imagewait.FormatPercent(defaultTargetProgress)))
+		return
+	}
+	state := imageWaitModel{
+		ID: types.StringValue(imageID), ImageID: types.StringValue(imageID),
+		locationModel:   locationModel{Region: types.StringValue(region), Zone: types.StringValue(zone)},
+		TargetProgress:  types.Float64Value(defaultTargetProgress),
+		MaxPollInterval: types.StringValue(schedule.DefaultMaxInterval.String()),
+		Triggers:        types.MapNull(types.StringType),
+		Timeouts:        timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType})},
+		CompletedAt:     types.StringValue(time.Now().UTC().Format(time.RFC3339)),
+	}
+	state.progressModel.set(p)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

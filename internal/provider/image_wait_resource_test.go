@@ -14,45 +14,8 @@ import (
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/settings"
 )
-
-// waitConfig waits for image id and gates a terraform_data on the wait.
-func waitConfig(url, id, extra string) string {
-	return providerConfig(url) + fmt.Sprintf(`
-resource "compshare_image_wait" "gpu" {
-  image_id = %q
-  %s
-}
-
-# Created only once the wait is over: it needs the wait's outputs.
-resource "terraform_data" "uses_image" {
-  input = {
-    image_id     = compshare_image_wait.gpu.image_id
-    completed_at = compshare_image_wait.gpu.completed_at
-  }
-}
-`, id, extra)
-}
-
-// notBefore checks an RFC 3339 time against a moment.
-func notBefore(moment time.Time) knownvalue.Check {
-	return knownvalue.StringFunc(func(v string) error {
-		at, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return err
-		}
-		if at.Before(moment.Truncate(time.Second)) {
-			return fmt.Errorf("%s is before %s", v, moment.Format(time.RFC3339Nano))
-		}
-		return nil
-	})
-}
-
-// afterDone checks an RFC 3339 time against a moment known only once the
-// step has started.
-func afterDone(done *time.Time) knownvalue.Check {
-	return knownvalue.StringFunc(func(v string) error { return notBefore(*done).CheckValue(v) })
-}
 
 func TestAccImageWait_gatesDependentUntilComplete(t *testing.T) {
 	const id = "compshareImage-gate"
@@ -62,14 +25,14 @@ func TestAccImageWait_gatesDependentUntilComplete(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
 			PreConfig: func() { startBuild(srv, id, 6*time.Second, &done) },
-			Config:    waitConfig(srv.URL(), id, ""),
+			Config:    waitConfig(providerConfig(srv.URL()), id, ""),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("progress"), knownvalue.Float64Exact(100)),
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed"), knownvalue.Bool(true)),
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("remaining_duration"), knownvalue.Float64Exact(0)),
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("target_progress"), knownvalue.Float64Exact(100)),
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("max_poll_interval"), knownvalue.StringExact("30s")),
-				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("region"), knownvalue.StringExact(DefaultRegion)),
+				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("region"), knownvalue.StringExact(settings.DefaultRegion)),
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed_at"), afterDone(&done)),
 				statecheck.ExpectKnownValue("terraform_data.uses_image", tfjsonpath.New("output").AtMapKey("completed_at"), afterDone(&done)),
 				statecheck.ExpectKnownValue("terraform_data.uses_image", tfjsonpath.New("output").AtMapKey("image_id"), knownvalue.StringExact(id)),
@@ -95,7 +58,7 @@ func TestAccImageWait_planErrorForUnknownImage(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      waitConfig(srv.URL(), "compshareImage-nosuch", ""),
+			Config:      waitConfig(providerConfig(srv.URL()), "compshareImage-nosuch", ""),
 			PlanOnly:    true,
 			ExpectError: errorMatching(`Compshare image not found.*compshareImage-nosuch.*RetCode 230.*request id [0-9a-f-]{8,}`),
 		}},
@@ -109,13 +72,13 @@ func TestAccImageWait_timeoutLeavesNoState(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      waitConfig(srv.URL(), id, `timeouts = { create = "3s" }`),
+				Config:      waitConfig(providerConfig(srv.URL()), id, `timeouts = { create = "3s" }`),
 				ExpectError: errorMatching(`image compshareImage-slow still at [0-9.]+ % after 3s \(about (59m[0-9]+s|1h0m0s) left by the API's estimate\); raise timeouts.create or run apply again`),
 			},
 			{
 				// Nothing was recorded: once the image is done, apply creates the wait.
 				PreConfig: func() { srv.SetImage(emulator.Image{ID: id, Start: time.Now().Add(-time.Hour), Total: time.Hour}) },
-				Config:    waitConfig(srv.URL(), id, `timeouts = { create = "3s" }`),
+				Config:    waitConfig(providerConfig(srv.URL()), id, `timeouts = { create = "3s" }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_image_wait.gpu", plancheck.ResourceActionCreate)},
 				},
@@ -135,7 +98,7 @@ func TestAccImageWait_failedBuildEndsWithReason(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      waitConfig(srv.URL(), id, `timeouts = { create = "2m" }`),
+			Config:      waitConfig(providerConfig(srv.URL()), id, `timeouts = { create = "2m" }`),
 			ExpectError: errorMatching(`Image compshareImage-broken failed to build.*failed at 30 %: disk quota exceeded`),
 		}},
 	})
@@ -153,18 +116,18 @@ func TestAccImageWait_triggersReplaceAndImport(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: waitConfig(srv.URL(), id, located+`triggers = { build = "1" }`),
+				Config: waitConfig(providerConfig(srv.URL()), id, located+`triggers = { build = "1" }`),
 			},
 			{
 				// Only max_poll_interval changes: updated in place, no new wait.
-				Config: waitConfig(srv.URL(), id, located+`triggers = { build = "1" }
+				Config: waitConfig(providerConfig(srv.URL()), id, located+`triggers = { build = "1" }
   max_poll_interval = "5s"`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_image_wait.gpu", plancheck.ResourceActionUpdate)},
 				},
 			},
 			{
-				Config: waitConfig(srv.URL(), id, located+`triggers = { build = "2" }
+				Config: waitConfig(providerConfig(srv.URL()), id, located+`triggers = { build = "2" }
   max_poll_interval = "5s"`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_image_wait.gpu", plancheck.ResourceActionDestroyBeforeCreate)},
@@ -187,7 +150,7 @@ func TestAccImageWait_importBareIDUsesProviderLocation(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: waitConfig(srv.URL(), id, "")},
+			{Config: waitConfig(providerConfig(srv.URL()), id, "")},
 			{
 				ResourceName:            "compshare_image_wait.gpu",
 				ImportState:             true,
@@ -213,7 +176,7 @@ func TestAccImageWait_importRefusesUnfinishedBuild(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:        waitConfig(srv.URL(), "compshareImage-slow", ""),
+			Config:        waitConfig(providerConfig(srv.URL()), "compshareImage-slow", ""),
 			ResourceName:  "compshare_image_wait.gpu",
 			ImportState:   true,
 			ImportStateId: "compshareImage-slow",
@@ -238,7 +201,7 @@ func TestAccImageWait_invalidInput(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviderFactories,
 				Steps: []resource.TestStep{{
-					Config:      waitConfig(srv.URL(), "compshareImage-a", tc.extra),
+					Config:      waitConfig(providerConfig(srv.URL()), "compshareImage-a", tc.extra),
 					PlanOnly:    true,
 					ExpectError: errorMatching(tc.want),
 				}},
@@ -281,7 +244,7 @@ func TestAccImageWait_invalidImageID(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      waitConfig(srv.URL(), "compshareImage-a b", ""),
+			Config:      waitConfig(providerConfig(srv.URL()), "compshareImage-a b", ""),
 			PlanOnly:    true,
 			ExpectError: errorMatching(`image_id must be an image id such as compshareImage-xxxx, without whitespace, got: compshareImage-a b`),
 		}},
@@ -297,12 +260,12 @@ func TestAccImageWait_locationChangesAndForgottenImage(t *testing.T) {
 	const id = "compshareImage-anywhere"
 	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{{ID: id, Start: time.Now().Add(-time.Hour), Total: time.Minute}}})
 	inRegion := func(region string) string {
-		return strings.Replace(waitConfig(srv.URL(), id, ""), "max_retries = 1", "max_retries = 1\n  region      = \""+region+"\"\n  zone        = \""+region+"-02\"", 1)
+		return waitConfig(providerConfig(srv.URL(), fmt.Sprintf("region = %q", region), fmt.Sprintf("zone = %q", region+"-02")), id, "")
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: waitConfig(srv.URL(), id, "")},
+			{Config: waitConfig(providerConfig(srv.URL()), id, "")},
 			{
 				Config: inRegion("cn-sh2"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{

@@ -4,29 +4,28 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/ucloud/ucloud-sdk-go/external"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
-	"github.com/compshare/terraform-provider-compshare/internal/schedule"
-)
-
-// Defaults for region and zone when neither the configuration nor the
-// environment names one.
-const (
-	DefaultRegion = "cn-wlcb"
-	DefaultZone   = "cn-wlcb-01"
+	"github.com/compshare/terraform-provider-compshare/internal/settings"
 )
 
 var _ provider.ProviderWithActions = (*compshareProvider)(nil)
@@ -38,28 +37,8 @@ type compshareProvider struct {
 
 // New returns the provider factory for the given version.
 func New(version string) func() provider.Provider {
-	quietUnreadLogs(os.Getenv, os.Setenv)
 	return func() provider.Provider {
 		return &compshareProvider{version: version, getenv: os.Getenv}
-	}
-}
-
-// quietUnreadLogs turns the plugin SDK's and the provider's logs off when
-// nobody reads them. By default the SDK writes every protocol and framework
-// step as a JSON trace line for Terraform to parse and throw away: a third
-// of the provider's CPU time in a plan. Terraform shows provider logs only
-// with TF_LOG or TF_LOG_PROVIDER; acceptance tests keep them with
-// TF_ACC_LOG_PATH or TF_LOG_PATH_MASK. Levels set explicitly are kept.
-func quietUnreadLogs(getenv func(string) string, setenv func(string, string) error) {
-	for _, wanted := range []string{"TF_LOG", "TF_LOG_PROVIDER", "TF_ACC_LOG_PATH", "TF_LOG_PATH_MASK"} {
-		if getenv(wanted) != "" {
-			return
-		}
-	}
-	for _, level := range []string{"TF_LOG_SDK", "TF_LOG_PROVIDER"} {
-		if getenv(level) == "" {
-			_ = setenv(level, "OFF")
-		}
 	}
 }
 
@@ -80,31 +59,12 @@ type providerModel struct {
 	SharedConfigFile      types.String `tfsdk:"shared_config_file"`
 }
 
-// providerData is what data sources and resources receive from Configure.
-type providerData struct {
-	client *compshare.Client
-	region string
-	zone   string
-	// fixedPollInterval, when not 0, replaces the adaptive schedule of waits
-	// (COMPSHARE_WAIT_SCHEDULE, a benchmarking aid).
-	fixedPollInterval time.Duration
-}
-
-// waitSchedule is the schedule of one wait; nil selects the adaptive one.
-func (d *providerData) waitSchedule() schedule.Schedule {
-	if d.fixedPollInterval == 0 {
-		return nil
-	}
-	return schedule.NewFixed(d.fixedPollInterval)
-}
-
 func (p *compshareProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "compshare"
 	resp.Version = p.version
 }
 
 func (p *compshareProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
-	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
 	resp.Schema = schema.Schema{
 		Description: "The Compshare provider reads the progress of custom image builds on the Compshare GPU cloud " +
 			"(UCloud's compute sharing platform) and waits for them, so that resources using an image are created once it is ready.",
@@ -123,12 +83,12 @@ func (p *compshareProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"region": schema.StringAttribute{
 				Optional:    true,
 				Validators:  nonEmpty,
-				Description: "Default region of every data source and resource. Defaults to the environment variable `UCLOUD_REGION`, then the profile's region in the shared config file, else `" + DefaultRegion + "`.",
+				Description: "Default region of every data source and resource. Defaults to the environment variable `UCLOUD_REGION`, then the profile's region in the shared config file, else `" + settings.DefaultRegion + "`.",
 			},
 			"zone": schema.StringAttribute{
 				Optional:    true,
 				Validators:  nonEmpty,
-				Description: "Default zone of every data source and resource. Defaults to the environment variable `UCLOUD_ZONE`, then the profile's zone in the shared config file, else `" + DefaultZone + "`.",
+				Description: "Default zone of every data source and resource. Defaults to the environment variable `UCLOUD_ZONE`, then the profile's zone in the shared config file, else `" + settings.DefaultZone + "`.",
 			},
 			"project_id": schema.StringAttribute{
 				Optional:    true,
@@ -170,14 +130,14 @@ func (p *compshareProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional:   true,
 				Validators: nonEmpty,
 				Description: "The UCloud CLI's credentials file, a JSON list of profiles with `public_key` and `private_key`; `~/` is the home directory. " +
-					"Defaults to the environment variable `UCLOUD_SHARED_CREDENTIAL_FILE`, else `" + defaultSharedCredentialsFile + "`, which may be missing. " +
+					"Defaults to the environment variable `UCLOUD_SHARED_CREDENTIAL_FILE`, else `" + settings.DefaultSharedCredentialsFile + "`, which may be missing. " +
 					"A file named here or in the environment must exist.",
 			},
 			"shared_config_file": schema.StringAttribute{
 				Optional:   true,
 				Validators: nonEmpty,
 				Description: "The UCloud CLI's config file, a JSON list of profiles with `region`, `zone` and `project_id` (its `base_url` is not used); " +
-					"`~/` is the home directory. Defaults to the environment variable `UCLOUD_SHARED_CONFIG_FILE`, else `" + defaultSharedConfigFile + "`, " +
+					"`~/` is the home directory. Defaults to the environment variable `UCLOUD_SHARED_CONFIG_FILE`, else `" + settings.DefaultSharedConfigFile + "`, " +
 					"which may be missing. A file named here or in the environment must exist.",
 			},
 		},
@@ -185,26 +145,61 @@ func (p *compshareProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 }
 
 func (p *compshareProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	resp.Diagnostics.Append(unknownAttributes(ctx, req.Config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	var model providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	settings, diags := resolveSettings(model, p.getenv)
-	resp.Diagnostics.Append(diags...)
-	if diags.HasError() {
+	resolved, problems := settings.Resolve(model.settingsInput(), p.getenv)
+	for _, problem := range problems {
+		resp.Diagnostics.AddError(problem.Summary, problem.Detail)
+	}
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	settings.client.UserAgent = "terraform-provider-compshare/" + p.version
-	client, err := compshare.New(settings.client)
+	resolved.Client.UserAgent = "terraform-provider-compshare/" + p.version
+	client, err := compshare.New(resolved.Client)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Compshare provider configuration", err.Error())
 		return
 	}
-	data := &providerData{client: client, region: settings.region, zone: settings.zone, fixedPollInterval: settings.fixedPollInterval}
+	data := &providerData{client: client, region: resolved.Region, zone: resolved.Zone, fixedPollInterval: resolved.FixedPollInterval}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ActionData = data
+}
+
+// unknownAttributes reports every attribute of the provider block whose value
+// is known only after apply: the provider is configured before that.
+func unknownAttributes(ctx context.Context, config tfsdk.Config) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, name := range slices.Sorted(maps.Keys(config.Schema.GetAttributes())) {
+		var value attr.Value
+		diags.Append(config.GetAttribute(ctx, path.Root(name), &value)...)
+		if value != nil && value.IsUnknown() {
+			diags.AddAttributeError(path.Root(name), "Unknown provider configuration value",
+				fmt.Sprintf("The provider's %s depends on a value known only after apply. Set it to a value known at plan time, or use the environment.", name))
+		}
+	}
+	return diags
+}
+
+// settingsInput turns the provider block into settings.Input; the schema's
+// validators have checked every value.
+func (m providerModel) settingsInput() settings.Input {
+	in := settings.Input{
+		PublicKey: m.PublicKey.ValueString(), PrivateKey: m.PrivateKey.ValueString(),
+		Region: m.Region.ValueString(), Zone: m.Zone.ValueString(), ProjectID: m.ProjectID.ValueString(),
+		BaseURL: m.BaseURL.ValueString(), MaxRetries: m.MaxRetries.ValueInt64Pointer(),
+		MaxRequestsPerSecond: m.MaxRequestsPerSecond.ValueFloat64Pointer(), Profile: m.Profile.ValueString(),
+		SharedCredentialsFile: m.SharedCredentialsFile.ValueString(), SharedConfigFile: m.SharedConfigFile.ValueString(),
+	}
+	in.RequestTimeout, _ = time.ParseDuration(m.RequestTimeout.ValueString()) // 0 when unset
+	return in
 }
 
 func (p *compshareProvider) Resources(_ context.Context) []func() resource.Resource {

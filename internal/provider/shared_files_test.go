@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/settings"
 )
 
 // TestAccSharedFiles_profileKeys signs with keys found only in a UCloud CLI
@@ -21,7 +22,7 @@ func TestAccSharedFiles_profileKeys(t *testing.T) {
 	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{
 		{ID: "compshareImage-half", Region: "cn-sh2", Zone: "cn-sh2-02", Start: time.Now().Add(-500 * time.Hour), Total: 1000 * time.Hour},
 	}})
-	for _, name := range append(append(append(append([]string{}, envPublicKey...), envPrivateKey...), envRegion...), envZone...) {
+	for _, name := range append(append(append(append([]string{}, settings.EnvPublicKey...), settings.EnvPrivateKey...), settings.EnvRegion...), settings.EnvZone...) {
 		t.Setenv(name, "")
 	}
 	t.Setenv("UCLOUD_PROFILE", "")

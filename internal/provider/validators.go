@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
+	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
 )
 
@@ -73,3 +74,42 @@ func (v targetProgressValidator) ValidateFloat64(ctx context.Context, req valida
 			fmt.Sprintf("Attribute %s %s, got: %s.", req.Path, v.Description(ctx), imagewait.FormatPercent(p)))
 	}
 }
+
+// baseURLValidator accepts absolute http(s) URLs.
+type baseURLValidator struct{}
+
+func (baseURLValidator) Description(context.Context) string {
+	return "value must be an absolute http or https URL"
+}
+
+func (v baseURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (baseURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := compshare.CheckBaseURL(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid base_url",
+			fmt.Sprintf("Attribute %s is invalid: %v.", req.Path, err))
+	}
+}
+
+// positiveValidator accepts numbers greater than 0.
+type positiveValidator struct{}
+
+func (positiveValidator) Description(context.Context) string { return "value must be greater than 0" }
+
+func (v positiveValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v positiveValidator) ValidateFloat64(ctx context.Context, req validator.Float64Request, resp *validator.Float64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if n := req.ConfigValue.ValueFloat64(); !(n > 0) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(),
+			fmt.Sprintf("Attribute %s %s, got: %v.", req.Path, v.Description(ctx), n))
+	}
+}
+
+// nonEmpty refuses "", which would otherwise read as "not set".
+var nonEmpty = []validator.String{stringvalidator.LengthAtLeast(1)}

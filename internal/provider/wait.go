@@ -2,15 +2,13 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
+	"github.com/compshare/terraform-provider-compshare/internal/schedule"
 )
 
 // Defaults shared by the wait resource and the wait action.
@@ -19,26 +17,15 @@ const (
 	defaultWaitTimeout    = 60 * time.Minute
 )
 
-// logSubsystem names the provider's own log lines (TF_LOG_PROVIDER_COMPSHARE).
-const logSubsystem = "compshare"
-
-// logContext adds the provider's log subsystem to ctx.
-func logContext(ctx context.Context) context.Context {
-	return tflog.NewSubsystem(ctx, logSubsystem)
-}
-
-// configuredData is what Configure of a data source, resource or action
-// receives from the provider; nil before the provider is configured.
-func configuredData(from any) (*providerData, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	if from == nil {
-		return nil, diags
+// waitRequest is the one way a resource or action asks for a wait, so that
+// all of them honour the provider's settings alike. maxInterval 0 means the
+// wait's default.
+func (d *providerData) waitRequest(region, zone, imageID string, target float64, maxInterval time.Duration) imagewait.Request {
+	req := imagewait.Request{Region: region, Zone: zone, ImageID: imageID, Target: target, MaxInterval: maxInterval}
+	if d.fixedPollInterval != 0 {
+		req.Schedule = schedule.NewFixed(d.fixedPollInterval)
 	}
-	data, ok := from.(*providerData)
-	if !ok {
-		diags.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", from))
-	}
-	return data, diags
+	return req
 }
 
 // runWait waits for an image build for at most timeout, logging its course;
@@ -68,21 +55,4 @@ func runWait(ctx context.Context, client imagewait.Reader, req imagewait.Request
 		tflog.SubsystemInfo(ctx, logSubsystem, "image build reached its target", map[string]any{"image_id": req.ImageID, "progress": p.Percent})
 	}
 	return p, err
-}
-
-// stringOr returns v's value, or fallback when v is not set.
-func stringOr(v types.String, fallback string) string {
-	if v.IsNull() || v.IsUnknown() {
-		return fallback
-	}
-	return v.ValueString()
-}
-
-// setProgress copies an API answer into the computed attributes shared by
-// the data source and the wait resource.
-func setProgress(p compshare.Progress, progress, total, remaining *types.Float64, completed *types.Bool) {
-	*progress = types.Float64Value(p.Percent)
-	*total = types.Float64PointerValue(p.TotalSeconds)
-	*remaining = types.Float64PointerValue(p.RemainingSeconds)
-	*completed = types.BoolValue(p.Completed())
 }

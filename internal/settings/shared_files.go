@@ -1,4 +1,4 @@
-package provider
+package settings
 
 import (
 	"errors"
@@ -15,8 +15,8 @@ import (
 // left to the SDK, which finds the home directory without looking at $HOME
 // and treats every path it is given as named explicitly.
 const (
-	defaultSharedCredentialsFile = "~/.ucloud/credential.json"
-	defaultSharedConfigFile      = "~/.ucloud/config.json"
+	DefaultSharedCredentialsFile = "~/.ucloud/credential.json"
+	DefaultSharedConfigFile      = "~/.ucloud/config.json"
 )
 
 // sharedProfile is one profile of the files the UCloud CLI writes:

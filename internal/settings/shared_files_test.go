@@ -1,4 +1,4 @@
-package provider
+package settings
 
 import (
 	"os"
@@ -47,8 +47,8 @@ func testHome(t *testing.T, files map[string]string) string {
 }
 
 var (
-	defaultCredentials = choice{value: defaultSharedCredentialsFile}
-	defaultConfig      = choice{value: defaultSharedConfigFile}
+	defaultCredentials = choice{value: DefaultSharedCredentialsFile}
+	defaultConfig      = choice{value: DefaultSharedConfigFile}
 	defaultProfile     = choice{value: "default"}
 )
 

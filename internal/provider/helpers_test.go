@@ -1,0 +1,147 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+)
+
+var actionsSupported = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)}
+
+var testProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"compshare": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+const (
+	testPublicKey  = "test-public-key"
+	testPrivateKey = "test-private-key-never-shown"
+)
+
+// startEmulator runs the Compshare API emulator on a random loopback port for
+// one test, with the test key pair.
+func startEmulator(t *testing.T, cfg emulator.Config) *emulator.Server {
+	t.Helper()
+	cfg.PublicKey, cfg.PrivateKey = testPublicKey, testPrivateKey
+	srv, err := emulator.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
+
+// providerConfig configures the provider against the emulator at url; each
+// of attributes is one more line of the block, such as `zone = "cn-sh2-02"`.
+func providerConfig(url string, attributes ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nprovider \"compshare\" {\n  base_url    = %q\n  public_key  = %q\n  private_key = %q\n  max_retries = 1\n", url, testPublicKey, testPrivateKey)
+	for _, a := range attributes {
+		fmt.Fprintf(&b, "  %s\n", a)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// startBuild starts a build of id lasting total and records when it will be
+// done. Steps call it from PreConfig, so that the build starts with the step,
+// not while a parallel test waits its turn.
+func startBuild(srv *emulator.Server, id string, total time.Duration, done *time.Time) {
+	srv.SetImage(emulator.Image{ID: id, Start: time.Now(), Total: total})
+	*done, _ = srv.CompletedAt(id)
+}
+
+// errorMatching matches Terraform's wrapped error text: a space in pattern
+// stands for any run of whitespace, and . matches newlines.
+func errorMatching(pattern string) *regexp.Regexp {
+	return regexp.MustCompile("(?s)" + strings.ReplaceAll(pattern, " ", `\s+`))
+}
+
+func between(lo, hi float64) knownvalue.Check {
+	return knownvalue.Float64Func(func(v float64) error {
+		if v < lo || v > hi {
+			return fmt.Errorf("%v is not within [%v, %v]", v, lo, hi)
+		}
+		return nil
+	})
+}
+
+// actionConfig, under the provider block given, runs the wait action before a terraform_data is created.
+func actionConfig(provider, id, extra string) string {
+	return provider + fmt.Sprintf(`
+action "compshare_image_wait" "gpu" {
+  config {
+    image_id = %q
+    %s
+  }
+}
+
+resource "terraform_data" "uses_image" {
+  input = %q
+
+  lifecycle {
+    action_trigger {
+      events  = [before_create]
+      actions = [action.compshare_image_wait.gpu]
+    }
+  }
+}
+`, id, extra, id)
+}
+
+// waitConfig, under the provider block given, waits for image id and gates a terraform_data on the wait.
+func waitConfig(provider, id, extra string) string {
+	return provider + fmt.Sprintf(`
+resource "compshare_image_wait" "gpu" {
+  image_id = %q
+  %s
+}
+
+# Created only once the wait is over: it needs the wait's outputs.
+resource "terraform_data" "uses_image" {
+  input = {
+    image_id     = compshare_image_wait.gpu.image_id
+    completed_at = compshare_image_wait.gpu.completed_at
+  }
+}
+`, id, extra)
+}
+
+// notBefore checks an RFC 3339 time against a moment.
+func notBefore(moment time.Time) knownvalue.Check {
+	return knownvalue.StringFunc(func(v string) error {
+		at, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return err
+		}
+		if at.Before(moment.Truncate(time.Second)) {
+			return fmt.Errorf("%s is before %s", v, moment.Format(time.RFC3339Nano))
+		}
+		return nil
+	})
+}
+
+// afterDone checks an RFC 3339 time against a moment known only once the
+// step has started.
+func afterDone(done *time.Time) knownvalue.Check {
+	return knownvalue.StringFunc(func(v string) error { return notBefore(*done).CheckValue(v) })
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

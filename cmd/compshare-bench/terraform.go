@@ -9,77 +9,51 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 // bench holds what every scenario shares: the Terraform CLI, the provider
 // binary it runs through dev_overrides, and the emulator's key pair.
 type bench struct {
-	terraform, version string
-	provider           string // path of the provider binary
-	work               string // temporary directory, removed by close
-	env                []string
-	publicKey          string
-	privateKey         string // signs requests; never printed
+	cli        *tfcli.CLI
+	version    string // of the Terraform CLI
+	work       string // temporary directory, removed by close
+	env        []string
+	publicKey  string
+	privateKey string // signs requests; never printed
 }
 
+// setup finds the Terraform CLI (terraform, or what scripts/terraform-cli.sh
+// prints when it is empty) and builds the provider.
 func setup(ctx context.Context, terraform string) (*bench, error) {
-	if terraform == "" {
-		out, err := exec.CommandContext(ctx, "scripts/terraform-cli.sh").Output()
-		if err != nil {
-			return nil, fmt.Errorf("scripts/terraform-cli.sh (run from the repository root): %w", err)
-		}
-		terraform = strings.TrimSpace(string(out))
-	}
-	version, err := terraformVersion(ctx, terraform)
-	if err != nil {
-		return nil, err
-	}
 	work, err := os.MkdirTemp("", "compshare-bench-")
 	if err != nil {
 		return nil, err
 	}
-	b := &bench{terraform: terraform, version: version, work: work, publicKey: "bench-public-key", privateKey: "bench-private-" + rand.Text()}
-
-	progressf("building the provider; Terraform %s at %s", version, terraform)
-	b.provider = filepath.Join(work, "bin", "terraform-provider-compshare")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", b.provider, ".").CombinedOutput(); err != nil {
-		b.close()
-		return nil, fmt.Errorf("go build: %w\n%s", err, out)
-	}
-	// The locally built provider, nothing downloaded: no init is needed.
-	cliConfig := filepath.Join(work, "terraformrc")
-	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"compshare/compshare\" = %q\n  }\n  direct {}\n}\n", filepath.Dir(b.provider))
-	if err := os.WriteFile(cliConfig, []byte(rc), 0o644); err != nil {
+	b := &bench{work: work, publicKey: "bench-public-key", privateKey: "bench-private-" + rand.Text()}
+	progressf("building the provider")
+	if b.cli, err = tfcli.Setup(ctx, work, terraform); err != nil {
 		b.close()
 		return nil, err
 	}
-	// Settings of the caller's shell must not leak into the measurements.
-	for _, kv := range os.Environ() {
-		if !hasAnyPrefix(kv, "TF_", "COMPSHARE_", "UCLOUD_", "CHECKPOINT_") {
-			b.env = append(b.env, kv)
-		}
+	if b.version, err = terraformVersion(ctx, b.cli.Path); err != nil {
+		b.close()
+		return nil, err
 	}
-	b.env = append(b.env, "TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
-		// Keys from the environment keep them out of every configuration
-		// file, and so out of any snippet Terraform prints.
-		"COMPSHARE_PUBLIC_KEY="+b.publicKey, "COMPSHARE_PRIVATE_KEY="+b.privateKey)
+	progressf("Terraform %s at %s", b.version, b.cli.Path)
+	// Keys from the environment keep them out of every configuration file,
+	// and so out of any snippet Terraform prints.
+	b.env = append(b.cli.Env(), "COMPSHARE_PUBLIC_KEY="+b.publicKey, "COMPSHARE_PRIVATE_KEY="+b.privateKey)
 	return b, nil
 }
 
 func (b *bench) close() { _ = os.RemoveAll(b.work) }
-
-func hasAnyPrefix(s string, prefixes ...string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
-}
 
 func terraformVersion(ctx context.Context, terraform string) (string, error) {
 	out, err := exec.CommandContext(ctx, terraform, "version", "-json").Output()
@@ -107,12 +81,7 @@ func (b *bench) configDir(name, config string) (string, error) {
 // providerBlock configures the provider against the emulator at url; the
 // keys come from the environment.
 func providerBlock(url, extra string) string {
-	return fmt.Sprintf(`terraform {
-  required_providers {
-    compshare = { source = "compshare/compshare" }
-  }
-}
-
+	return tfcli.RequiredProviders + fmt.Sprintf(`
 provider "compshare" {
   base_url = %q
   %s
@@ -129,8 +98,7 @@ func (b *bench) tf(ctx context.Context, dir string, extraEnv []string, args ...s
 // tfWatched runs Terraform like tf; with watch, it also returns the largest
 // peak RSS (VmHWM, bytes) of the provider processes seen while it ran.
 func (b *bench) tfWatched(ctx context.Context, dir string, extraEnv []string, watch bool, args ...string) (time.Duration, int64, error) {
-	cmd := exec.CommandContext(ctx, b.terraform, append([]string{"-chdir=" + dir, args[0], "-no-color"}, args[1:]...)...)
-	cmd.Env = append(append([]string{}, b.env...), extraEnv...)
+	cmd := b.cli.Command(ctx, dir, append(slices.Clip(b.env), extraEnv...), append([]string{args[0], "-no-color"}, args[1:]...)...)
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	start := time.Now()
@@ -178,7 +146,7 @@ func (b *bench) providerHWM() int64 {
 		if _, err := strconv.Atoi(e.Name()); err != nil {
 			continue
 		}
-		if exe, _ := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); exe != b.provider {
+		if exe, _ := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); exe != b.cli.Provider {
 			continue
 		}
 		status, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))

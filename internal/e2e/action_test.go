@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 // TestActionStreamsProgress invokes the wait action with -invoke and reads
@@ -18,7 +19,7 @@ func TestActionStreamsProgress(t *testing.T) {
 	srv := startEmulator(t, keys, emulator.Config{Images: []emulator.Image{building(id, 2*time.Second, 14*time.Second)}})
 	w := newWorkspace(t)
 	w.setEnv(apiEnv(srv, keys)...)
-	w.write("main.tf", requiredProviders+`
+	w.write("main.tf", tfcli.RequiredProviders+`
 action "compshare_image_wait" "gpu" {
   config {
     image_id          = "`+id+`"

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 // examplesDir is the repository's examples/, seen from this package.
@@ -69,7 +70,7 @@ func TestExamplesFormattedAndValid(t *testing.T) {
 			// Snippets written for the docs leave out required_providers;
 			// without it Terraform would look for hashicorp/compshare.
 			if !strings.Contains(text, "required_providers") {
-				w.write("required_providers.tf", requiredProviders)
+				w.write("required_providers.tf", tfcli.RequiredProviders)
 			}
 			w.mustTerraform("validate", "-no-color")
 		})

@@ -12,35 +12,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
-
-// requiredProviders makes the configuration name the provider's source, so
-// that dev_overrides apply without terraform init.
-const requiredProviders = `terraform {
-  required_providers {
-    compshare = {
-      source = "compshare/compshare"
-    }
-  }
-}
-`
 
 // commandTimeout bounds every Terraform command: a hang fails the test.
 const commandTimeout = 60 * time.Second
 
 // cli is set by TestMain when TF_ACC is set; without it the tests skip.
-var cli *terraformCLI
-
-type terraformCLI struct {
-	path       string // the Terraform binary
-	configFile string // CLI configuration whose dev_overrides point at the built provider
-}
+var cli *tfcli.CLI
 
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
@@ -56,47 +39,11 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	if cli, err = prepareCLI(tmp); err != nil {
+	if cli, err = tfcli.Setup(context.Background(), tmp, os.Getenv("TF_ACC_TERRAFORM_PATH")); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
 	return m.Run()
-}
-
-// prepareCLI builds the provider binary once into tmp/bin and writes a CLI
-// configuration that makes Terraform use it.
-func prepareCLI(tmp string) (*terraformCLI, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	gomod := strings.TrimSpace(string(out))
-	if err != nil || gomod == "" || gomod == os.DevNull {
-		return nil, fmt.Errorf("cannot find the module root (go env GOMOD: %q, %w)", gomod, err)
-	}
-	root := filepath.Dir(gomod)
-
-	bin := filepath.Join(tmp, "bin")
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-compshare"), ".")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("building the provider: %w\n%s", err, out)
-	}
-
-	path := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if path == "" {
-		find := exec.Command(filepath.Join(root, "scripts", "terraform-cli.sh"))
-		find.Dir, find.Stderr = root, os.Stderr // the script reports a build on stderr
-		out, err := find.Output()
-		if err != nil {
-			return nil, fmt.Errorf("scripts/terraform-cli.sh: %w", err)
-		}
-		path = strings.TrimSpace(string(out))
-	}
-
-	configFile := filepath.Join(tmp, "terraformrc")
-	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"compshare/compshare\" = %q\n  }\n  direct {}\n}\n", bin)
-	if err := os.WriteFile(configFile, []byte(rc), 0o600); err != nil {
-		return nil, err
-	}
-	return &terraformCLI{path: path, configFile: configFile}, nil
 }
 
 // workspace is one Terraform working directory with the environment its
@@ -113,24 +60,7 @@ func newWorkspace(t *testing.T) *workspace {
 	if cli == nil {
 		t.Skip("End-to-end tests skipped unless env 'TF_ACC' set")
 	}
-	env := []string{"TF_CLI_CONFIG_FILE=" + cli.configFile, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"}
-	for _, kv := range os.Environ() {
-		// The caller's own Terraform, Compshare and UCloud settings (keys
-		// included) must not leak into a test.
-		if !hasAnyPrefix(kv, "TF_", "COMPSHARE_", "UCLOUD_", "CHECKPOINT_") {
-			env = append(env, kv)
-		}
-	}
-	return &workspace{t: t, dir: t.TempDir(), env: env}
-}
-
-func hasAnyPrefix(s string, prefixes ...string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
+	return &workspace{t: t, dir: t.TempDir(), env: cli.Env()}
 }
 
 // setEnv adds NAME=value entries; later entries win.
@@ -143,16 +73,9 @@ func (w *workspace) write(name, content string) {
 	}
 }
 
-// command prepares a Terraform command in its own process group, so that a
-// signal reaches Terraform and its provider plugins as a Ctrl-C would, and a
-// timeout kills them all.
+// command prepares a Terraform command in the workspace; see tfcli.CLI.Command.
 func (w *workspace) command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, cli.path, args...)
-	cmd.Dir, cmd.Env = w.dir, w.env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	return cmd
+	return cli.Command(ctx, w.dir, w.env, args...)
 }
 
 // result is what a finished Terraform command printed.
@@ -270,7 +193,7 @@ func building(id string, done, total time.Duration) emulator.Image {
 
 // waitConfig waits for image id and gates a terraform_data on the wait.
 func waitConfig(id string) string {
-	return requiredProviders + fmt.Sprintf(`
+	return tfcli.RequiredProviders + fmt.Sprintf(`
 resource "compshare_image_wait" "gpu" {
   image_id = %q
 }
@@ -279,22 +202,4 @@ resource "terraform_data" "uses_image" {
   input = compshare_image_wait.gpu.completed_at
 }
 `, id)
-}
-
-// lockedBuffer collects a running command's output for reading meanwhile.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

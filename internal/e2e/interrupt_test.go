@@ -9,6 +9,7 @@ import (
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 // creatingWait is what Terraform prints as it asks the provider to create the wait.
@@ -21,7 +22,7 @@ func TestInterruptedApplyRecordsNoWait(t *testing.T) {
 	const id = "compshareImage-e2e-long"
 	w := newWorkspace(t)
 	keys := newKeyPair(t)
-	var stdout, stderr lockedBuffer
+	var stdout, stderr tfcli.LockedBuffer
 	polledWhileCreating := make(chan struct{}, 1)
 	srv := startEmulator(t, keys, emulator.Config{
 		Images: []emulator.Image{building(id, time.Minute, time.Hour)},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 // leaks names the texts that contain secret, in order.
@@ -71,7 +72,7 @@ func secretsWorkspace(t *testing.T, srv *emulator.Server, keys keyPair, viaAttri
 	} else {
 		w.setEnv(apiEnv(srv, keys)...)
 	}
-	w.write("main.tf", requiredProviders+provider+fmt.Sprintf(`
+	w.write("main.tf", tfcli.RequiredProviders+provider+fmt.Sprintf(`
 
 data "compshare_image_progress" "gpu" {
   image_id = %q

@@ -9,7 +9,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-var _ datasource.DataSourceWithConfigure = (*imageProgressDataSource)(nil)
+var (
+	_ datasource.DataSourceWithConfigure      = (*imageProgressDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*imageProgressDataSource)(nil)
+)
 
 func newImageProgressDataSource() datasource.DataSource { return &imageProgressDataSource{} }
 
@@ -78,9 +81,19 @@ func (d *imageProgressDataSource) Configure(_ context.Context, req datasource.Co
 	d.data, resp.Diagnostics = configuredData(req.ProviderData)
 }
 
+// ValidateConfig refuses a zone outside the region.
+func (d *imageProgressDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var config imageProgressModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(config.checkZone(nil)...)
+	}
+}
+
 func (d *imageProgressDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var model imageProgressModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	resp.Diagnostics.Append(model.checkZone(d.data)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

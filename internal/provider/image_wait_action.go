@@ -88,11 +88,16 @@ func (a *imageWaitAction) Configure(_ context.Context, req action.ConfigureReque
 	a.data, resp.Diagnostics = configuredData(req.ProviderData)
 }
 
-// ValidateConfig refuses a timeout that would end the wait before it starts.
+// ValidateConfig refuses a zone outside the region and a timeout that would
+// end the wait before it starts.
 func (a *imageWaitAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
 	var config imageWaitActionModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() || config.Timeouts.IsNull() || config.Timeouts.IsUnknown() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(config.checkZone(nil)...)
+	if config.Timeouts.IsNull() || config.Timeouts.IsUnknown() {
 		return
 	}
 	if timeout, diags := config.Timeouts.Invoke(ctx, defaultWaitTimeout); !diags.HasError() && timeout <= 0 {
@@ -109,6 +114,7 @@ func (a *imageWaitAction) Invoke(ctx context.Context, req action.InvokeRequest, 
 	}
 	timeout, diags := model.Timeouts.Invoke(ctx, defaultWaitTimeout)
 	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(model.checkZone(a.data)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -148,11 +148,16 @@ func (r *imageWaitResource) Configure(_ context.Context, req resource.ConfigureR
 	r.data, resp.Diagnostics = configuredData(req.ProviderData)
 }
 
-// ValidateConfig refuses a timeout that would end the wait before it starts.
+// ValidateConfig refuses a zone outside the region and a timeout that would
+// end the wait before it starts.
 func (r *imageWaitResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config imageWaitModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() || config.Timeouts.IsNull() || config.Timeouts.IsUnknown() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(config.checkZone(nil)...)
+	if config.Timeouts.IsNull() || config.Timeouts.IsUnknown() {
 		return
 	}
 	if timeout, diags := config.Timeouts.Create(ctx, defaultWaitTimeout); !diags.HasError() && timeout <= 0 {
@@ -185,6 +190,10 @@ func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 
 	// Computed region and zone follow the provider's defaults; a change of
 	// those moves the wait to another image, so it replaces the resource.
+	resp.Diagnostics.Append(config.checkZone(r.data)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	region, zone := config.resolve(r.data)
 	if !config.Region.IsUnknown() {
 		plan.Region = types.StringValue(region)

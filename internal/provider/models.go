@@ -2,6 +2,10 @@ package provider
 
 import (
 	"cmp"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -18,6 +22,36 @@ type locationModel struct {
 // resolve returns the region and zone, the provider's defaults where unset.
 func (m locationModel) resolve(data *providerData) (region, zone string) {
 	return cmp.Or(m.Region.ValueString(), data.region), cmp.Or(m.Zone.ValueString(), data.zone)
+}
+
+// checkZone refuses a zone outside the region before the API does (it answers
+// RetCode 230 "Params [Zone] not available"). With data nil (at validate) it
+// checks a region and zone both set here; with the provider's data (at plan)
+// also one set here against the provider's default for the other.
+func (m locationModel) checkZone(data *providerData) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if m.Region.IsUnknown() || m.Zone.IsUnknown() || (m.Region.IsNull() && m.Zone.IsNull()) {
+		return diags
+	}
+	describe := func(v types.String, attribute, fallback string) (string, string, bool) {
+		if !v.IsNull() {
+			return v.ValueString(), attribute, true
+		}
+		return fallback, "the provider's " + attribute, data != nil
+	}
+	var fallbackRegion, fallbackZone string
+	if data != nil {
+		fallbackRegion, fallbackZone = data.region, data.zone
+	}
+	region, regionFrom, regionKnown := describe(m.Region, "region", fallbackRegion)
+	zone, zoneFrom, zoneKnown := describe(m.Zone, "zone", fallbackZone)
+	if !regionKnown || !zoneKnown || compshare.ZoneInRegion(zone, region) {
+		return diags
+	}
+	diags.AddAttributeError(path.Root("zone"), "Zone not in region",
+		fmt.Sprintf("The %s %q is not in the %s %q: UCloud zones are named after their region, such as %s-01. "+
+			"Set zone (and region) on this block to a zone of the region the image is in.", zoneFrom, zone, regionFrom, region, region))
+	return diags
 }
 
 // progressModel holds the computed attributes of one progress answer.

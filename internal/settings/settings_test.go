@@ -11,19 +11,19 @@ import (
 
 func TestResolvePrecedence(t *testing.T) {
 	withAttributes := Input{
-		PublicKey: "attr-pub", PrivateKey: "attr-priv", Region: "attr-region", Zone: "attr-zone", ProjectID: "attr-project",
+		PublicKey: "attr-pub", PrivateKey: "attr-priv", Region: "attr-region", Zone: "attr-region-01", ProjectID: "attr-project",
 		BaseURL: "http://attr", MaxRetries: new(int64(0)), MaxRequestsPerSecond: new(2.5), RequestTimeout: 10 * time.Second, Profile: "gpu",
 	}
 	fullEnv := map[string]string{
 		"COMPSHARE_PUBLIC_KEY": "cs-pub", "UCLOUD_PUBLIC_KEY": "uc-pub", "COMPSHARE_PRIVATE_KEY": "cs-priv", "UCLOUD_PRIVATE_KEY": "uc-priv",
-		"UCLOUD_REGION": "env-region", "UCLOUD_ZONE": "env-zone", "UCLOUD_PROJECT_ID": "env-project", "COMPSHARE_BASE_URL": "http://env",
+		"UCLOUD_REGION": "env-region", "UCLOUD_ZONE": "env-region-01", "UCLOUD_PROJECT_ID": "env-project", "COMPSHARE_BASE_URL": "http://env",
 		"COMPSHARE_WAIT_SCHEDULE": "fixed:5s", "UCLOUD_PROFILE": "gpu",
 	}
 	cliFiles := map[string]string{"credential.json": testCredentialFile, "config.json": testConfigFile}
 	// Files elsewhere hold the gpu profile as "default", to tell them from the CLI's.
 	elsewhere := t.TempDir()
 	otherCredentials := writeFile(t, elsewhere, "credential.json", `[{"public_key": "pub-other", "private_key": "priv-other", "profile": "default"}]`)
-	otherConfig := writeFile(t, elsewhere, "config.json", `[{"region": "other-region", "zone": "other-zone", "profile": "default"}]`)
+	otherConfig := writeFile(t, elsewhere, "config.json", `[{"region": "other-region", "zone": "other-region-01", "profile": "default"}]`)
 	namedFiles := Input{SharedCredentialsFile: otherCredentials, SharedConfigFile: otherConfig}
 	profileAttribute := Input{Profile: "default"}
 	for _, tc := range []struct {
@@ -35,19 +35,19 @@ func TestResolvePrecedence(t *testing.T) {
 	}{
 		{"attributes win", withAttributes, fullEnv, cliFiles, Settings{
 			Client: compshare.Config{PublicKey: "attr-pub", PrivateKey: "attr-priv", ProjectID: "attr-project", BaseURL: "http://attr", MaxRetries: 0, MaxRequestsPerSecond: 2.5, RequestTimeout: 10 * time.Second},
-			Region: "attr-region", Zone: "attr-zone", FixedPollInterval: 5 * time.Second,
+			Region: "attr-region", Zone: "attr-region-01", FixedPollInterval: 5 * time.Second,
 		}},
 		{"COMPSHARE_ variables before UCLOUD_ ones, environment before shared files", Input{}, fullEnv, cliFiles, Settings{
 			Client: compshare.Config{PublicKey: "cs-pub", PrivateKey: "cs-priv", ProjectID: "env-project", BaseURL: "http://env", MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
-			Region: "env-region", Zone: "env-zone", FixedPollInterval: 5 * time.Second,
+			Region: "env-region", Zone: "env-region-01", FixedPollInterval: 5 * time.Second,
 		}},
 		{"UCLOUD_ keys and defaults", Input{}, map[string]string{"UCLOUD_PUBLIC_KEY": "uc-pub", "UCLOUD_PRIVATE_KEY": "uc-priv"}, nil, Settings{
 			Client: compshare.Config{PublicKey: "uc-pub", PrivateKey: "uc-priv", BaseURL: compshare.DefaultBaseURL, MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
 			Region: DefaultRegion, Zone: DefaultZone,
 		}},
-		{"shared files fill the rest, but not base_url", Input{}, map[string]string{"UCLOUD_PROFILE": "gpu", "UCLOUD_PRIVATE_KEY": "uc-priv", "UCLOUD_ZONE": "env-zone"}, cliFiles, Settings{
+		{"shared files fill the rest, but not base_url", Input{}, map[string]string{"UCLOUD_PROFILE": "gpu", "UCLOUD_PRIVATE_KEY": "uc-priv", "UCLOUD_ZONE": "cn-sh2-03"}, cliFiles, Settings{
 			Client: compshare.Config{PublicKey: "pub-gpu", PrivateKey: "uc-priv", ProjectID: "org-gpu", BaseURL: compshare.DefaultBaseURL, MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
-			Region: "cn-sh2", Zone: "env-zone",
+			Region: "cn-sh2", Zone: "cn-sh2-03",
 		}},
 		{"profile attribute before UCLOUD_PROFILE", profileAttribute, map[string]string{"UCLOUD_PROFILE": "gpu"}, cliFiles, Settings{
 			Client: compshare.Config{PublicKey: "pub-default", PrivateKey: "priv-default", ProjectID: "org-default", BaseURL: compshare.DefaultBaseURL, MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
@@ -55,11 +55,11 @@ func TestResolvePrecedence(t *testing.T) {
 		}},
 		{"file attributes before variables and default locations", namedFiles, map[string]string{"UCLOUD_SHARED_CREDENTIAL_FILE": "/nonexistent", "UCLOUD_SHARED_CONFIG_FILE": "/nonexistent"}, cliFiles, Settings{
 			Client: compshare.Config{PublicKey: "pub-other", PrivateKey: "priv-other", BaseURL: compshare.DefaultBaseURL, MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
-			Region: "other-region", Zone: "other-zone",
+			Region: "other-region", Zone: "other-region-01",
 		}},
 		{"file variables before default locations", Input{}, map[string]string{"UCLOUD_SHARED_CREDENTIAL_FILE": otherCredentials, "UCLOUD_SHARED_CONFIG_FILE": otherConfig}, cliFiles, Settings{
 			Client: compshare.Config{PublicKey: "pub-other", PrivateKey: "priv-other", BaseURL: compshare.DefaultBaseURL, MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
-			Region: "other-region", Zone: "other-zone",
+			Region: "other-region", Zone: "other-region-01",
 		}},
 		{"a named profile needs no keys in the file when both are set", Input{}, map[string]string{"UCLOUD_PROFILE": "staging", "UCLOUD_PUBLIC_KEY": "uc-pub", "UCLOUD_PRIVATE_KEY": "uc-priv"}, cliFiles, Settings{
 			Client: compshare.Config{PublicKey: "uc-pub", PrivateKey: "uc-priv", ProjectID: "org-staging", BaseURL: compshare.DefaultBaseURL, MaxRetries: compshare.DefaultMaxRetries, MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond},
@@ -109,6 +109,15 @@ func TestResolveErrors(t *testing.T) {
 	})
 	if len(problems) != 1 || !strings.Contains(problems[0].Detail, "COMPSHARE_BASE_URL") {
 		t.Errorf("a bad COMPSHARE_BASE_URL was not reported: %v", problems)
+	}
+
+	// The provider's default zone is not in a region set alone.
+	_, problems = Resolve(Input{PublicKey: "pub", PrivateKey: "priv", Region: "cn-sh2"}, noEnv)
+	if len(problems) != 1 || !strings.Contains(problems[0].Detail, `zone "cn-wlcb-01" is not in its region "cn-sh2"`) {
+		t.Errorf("a zone outside the region was not reported: %v", problems)
+	}
+	if _, problems := Resolve(Input{PublicKey: "pub", PrivateKey: "priv", Region: "cn-sh2", Zone: "cn-sh2-02"}, noEnv); problems != nil {
+		t.Errorf("a zone of the region was refused: %v", problems)
 	}
 }
 

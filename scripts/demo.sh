@@ -1,12 +1,30 @@
 #!/usr/bin/env bash
 # make demo: build the provider and the API emulator, start the emulator with
-# two image builds, and let Terraform read them through the provider.
-# Everything it starts or writes lives in a temporary directory and is
-# removed on exit; no account or network is needed.
+# two or three image builds, and let Terraform read them through the provider: a
+# plan, an apply that waits for one build, and (Terraform 1.14 or later) the
+# action watching another. Everything it starts or writes lives in a
+# temporary directory and is removed on exit; no account or network is needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/cli.sh
 
-terraform="$(scripts/terraform-cli.sh)"
+# Any Terraform >= 1.5 runs the demo, so none is built for it; one >= 1.14
+# that is already there (PATH, TF_ACC_TERRAFORM_PATH or the build cache)
+# also shows the action.
+terraform="$(scripts/terraform-cli.sh --no-build 1.14.0 2>/dev/null)" || terraform="$(scripts/terraform-cli.sh 1.5.0)"
+terraform_version="$("$terraform" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p')"
+actions=no
+if [ -n "$terraform_version" ] && version_at_least 1.14.0 "$terraform_version"; then actions=yes; fi
+
+# Colour only on a terminal, so that a log of the demo stays readable.
+if [ -t 1 ]; then
+  color=()
+  step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+else
+  color=(-no-color)
+  step() { printf '\n==> %s\n' "$*"; }
+fi
+
 work="$(mktemp -d)"
 emulator_pid=""
 cleanup() {
@@ -18,8 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-
+echo "Terraform ${terraform_version:-of unknown version}: $terraform"
 step "Building the provider and the emulator"
 go build -o "$work/bin/terraform-provider-compshare" .
 go build -o "$work/compshare-emulator" ./cmd/compshare-emulator
@@ -28,13 +45,13 @@ go build -o "$work/compshare-emulator" ./cmd/compshare-emulator
 export COMPSHARE_PUBLIC_KEY="demo-public-key"
 export COMPSHARE_PRIVATE_KEY="demo-private-key-$RANDOM$RANDOM"
 
-step "Starting the Compshare API emulator with two images"
+images=(-image compshareImage-demo-building:50s:20s -image compshareImage-demo-ready:300s:600s)
+if [ "$actions" = yes ]; then images+=(-image compshareImage-demo-watch:75s:0s); fi
+step "Starting the Compshare API emulator with $((${#images[@]} / 2)) images"
 "$work/compshare-emulator" \
   -listen 127.0.0.1:0 -url-file "$work/url" \
   -public-key "$COMPSHARE_PUBLIC_KEY" -private-key "$COMPSHARE_PRIVATE_KEY" \
-  -image compshareImage-demo-building:50s:20s \
-  -image compshareImage-demo-ready:300s:600s \
-  -log >"$work/emulator.log" 2>&1 &
+  "${images[@]}" -log >"$work/emulator.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
 [ -s "$work/url" ] || { cat "$work/emulator.log"; echo "the emulator did not start" >&2; exit 1; }
@@ -42,6 +59,9 @@ export COMPSHARE_BASE_URL="$(cat "$work/url")"
 echo "emulator at $COMPSHARE_BASE_URL"
 echo "  compshareImage-demo-building: a 50 s build, 20 s in: apply will wait about 30 s"
 echo "  compshareImage-demo-ready:    finished"
+if [ "$actions" = yes ]; then
+  echo "  compshareImage-demo-watch:    a 75 s build, just started: the action watches it after the apply"
+fi
 
 # A CLI configuration of its own: the locally built provider, nothing downloaded.
 cat >"$work/terraformrc" <<RC
@@ -57,10 +77,19 @@ export TF_IN_AUTOMATION=1
 cp -R examples/demo "$work/demo"
 
 step "terraform plan: the data sources are read during plan; the wait warns how long apply will take"
-"$terraform" -chdir="$work/demo" plan -input=false
+"$terraform" -chdir="$work/demo" plan -input=false ${color[@]+"${color[@]}"}
 
 step "terraform apply: the GPU instance stand-in is created only after the wait"
-"$terraform" -chdir="$work/demo" apply -input=false -auto-approve -compact-warnings
+"$terraform" -chdir="$work/demo" apply -input=false -auto-approve -compact-warnings ${color[@]+"${color[@]}"}
+
+if [ "$actions" = yes ]; then
+  cp -R examples/demo-action "$work/demo-action"
+  step "terraform apply -invoke: the compshare_image_wait action reports a build's progress while it waits"
+  "$terraform" -chdir="$work/demo-action" apply -input=false -auto-approve \
+    -invoke=action.compshare_image_wait.watch ${color[@]+"${color[@]}"}
+else
+  step "Skipping the action part: actions need Terraform >= 1.14, this is ${terraform_version:-of unknown version} (set TF_ACC_TERRAFORM_PATH to a newer one to see it)"
+fi
 
 step "The emulator's request log: what the provider asked, and when"
 cat "$work/emulator.log"

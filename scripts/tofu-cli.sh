@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Prints the path of an OpenTofu CLI for `make testacc-tofu`: $TOFU_PATH if
-# set, a `tofu` on PATH, else OpenTofu v1.10.6 built once from the Go module
-# proxy into a cache outside the repository. Build progress goes to stderr.
+# set, a `tofu` on PATH, else OpenTofu v1.10.6 from the cache outside the
+# repository, built there once from the Go module proxy. Messages go to
+# stderr; only the path goes to stdout.
 set -euo pipefail
+source "$(dirname "$0")/lib/cli.sh"
 
 version="${TOFU_BUILD_VERSION:-1.10.6}"
 cache="${COMPSHARE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-compshare}"
@@ -18,14 +20,35 @@ if [ -x "$binary" ]; then
   echo "$binary"; exit 0
 fi
 
-echo "tofu-cli: building OpenTofu v$version from the Go module proxy into $cache (several minutes, once)" >&2
+mkdir -p "$(dirname "$binary")"
+log="$(dirname "$binary")/build.log"
+# One build at a time: a second caller waits for the first and uses its binary.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$(dirname "$binary")/build.lock"
+  if ! flock -n 9; then
+    echo "tofu-cli: another OpenTofu v$version build is running (log: $log); waiting for it" >&2
+    flock 9
+  fi
+  if [ -x "$binary" ]; then echo "$binary"; exit 0; fi
+fi
+
+echo "tofu-cli: no OpenTofu found. To skip this build, set TOFU_PATH to one, or put a tofu on PATH." >&2
+echo "tofu-cli: building OpenTofu v$version from the Go module proxy into $cache: several minutes (not timed here; Terraform's similar build takes 8 to 16 on 2 cores), once; a line every 30 s; log: $log" >&2
 work="$(mktemp -d)"
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
-dir="$(GOFLAGS=-mod=mod go mod download -json "github.com/opentofu/opentofu@v$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-[ -d "$dir" ] || { echo "tofu-cli: could not download github.com/opentofu/opentofu@v$version" >&2; exit 1; }
-cp -R "$dir" "$work/opentofu"
-chmod -R u+w "$work/opentofu"
-mkdir -p "$(dirname "$binary")"
-(cd "$work/opentofu" && go build -trimpath -ldflags "-s -w" -o "$binary.tmp" ./cmd/tofu)
-mv "$binary.tmp" "$binary"
+
+# Errors are checked step by step: `set -e` does not apply inside a function
+# whose status is tested.
+build_tofu() {
+  build_stage "downloading github.com/opentofu/opentofu@v$version"
+  local json dir
+  json="$(GOFLAGS=-mod=mod go mod download -json "github.com/opentofu/opentofu@v$version")"
+  dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$json")"
+  [ -d "$dir" ] || { echo "$json"; echo "could not download github.com/opentofu/opentofu@v$version"; return 1; }
+  cp -R "$dir" "$work/opentofu" && chmod -R u+w "$work/opentofu" || return 1
+  build_stage "downloading dependencies and compiling (the longest part)"
+  (cd "$work/opentofu" && go build -trimpath -ldflags "-s -w" -o "$binary.tmp" ./cmd/tofu) || return 1
+  mv "$binary.tmp" "$binary"
+}
+run_build tofu-cli "$log" build_tofu
 echo "$binary"

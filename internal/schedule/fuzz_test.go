@@ -33,8 +33,10 @@ func FuzzETA(f *testing.F) {
 	})
 }
 
-// FuzzAdaptive drives the schedule with arbitrary answers and checks the one
-// promise its callers rely on: every delay is within [MinInterval, maxInterval].
+// FuzzAdaptive drives the schedule with arbitrary answers and checks the
+// promises its callers rely on: every delay is within [MinInterval,
+// maxInterval], and until the target is reached, call n comes no earlier than
+// fixed polling's (every 5 s, or every sixth of a shorter max interval).
 func FuzzAdaptive(f *testing.F) {
 	f.Add(100.0, int64(30), []byte{0, 10, 20, 20, 20, 90, 100})
 	f.Add(50.0, int64(1), []byte{5, 4, 3, 200, 255})
@@ -47,7 +49,8 @@ func FuzzAdaptive(f *testing.F) {
 			bound = DefaultMaxInterval
 		}
 		bound = max(bound, MinInterval)
-		at := time.Unix(0, 0)
+		budget := min(5*time.Second, bound/6)
+		at, reached := time.Unix(0, 0), false
 		for i, b := range steps {
 			// Each byte is an answer: progress in half percent steps (so
 			// above 100 too), and every third one without estimates.
@@ -55,6 +58,10 @@ func FuzzAdaptive(f *testing.F) {
 			if i%3 == 2 {
 				o.Total, o.Remaining = -1, -1
 			}
+			if !reached && at.Before(time.Unix(0, 0).Add(time.Duration(i)*budget)) {
+				t.Fatalf("answer %d at %v: sooner than fixed polling every %v", i, at, budget)
+			}
+			reached = reached || clampPercent(o.Progress) >= clampPercent(target)
 			d := s.Next(o)
 			if d < MinInterval || d > bound {
 				t.Fatalf("answer %d (%+v): delay %v outside [%v, %v]", i, o, d, MinInterval, bound)

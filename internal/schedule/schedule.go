@@ -2,28 +2,36 @@
 // progress, so that the end is seen soon after it happens without many calls.
 //
 // The adaptive schedule predicts when progress reaches the target and spends
-// its calls near that moment:
+// its calls near that moment, never more of them than fixed polling every 5 s
+// would have made by then (fewer when max interval is below 30 s: the budget
+// is fixed polling at a sixth of it):
 //
-//   - Rate: percent per second measured since an anchor observation and over
-//     the last interval; the faster of the two wins, so a stall hidden between
-//     two polls cannot stretch the estimate. Before progress moves, the API's
-//     own numbers (see ETA) stand in.
-//   - Trust: a rate is trusted only once it predicted the next observation
-//     within 5 %, or the pace of the last interval agrees within 5 % with the
-//     API's estimate. Until then the schedule sleeps half of the shorter of
-//     its estimate and the API's, so an estimate up to twice the truth (an
-//     API Total 1.6x too long, a rate measured across an unseen queue) is not
-//     overshot. A failed prediction moves the anchor, so a build that changed
-//     pace is re-measured.
-//   - Trusted: the rate may still err by 5 %. Once 5 % of the ETA is under a
-//     second (an ETA of 20 s or less), poll at the predicted end; before,
-//     wake that 5 % early and measure again. A 24-s build costs three calls
-//     (first answer, confirmation halfway, end), with a lag well under a
-//     second.
-//   - No movement: back off exponentially from 1 s, but not past the predicted
-//     end; after it, poll every second, then every 1/8 of the overrun, so the lag
-//     stays a small fraction of the unexpected wait.
+//   - Model: the line through the last two progress values seen, or the
+//     parabola through the last three, so that a build speeding up or slowing
+//     down is followed. After a stall only the interval of the resume counts.
+//   - Trust: the model is trusted once it predicted the next value within 5 %,
+//     or the API's estimate agrees with it within 5 % (plus the API's
+//     whole-second rounding). The API's estimate counts only while it runs
+//     like a clock (Total unchanged, Remaining shorter by the time passed), so
+//     a stale value or an extrapolation of progress is ignored.
+//   - Untrusted: the earliest plausible end is the soonest of the model's, the
+//     fastest recent pace's and the API clock's; the schedule sleeps half of it,
+//     and no longer than the wait has run, so a slow start cannot send it far
+//     past the end.
+//   - Trusted: wake 5 % of the ETA early and measure again; once that is under
+//     a second, poll at the predicted end.
+//   - Budget: when the calls left before the end allow no check, the next poll
+//     is the last shot: as late in the candidates' spread as it may be while
+//     still within 1.5 s of the earliest.
+//   - No movement: back off exponentially from 1 s, not past the next
+//     predicted end. Past one, poll every second while 10 calls or more are
+//     saved, else every 1/8 of the overrun, between 1 and 5 s.
 //   - Every delay is clamped to [MinInterval, maxInterval].
+//
+// Where no schedule can see the end within 2 s on the calls of 5-s polling
+// (progress in large steps, a long stay at 99 % without a true clock, short
+// builds whose end falls just after a 5-s poll), the wait falls back to
+// polling about every 5 s near the end.
 package schedule
 
 import (
@@ -36,8 +44,7 @@ const (
 	// half the 1-s lag goal it is fine enough to catch the end.
 	MinInterval = 500 * time.Millisecond
 	// DefaultMaxInterval bounds the lag when progress jumps unforeseen (a stall
-	// that resumes straight to 100 %) to a small share of a multi-minute build,
-	// while a build stuck for an hour costs only about 120 calls.
+	// that resumes straight to 100 %) to a small share of a multi-minute build.
 	DefaultMaxInterval = 30 * time.Second
 )
 
@@ -45,12 +52,26 @@ const (
 	stallBase = time.Second // first wait after progress did not move
 	tolerance = 0.05        // prediction error, as a share of the predicted move, that still confirms a rate
 	overShare = 8           // past the predicted end, wait 1/overShare of the overrun
-	// aimWithin is the lag goal: once a trusted rate's possible error
+	// aimWithin is the lag goal: once a trusted model's possible error
 	// (tolerance of the ETA) is below it, the next poll aims at the end itself.
 	aimWithin = time.Second
 	// endSlack makes the final poll land a hair after the predicted end rather
 	// than, by rounding, a hair before it, which would cost a call and MinInterval of lag.
 	endSlack = 50 * time.Millisecond
+	// budgetInterval: counted from its first poll, the schedule never polls
+	// more often than fixed polling at this interval would, so the calls it
+	// saves early pay for dense polling near the end.
+	budgetInterval = 5 * time.Second
+	// rounding is the error of the API's estimates, which are whole seconds.
+	rounding = 500 * time.Millisecond
+	// shotWindow is how much later than the earliest plausible end a last
+	// poll may aim, to catch a later end the model predicts.
+	shotWindow = 1500 * time.Millisecond
+	// savedReserve is how many calls below the budget the schedule keeps
+	// before it polls densely past a predicted end.
+	savedReserve = 10
+	// denseInterval is the wait once the predicted end has passed.
+	denseInterval = time.Second
 )
 
 // Observation is one answer of the progress API.
@@ -88,12 +109,20 @@ type adaptive struct {
 	target      float64
 	maxInterval time.Duration
 
-	started      bool
-	prev, anchor Observation // last observation; start of the current rate measurement
-	rate         float64     // percent per second expected for the coming wait; 0 when unknown
-	trusted      bool        // rate predicted the last observation
-	due          time.Time   // predicted arrival at target; zero when unknown
-	idle         int         // consecutive observations without movement
+	start   time.Time   // first observation: the call budget counts from it
+	calls   int         // observations so far
+	levels  []level     // latest distinct progress values, oldest first; at most 3
+	prev    Observation // latest observation
+	idle    int         // consecutive observations without movement
+	trusted bool        // the progress model predicted the latest movement
+	due     time.Time   // end predicted by the progress model; zero when unknown
+	apiEnd  time.Time   // end predicted by the API's clock; zero when unknown
+}
+
+// level is a progress value and when it was first seen.
+type level struct {
+	at time.Time
+	p  float64
 }
 
 func (a *adaptive) Next(o Observation) time.Duration {
@@ -101,70 +130,188 @@ func (a *adaptive) Next(o Observation) time.Duration {
 	if o.Progress >= a.target {
 		return MinInterval // done: the caller stops polling
 	}
-	if !a.started {
-		a.started, a.prev, a.anchor = true, o, o
+	a.calls++
+	if a.calls == 1 {
+		a.start, a.prev, a.levels = o.At, o, []level{{o.At, o.Progress}}
 		eta, ok := ETA(o, a.target)
 		if !ok || eta <= 0 {
 			a.idle = 1
-			return a.clamp(stallBase)
+			return a.wait(o, stallBase)
 		}
-		a.rate = (a.target - o.Progress) / eta.Seconds()
-		return a.plan(o, eta.Seconds())
+		a.due = o.At.Add(eta)
+		return a.wait(o, eta/2)
 	}
 	prev := a.prev
 	a.prev = o
-	if o.Progress <= prev.Progress || !o.At.After(prev.At) {
-		return a.stalled(o)
+	last := a.levels[len(a.levels)-1]
+	if o.Progress <= last.p || !o.At.After(prev.At) {
+		return a.stalled(o, prev)
+	}
+	if a.idle > 0 {
+		// Resumed after a stall: only the last interval measures the pace.
+		a.levels, a.trusted = []level{{prev.At, last.p}}, false
+	} else {
+		predicted, ok := a.model(o.At)
+		a.trusted = ok && math.Abs(o.Progress-predicted) <= tolerance*(predicted-last.p)
 	}
 	a.idle = 0
-	dt := o.At.Sub(prev.At).Seconds()
-	moved, predicted := o.Progress-prev.Progress, a.rate*dt
-	api, apiOK := ETA(o, a.target)
-	// The API's estimate agreeing with the pace of the last interval confirms
-	// it as well as a prediction: the first prediction comes from an API
-	// estimate that whole-second rounding makes noisy early in a build.
-	lastETA := (a.target - o.Progress) / (moved / dt)
-	a.trusted = a.rate > 0 && math.Abs(moved-predicted) <= tolerance*predicted ||
-		apiOK && math.Abs(api.Seconds()-lastETA) <= tolerance*lastETA
-	a.rate = math.Max(moved/dt, (o.Progress-a.anchor.Progress)/o.At.Sub(a.anchor.At).Seconds())
-	eta := (a.target - o.Progress) / a.rate
+	a.levels = append(a.levels, level{o.At, o.Progress})
+	if len(a.levels) > 3 {
+		a.levels = a.levels[1:]
+	}
+	// Candidate ETAs in seconds: the model's, the fastest recent pace's,
+	// the API's clock.
+	model, fastest := a.modelETA(), (a.target-o.Progress)/a.fastestSlope()
+	lo, hi := math.Min(model, fastest), math.Max(model, fastest)
+	eta := model
 	if !a.trusted {
-		a.anchor = prev
-		// The measured rate may include an unseen queue or stall before the
-		// build moved; the API's estimate, if shorter, bounds the risk.
-		if apiOK {
-			eta = math.Min(eta, api.Seconds())
-		}
+		// A shape the model has not predicted may still keep its fastest
+		// recent pace (a pause between the levels): plan for that.
+		eta = lo
+	}
+	a.due = o.At.Add(seconds(eta))
+	if end, ok := a.clockEnd(prev, o); ok {
+		a.apiEnd = end
+		api := end.Sub(o.At).Seconds()
+		a.trusted = a.trusted || math.Abs(api-eta) <= tolerance*eta+rounding.Seconds()
+		eta, lo, hi = math.Min(eta, api), math.Min(lo, api), math.Max(hi, api)
+	}
+	if a.budgetAt(a.calls + 2).After(o.At.Add(seconds(eta)).Add(aimWithin)) {
+		// No call to spare for a check before the end: one shot, as late
+		// in the candidates' spread as it may be and still see an end at
+		// the earliest in time.
+		return a.wait(o, seconds(math.Min(hi, lo+shotWindow.Seconds())+endSlack.Seconds()))
 	}
 	return a.plan(o, eta)
 }
 
+// model returns the progress the model predicts at t: the line through the
+// last two levels, or the parabola through the last three.
+func (a *adaptive) model(t time.Time) (float64, bool) {
+	n := len(a.levels)
+	if n < 2 {
+		return 0, false
+	}
+	l2, l3 := a.levels[n-2], a.levels[n-1]
+	u := t.Sub(l3.at).Seconds()
+	s23 := (l3.p - l2.p) / l3.at.Sub(l2.at).Seconds()
+	return l3.p + s23*u + a.curvature()*u*(u-l2.at.Sub(l3.at).Seconds()), true
+}
+
+// curvature returns the parabola's second coefficient (percent per second squared); 0 for a line.
+func (a *adaptive) curvature() float64 {
+	n := len(a.levels)
+	if n < 3 {
+		return 0
+	}
+	l1, l2, l3 := a.levels[n-3], a.levels[n-2], a.levels[n-1]
+	s12 := (l2.p - l1.p) / l2.at.Sub(l1.at).Seconds()
+	s23 := (l3.p - l2.p) / l3.at.Sub(l2.at).Seconds()
+	return (s23 - s12) / l3.at.Sub(l1.at).Seconds()
+}
+
+// modelETA returns the seconds from the last level until the model reaches
+// the target. A parabola that turns before the target gives way to its
+// tangent at the last level.
+func (a *adaptive) modelETA() float64 {
+	n := len(a.levels)
+	l2, l3 := a.levels[n-2], a.levels[n-1]
+	s23 := (l3.p - l2.p) / l3.at.Sub(l2.at).Seconds()
+	c := a.curvature()
+	b := s23 + c*l3.at.Sub(l2.at).Seconds() // slope at the last level
+	if b <= 0 {
+		b, c = s23, 0
+	}
+	rest := a.target - l3.p
+	if disc := b*b + 4*c*rest; disc >= 0 {
+		return 2 * rest / (b + math.Sqrt(disc))
+	}
+	return rest / b
+}
+
+// fastestSlope returns the fastest pace, in percent per second, between consecutive levels.
+func (a *adaptive) fastestSlope() float64 {
+	fastest := 0.0
+	for i := 1; i < len(a.levels); i++ {
+		l1, l2 := a.levels[i-1], a.levels[i]
+		fastest = math.Max(fastest, (l2.p-l1.p)/l2.at.Sub(l1.at).Seconds())
+	}
+	return fastest
+}
+
+// clockEnd returns when the API's estimate says the target is reached, if the
+// estimate counts down like a clock since prev: Total unchanged, Remaining
+// shorter by the time passed (both within the API's whole-second rounding).
+func (a *adaptive) clockEnd(prev, o Observation) (time.Time, bool) {
+	if o.Remaining <= 0 || o.Total < 0 || prev.Remaining < 0 || prev.Total < 0 {
+		return time.Time{}, false
+	}
+	passed := o.At.Sub(prev.At)
+	if (o.Total-prev.Total).Abs() > time.Second || (prev.Remaining-o.Remaining-passed).Abs() > time.Second {
+		return time.Time{}, false
+	}
+	return o.At.Add(seconds(o.Remaining.Seconds() * (a.target - o.Progress) / (100 - o.Progress))), true
+}
+
 // plan returns the wait for an ETA in seconds from o.
 func (a *adaptive) plan(o Observation, eta float64) time.Duration {
-	a.due = o.At.Add(seconds(eta))
 	if !a.trusted {
-		return a.clamp(seconds(eta / 2))
+		// An estimate from a slow start may be far too long: measure
+		// again after at most as long as the wait has run.
+		return a.wait(o, min(seconds(eta/2), o.At.Sub(a.start)))
 	}
 	if margin := eta * tolerance; margin > aimWithin.Seconds() {
 		// Wake as early as the rate may err, and measure it again.
-		return a.clamp(seconds(eta - margin))
+		return a.wait(o, seconds(eta-margin))
 	}
-	return a.clamp(seconds(eta + endSlack.Seconds()))
+	return a.wait(o, seconds(eta+endSlack.Seconds()))
 }
 
-func (a *adaptive) stalled(o Observation) time.Duration {
-	// A rate measured across the stall would understate the pace once the
-	// build resumes.
-	a.anchor, a.trusted = o, false
-	if !a.due.IsZero() && !o.At.Before(a.due) {
-		return a.clamp(max(time.Second, o.At.Sub(a.due)/overShare))
-	}
-	d := stallBase << min(a.idle, 20) // the cap only prevents overflow; clamp bounds d
+func (a *adaptive) stalled(o, prev Observation) time.Duration {
 	a.idle++
-	if !a.due.IsZero() {
-		d = min(d, a.due.Sub(o.At))
+	a.trusted = false
+	if end, ok := a.clockEnd(prev, o); ok {
+		a.apiEnd = end
 	}
-	return a.clamp(d)
+	var next, passed time.Time // earliest predicted end ahead; latest one behind
+	for _, end := range []time.Time{a.due, a.apiEnd} {
+		switch {
+		case end.IsZero():
+		case end.After(o.At):
+			if next.IsZero() || end.Before(next) {
+				next = end
+			}
+		case end.After(passed):
+			passed = end
+		}
+	}
+	d := stallBase << min(a.idle-1, 20) // the cap only prevents overflow; clamp bounds it
+	if !next.IsZero() {
+		d = min(d, next.Sub(o.At)+endSlack)
+	}
+	if !passed.IsZero() {
+		// Overdue: poll densely while the calls saved so far last, then
+		// keep the lag a small share of the unexpected wait, and no
+		// larger than fixed polling's.
+		overdue := max(denseInterval, min(o.At.Sub(passed)/overShare, budgetInterval))
+		if a.budgetAt(a.calls + savedReserve).Before(o.At) {
+			overdue = denseInterval
+		}
+		d = min(d, overdue)
+	}
+	return a.wait(o, d)
+}
+
+// budgetAt returns the earliest moment of call n (counted from 1) that keeps
+// the calls within those of fixed polling every budgetInterval.
+func (a *adaptive) budgetAt(n int) time.Time {
+	// A max interval below 30 s asks for a faster wait: the budget grows with it.
+	return a.start.Add(time.Duration(n-1) * min(budgetInterval, a.maxInterval/6))
+}
+
+// wait returns d, delayed as the call budget requires and clamped.
+func (a *adaptive) wait(o Observation, d time.Duration) time.Duration {
+	return a.clamp(max(d, a.budgetAt(a.calls+1).Sub(o.At)))
 }
 
 func (a *adaptive) clamp(d time.Duration) time.Duration {

@@ -94,12 +94,16 @@ var (
 		{name: "24s f=0.6", work: s24, factor: 0.6, target: 100, maxCalls: 10, maxLag: 2 * time.Second},
 		{name: "24s f=1.6", work: s24, factor: 1.6, target: 100, maxCalls: 10, maxLag: 2 * time.Second},
 		{name: "24s no estimate", work: s24, target: 100, maxCalls: 10, maxLag: 2 * time.Second},
-		{name: "24s f=1 target 50", work: s24, factor: 1, target: 50, maxCalls: 10, maxLag: time.Second},
+		// Where fixed 5-s polling makes one call before the end and one after,
+		// so must this schedule.
+		{name: "24s f=1 target 50", work: s24, factor: 1, target: 50, maxCalls: 10, maxLag: 3 * time.Second},
 		{name: "300s f=1", work: 300 * time.Second, factor: 1, target: 100, maxCalls: 15, maxLag: time.Second},
 		{name: "300s f=1.6", work: 300 * time.Second, factor: 1.6, target: 100, maxCalls: 15, maxLag: 2 * time.Second},
 		{name: "24s queued 8s", work: s24, factor: 1, target: 100, stalls: []stall{{0, 8 * time.Second}}, maxCalls: 10, maxLag: 2 * time.Second},
-		{name: "24s stall 10s at 50%", work: s24, factor: 1, target: 100, stalls: []stall{{12 * time.Second, 10 * time.Second}}, maxCalls: 12, maxLag: 2 * time.Second},
-		{name: "24s stall 15s at 96%", work: s24, factor: 1, target: 100, stalls: []stall{{23 * time.Second, 15 * time.Second}}, maxCalls: 25, maxLag: 2 * time.Second},
+		{name: "24s stall 10s at 50%", work: s24, factor: 1, target: 100, stalls: []stall{{12 * time.Second, 10 * time.Second}}, maxCalls: 12, maxLag: 4 * time.Second},
+		// A stall just before the end costs the calls saved; then the
+		// schedule polls no faster than fixed 5-s polling.
+		{name: "24s stall 15s at 96%", work: s24, factor: 1, target: 100, stalls: []stall{{23 * time.Second, 15 * time.Second}}, maxCalls: 25, maxLag: 6200 * time.Millisecond},
 		{name: "300s stall 60s at 30%", work: 300 * time.Second, factor: 1, target: 100, stalls: []stall{{90 * time.Second, 60 * time.Second}}, maxCalls: 25, maxLag: 2 * time.Second},
 	}
 	phases = []time.Duration{0, 1700 * time.Millisecond, 3 * time.Second, 3430 * time.Millisecond, 10 * time.Second}
@@ -119,6 +123,9 @@ func TestAdaptiveSimulated(t *testing.T) {
 			}
 			checkBounds(t, name, r, DefaultMaxInterval)
 			f := simulate(NewFixed(5*time.Second), b, phase)
+			if r.calls > f.calls {
+				t.Errorf("%s: %d calls, fixed 5-s polling %d", name, r.calls, f.calls)
+			}
 			table = append(table, fmt.Sprintf("%s | %v | %d / %v | %d / %v", b.name, phase, r.calls, r.lag, f.calls, f.lag))
 		}
 	}

@@ -69,8 +69,10 @@ type Client struct {
 	// now tells the age of shared answers; tests replace it.
 	now func() time.Time
 
-	mu    sync.Mutex
-	reads map[readKey]*read // the latest progress read of each image
+	mu sync.Mutex
+	// progressCalls holds the latest progress call of each image: in
+	// flight and shared by its callers, or finished and reused while fresh.
+	progressCalls map[progressKey]*progressCall
 }
 
 // New checks cfg and returns a client.
@@ -97,13 +99,22 @@ func New(cfg Config) (*Client, error) {
 		cfg.MaxRequestsPerSecond = DefaultMaxRequestsPerSecond
 	}
 	return &Client{
-		cfg:       cfg,
-		transport: http.DefaultTransport.(*http.Transport).Clone(),
-		backoff:   exponentialBackoff,
-		budget:    rate.NewLimiter(rate.Limit(cfg.MaxRequestsPerSecond*budgetMargin), 1),
-		now:       time.Now,
-		reads:     map[readKey]*read{},
+		cfg:           cfg,
+		transport:     newTransport(),
+		backoff:       exponentialBackoff,
+		budget:        rate.NewLimiter(rate.Limit(cfg.MaxRequestsPerSecond*budgetMargin), 1),
+		now:           time.Now,
+		progressCalls: map[progressKey]*progressCall{},
 	}, nil
+}
+
+// newTransport returns a connection pool of the client's own, set up like
+// http.DefaultTransport (proxy from the environment, timeouts, HTTP/2).
+func newTransport() http.RoundTripper {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return http.DefaultTransport // replaced by the program: use it as it is
 }
 
 // CheckBaseURL accepts an absolute http or https URL with a host.
@@ -116,22 +127,6 @@ func CheckBaseURL(raw string) error {
 		return fmt.Errorf("%q is not an http(s) URL such as %s", raw, DefaultBaseURL)
 	}
 	return nil
-}
-
-// readProgress asks the API for the progress of an image build.
-func (c *Client) readProgress(ctx context.Context, region, zone, imageID string) (Progress, error) {
-	var answer progressResponse
-	req := &ucompshare.GetCompShareImageCreateProgressRequest{CompShareImageId: ucloud.String(imageID)}
-	requestID, err := c.invoke(ctx, ActionImageProgress, region, zone, imageID, req, &answer)
-	if err != nil {
-		return Progress{}, err
-	}
-	p, err := answer.toProgress(imageID)
-	if err != nil {
-		return Progress{}, &Error{Action: ActionImageProgress, ImageID: imageID, RequestID: requestID, Message: err.Error(), Err: err}
-	}
-	p.RequestID = requestID
-	return p, nil
 }
 
 func (c *Client) locate(req request.Common, region, zone string) {

@@ -30,7 +30,7 @@ func FuzzDecodeProgress(f *testing.F) {
 		if json.Unmarshal(body, &answer) != nil {
 			return
 		}
-		p, err := answer.toProgress("compshareImage-fuzz")
+		p, err := answer.toProgress()
 		if err != nil {
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,94 @@ import (
 
 	"github.com/compshare/terraform-provider-compshare/internal/schedule"
 )
+
+func TestImageProgressDecoding(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		body      string
+		percent   float64
+		total     *float64
+		remaining *float64
+		wantErr   string
+	}{
+		{name: "documented example", body: `{"Action":"GetCompShareImageCreateProgressResponse","RetCode":0,"Process":65.5,"TotalDuration":300,"RemainingDuration":105}`, percent: 65.5, total: f(300), remaining: f(105)},
+		{name: "durations as strings", body: `{"RetCode":0,"Process":10,"TotalDuration":"3600","RemainingDuration":"3240"}`, percent: 10, total: f(3600), remaining: f(3240)},
+		{name: "process integer complete", body: `{"RetCode":0,"Process":100,"TotalDuration":300,"RemainingDuration":0}`, percent: 100, total: f(300), remaining: f(0)},
+		{name: "fractional string duration", body: `{"RetCode":0,"Process":1.25,"TotalDuration":" 12.5 ","RemainingDuration":"12"}`, percent: 1.25, total: f(12.5), remaining: f(12)},
+		{name: "durations missing", body: `{"RetCode":0,"Process":40}`, percent: 40},
+		{name: "durations null", body: `{"RetCode":0,"Process":40,"TotalDuration":null,"RemainingDuration":null}`, percent: 40},
+		{name: "durations empty strings", body: `{"RetCode":0,"Process":40,"TotalDuration":"","RemainingDuration":" "}`, percent: 40},
+		{name: "process as string", body: `{"RetCode":0,"Process":"12.5","TotalDuration":60,"RemainingDuration":52}`, percent: 12.5, total: f(60), remaining: f(52)},
+		{name: "process missing", body: `{"RetCode":0,"TotalDuration":300}`, wantErr: "no Process"},
+		{name: "process empty string", body: `{"RetCode":0,"Process":""}`, wantErr: "no Process"},
+		{name: "process NaN", body: `{"RetCode":0,"Process":"NaN"}`, wantErr: "could not be read"},
+		{name: "process above 100", body: `{"RetCode":0,"Process":150}`, wantErr: "outside 0..100"},
+		{name: "process negative", body: `{"RetCode":0,"Process":-1}`, wantErr: "outside 0..100"},
+		{name: "duration not a number", body: `{"RetCode":0,"Process":5,"TotalDuration":"soon"}`, wantErr: "could not be read"},
+		{name: "truncated", body: `{"RetCode":0,"Process":5`, wantErr: "could not be read"},
+		{name: "html", body: `<html><body>Bad gateway</body></html>`, wantErr: "could not be read"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, calls, _ := answers(t, tc.body)
+			p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v, want it to mention %q", err, tc.wantErr)
+				}
+				if IsTransient(err) || calls.Load() != 1 {
+					t.Fatalf("a malformed answer must not be retried: transient=%v calls=%d", IsTransient(err), calls.Load())
+				}
+				if !strings.Contains(err.Error(), "compshareImage-x") || !strings.Contains(err.Error(), "req-a") {
+					t.Fatalf("error %q must name the image and the request id", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Percent != tc.percent || !sameSeconds(p.TotalSeconds, tc.total) || !sameSeconds(p.RemainingSeconds, tc.remaining) {
+				t.Fatalf("got %+v (total %v, remaining %v)", p, deref(p.TotalSeconds), deref(p.RemainingSeconds))
+			}
+			if p.Completed() != (tc.percent >= 100) || p.RequestID != "req-a" {
+				t.Fatalf("got %+v", p)
+			}
+		})
+	}
+}
+
+func sameSeconds(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+func deref(v *float64) any {
+	if v == nil {
+		return nil
+	}
+	return *v
+}
+
+func TestImageProgressRequest(t *testing.T) {
+	c, _, seen := answers(t, `{"RetCode":0,"Process":1}`)
+	if _, err := c.ImageProgress(context.Background(), "cn-sh2", "cn-sh2-02", "compshareImage-y"); err != nil {
+		t.Fatal(err)
+	}
+	r := (*seen)[0]
+	want := map[string]string{"Action": ActionImageProgress, "Region": "cn-sh2", "Zone": "cn-sh2-02", "CompShareImageId": "compshareImage-y", "ProjectId": "org-1", "PublicKey": "pub"}
+	for k, v := range want {
+		if got := r.PostForm.Get(k); got != v {
+			t.Errorf("form %s = %q, want %q", k, got, v)
+		}
+	}
+	if len(r.PostForm.Get("Signature")) != 40 {
+		t.Errorf("Signature = %q, want 40 hex digits", r.PostForm.Get("Signature"))
+	}
+	for k, vs := range r.PostForm {
+		if strings.Contains(strings.Join(vs, ""), testPrivateKey) {
+			t.Errorf("form field %s carries the private key", k)
+		}
+	}
+	if ua := r.Header.Get("User-Agent"); !strings.Contains(ua, "terraform-provider-compshare/test") {
+		t.Errorf("User-Agent = %q", ua)
+	}
+}
 
 // heldServer answers progress requests only once release is closed; a
 // request whose client gives up first is counted in abandoned.
@@ -137,7 +226,7 @@ func TestCancelledCallerLeavesSharedCallRunning(t *testing.T) {
 	eventually(t, "the second caller joins", func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		return c.reads[readKey{"cn-wlcb", "cn-wlcb-01", "compshareImage-x"}].callers == 2
+		return c.progressCalls[progressKey{"cn-wlcb", "cn-wlcb-01", "compshareImage-x"}].callers == 2
 	})
 
 	cancel() // the caller who started the call gives up

@@ -3,6 +3,7 @@ package compshare
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -178,5 +179,173 @@ func TestUnknownHostIsNotTransient(t *testing.T) {
 	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if err == nil || IsTransient(err) || !strings.Contains(err.Error(), "no-such-host.invalid") {
 		t.Fatalf("error = %v, want a permanent error naming the host", err)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		header string
+		want   time.Duration
+	}{
+		{"3", 3 * time.Second},
+		{" 120 ", 2 * time.Minute},
+		{"0", 0},
+		{"", 0},
+		{"-1", 0},
+		{"1.5", 0},
+		{"soon", 0},
+		{"99999999999999999999999", 1 << 32 * time.Second},
+		{now.Add(5 * time.Second).Format(http.TimeFormat), 5 * time.Second},
+		{now.Add(90 * time.Second).Format(time.RFC850), 90 * time.Second},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
+	} {
+		if got := parseRetryAfter(tc.header, now); got != tc.want {
+			t.Errorf("parseRetryAfter(%q) = %v, want %v", tc.header, got, tc.want)
+		}
+	}
+}
+
+// retryAfterServer answers the first request with status and a Retry-After
+// header, and then 50 %.
+func retryAfterServer(t *testing.T, status int, retryAfter string) (*Client, *atomic.Int32) {
+	t.Helper()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", retryAfter)
+			w.WriteHeader(status)
+			return
+		}
+		_, _ = w.Write([]byte(`{"RetCode":0,"Process":50}`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: srv.URL, MaxRetries: 2, MaxRequestsPerSecond: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.backoff = func(int) time.Duration { return 150 * time.Millisecond }
+	return c, &calls
+}
+
+// pauses records the client's pauses between attempts instead of sleeping.
+func pauses(c *Client) *[]time.Duration {
+	var got []time.Duration
+	c.sleep = func(_ context.Context, d time.Duration) error { got = append(got, d); return nil }
+	return &got
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		status     int
+		retryAfter string
+		pause      time.Duration
+	}{
+		{"429 seconds", http.StatusTooManyRequests, "3", 3 * time.Second},
+		{"503 seconds", http.StatusServiceUnavailable, "2", 2 * time.Second},
+		{"429 HTTP date", http.StatusTooManyRequests, time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), maxRetryAfter},
+		{"shorter than the backoff", http.StatusTooManyRequests, "0", 150 * time.Millisecond},
+		{"capped", http.StatusServiceUnavailable, "600", maxRetryAfter},
+		{"502 carries none", http.StatusBadGateway, "3", 150 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, calls := retryAfterServer(t, tc.status, tc.retryAfter)
+			got := pauses(c)
+			if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
+				t.Fatal(err)
+			}
+			if calls.Load() != 2 || len(*got) != 1 || (*got)[0] != tc.pause {
+				t.Fatalf("%d requests, pauses %v; want 2 requests and one pause of %v", calls.Load(), *got, tc.pause)
+			}
+		})
+	}
+}
+
+func TestRetryAfterOnTheError(t *testing.T) {
+	c, _ := retryAfterServer(t, http.StatusTooManyRequests, "7")
+	c.cfg.MaxRetries = 0
+	_, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	if RetryAfter(err) != 7*time.Second || !IsTransient(err) || !strings.Contains(err.Error(), "retry after 7s") {
+		t.Fatalf("RetryAfter = %v for %v, want 7s", RetryAfter(err), err)
+	}
+	c, _ = retryAfterServer(t, http.StatusInternalServerError, "7")
+	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	if RetryAfter(err) != 0 {
+		t.Fatalf("RetryAfter = %v for %v, want 0 (HTTP 500)", RetryAfter(err), err)
+	}
+	if RetryAfter(errors.New("other")) != 0 {
+		t.Fatal("RetryAfter of a foreign error")
+	}
+}
+
+// A pause the server asks for that would outlast the caller is not taken:
+// the caller gets the server's error at once, not a timeout later.
+func TestRetryAfterBeyondTheDeadline(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprint("shared progress call ", shared), func(t *testing.T) {
+			c, calls := retryAfterServer(t, http.StatusTooManyRequests, "20")
+			got := pauses(c)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var err error
+			if shared {
+				_, err = c.ImageProgress(ctx, "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			} else {
+				_, err = c.ImageStatus(ctx, "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			}
+			var apiErr *Error
+			if !errors.As(err, &apiErr) || apiErr.Status != http.StatusTooManyRequests || RetryAfter(err) != 20*time.Second {
+				t.Fatalf("error = %v, want the HTTP 429 asking for 20s", err)
+			}
+			if calls.Load() != 1 || len(*got) != 0 {
+				t.Fatalf("%d requests, pauses %v: want no pause and no retry", calls.Load(), *got)
+			}
+		})
+	}
+}
+
+// While one call pauses as the server asked, the others keep their turn of
+// the request budget.
+func TestRetryAfterPauseHoldsNoBudget(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		calls.Add(1)
+		if r.PostForm.Get("CompShareImageId") == "compshareImage-limited" {
+			w.Header().Set("Retry-After", "3")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		_, _ = w.Write([]byte(`{"RetCode":0,"Process":50}`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: srv.URL, MaxRetries: 1, MaxRequestsPerSecond: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paused, release := make(chan time.Duration), make(chan struct{})
+	c.sleep = func(ctx context.Context, d time.Duration) error {
+		paused <- d
+		<-release
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-limited")
+		done <- err
+	}()
+	if d := <-paused; d != 3*time.Second {
+		t.Fatalf("paused %v, want 3s", d)
+	}
+	// The limited call is paused: another caller still gets its answers.
+	for i := range 3 {
+		if p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", fmt.Sprint("compshareImage-", i)); err != nil || p.Percent != 50 {
+			t.Fatalf("a call during another's pause: %+v, %v", p, err)
+		}
+	}
+	close(release)
+	if err := <-done; RetryAfter(err) != 3*time.Second || calls.Load() != 5 {
+		t.Fatalf("the limited call ended with %v after %d requests, want its HTTP 429 after 5", err, calls.Load())
 	}
 }

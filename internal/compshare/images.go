@@ -39,7 +39,7 @@ type describeImagesResponse struct {
 func (c *Client) ImageStatus(ctx context.Context, region, zone, imageID string) (ImageStatus, error) {
 	var answer describeImagesResponse
 	req := &ucompshare.DescribeCompShareCustomImagesRequest{CompShareImageId: ucloud.String(imageID)}
-	requestID, err := c.invoke(ctx, ActionDescribeImages, region, zone, imageID, req, &answer)
+	requestID, err := c.invoke(ctx, call{action: ActionDescribeImages, region: region, zone: zone, imageID: imageID}, req, &answer)
 	if err != nil {
 		return ImageStatus{}, err
 	}

@@ -81,13 +81,16 @@ func (c *Client) ImageProgress(ctx context.Context, region, zone, imageID string
 // startProgressCall starts the API call for key; c.mu must be held. The call
 // runs on its own context, keeping ctx's values, so that the caller who
 // started it can give up while others still wait; leaveProgressCall cancels
-// it when all have.
+// it when all have. Its retries give up early, though, rather than pause
+// past the starter's deadline; callers with more time left then get the
+// error sooner than they need to, and may call again.
 func (c *Client) startProgressCall(ctx context.Context, key progressKey) *progressCall {
 	callCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	giveUpBy, _ := ctx.Deadline()
 	pc := &progressCall{done: make(chan struct{}), cancel: cancel}
 	c.progressCalls[key] = pc
 	go func() {
-		p, err := c.readProgress(callCtx, key.region, key.zone, key.imageID)
+		p, err := c.readProgress(callCtx, call{action: ActionImageProgress, region: key.region, zone: key.zone, imageID: key.imageID, giveUpBy: giveUpBy})
 		cancel()
 		c.mu.Lock()
 		pc.progress, pc.err, pc.at, pc.finished = p, err, c.now(), true
@@ -113,16 +116,16 @@ func (c *Client) leaveProgressCall(key progressKey, pc *progressCall) {
 }
 
 // readProgress asks the API for the progress of an image build.
-func (c *Client) readProgress(ctx context.Context, region, zone, imageID string) (Progress, error) {
+func (c *Client) readProgress(ctx context.Context, cl call) (Progress, error) {
 	var answer progressResponse
-	req := &ucompshare.GetCompShareImageCreateProgressRequest{CompShareImageId: ucloud.String(imageID)}
-	requestID, err := c.invoke(ctx, ActionImageProgress, region, zone, imageID, req, &answer)
+	req := &ucompshare.GetCompShareImageCreateProgressRequest{CompShareImageId: ucloud.String(cl.imageID)}
+	requestID, err := c.invoke(ctx, cl, req, &answer)
 	if err != nil {
 		return Progress{}, err
 	}
 	p, err := answer.toProgress()
 	if err != nil {
-		return Progress{}, &Error{Action: ActionImageProgress, ImageID: imageID, RequestID: requestID, Message: err.Error(), Err: err}
+		return Progress{}, &Error{Action: ActionImageProgress, ImageID: cl.imageID, RequestID: requestID, Message: err.Error(), Err: err, Unreadable: !answer.Process.present}
 	}
 	p.RequestID = requestID
 	return p, nil
@@ -175,6 +178,10 @@ func (n optionalNumber) seconds() *float64 {
 	return &n.value
 }
 
+// boundNoise is how far beyond 0 or 100 a Process may be and still be read
+// as that bound: floating-point noise such as 100.00000000000001.
+const boundNoise = 1e-9
+
 // toProgress checks the decoded answer and converts it. A missing or out of
 // range Process is refused: taking it as 0 or 100 would stall or end a wait
 // on an answer that says nothing.
@@ -183,6 +190,12 @@ func (r *progressResponse) toProgress() (Progress, error) {
 		return Progress{}, fmt.Errorf("the answer has no Process field")
 	}
 	percent := r.Process.value
+	switch {
+	case math.Abs(percent) <= boundNoise:
+		percent = 0
+	case math.Abs(percent-100) <= boundNoise:
+		percent = 100
+	}
 	if percent < 0 || percent > 100 {
 		return Progress{}, fmt.Errorf("the answer's Process %v is outside 0..100", percent)
 	}

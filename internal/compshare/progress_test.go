@@ -22,6 +22,8 @@ func TestImageProgressDecoding(t *testing.T) {
 		total     *float64
 		remaining *float64
 		wantErr   string
+		// unreadable: the answer is not a progress answer (IsUnreadable).
+		unreadable bool
 	}{
 		{name: "documented example", body: `{"Action":"GetCompShareImageCreateProgressResponse","RetCode":0,"Process":65.5,"TotalDuration":300,"RemainingDuration":105}`, percent: 65.5, total: f(300), remaining: f(105)},
 		{name: "durations as strings", body: `{"RetCode":0,"Process":10,"TotalDuration":"3600","RemainingDuration":"3240"}`, percent: 10, total: f(3600), remaining: f(3240)},
@@ -31,14 +33,24 @@ func TestImageProgressDecoding(t *testing.T) {
 		{name: "durations null", body: `{"RetCode":0,"Process":40,"TotalDuration":null,"RemainingDuration":null}`, percent: 40},
 		{name: "durations empty strings", body: `{"RetCode":0,"Process":40,"TotalDuration":"","RemainingDuration":" "}`, percent: 40},
 		{name: "process as string", body: `{"RetCode":0,"Process":"12.5","TotalDuration":60,"RemainingDuration":52}`, percent: 12.5, total: f(60), remaining: f(52)},
-		{name: "process missing", body: `{"RetCode":0,"TotalDuration":300}`, wantErr: "no Process"},
-		{name: "process empty string", body: `{"RetCode":0,"Process":""}`, wantErr: "no Process"},
-		{name: "process NaN", body: `{"RetCode":0,"Process":"NaN"}`, wantErr: "could not be read"},
+		{name: "float noise above 100", body: `{"RetCode":0,"Process":100.00000000000001}`, percent: 100},
+		{name: "float noise below 100", body: `{"RetCode":0,"Process":99.9999999999}`, percent: 100},
+		{name: "float noise below 0", body: `{"RetCode":0,"Process":-1e-12}`, percent: 0},
+		{name: "float noise as string", body: `{"RetCode":0,"Process":"100.0000000001"}`, percent: 100},
+		{name: "process missing", body: `{"RetCode":0,"TotalDuration":300}`, wantErr: "no Process", unreadable: true},
+		{name: "process empty string", body: `{"RetCode":0,"Process":""}`, wantErr: "no Process", unreadable: true},
+		{name: "empty object", body: `{}`, wantErr: "no Process", unreadable: true},
+		{name: "process NaN", body: `{"RetCode":0,"Process":"NaN"}`, wantErr: "could not be read", unreadable: true},
 		{name: "process above 100", body: `{"RetCode":0,"Process":150}`, wantErr: "outside 0..100"},
+		{name: "process 112.5", body: `{"RetCode":0,"Process":112.5}`, wantErr: "outside 0..100"},
+		{name: "process just beyond the noise", body: `{"RetCode":0,"Process":100.000001}`, wantErr: "outside 0..100"},
 		{name: "process negative", body: `{"RetCode":0,"Process":-1}`, wantErr: "outside 0..100"},
-		{name: "duration not a number", body: `{"RetCode":0,"Process":5,"TotalDuration":"soon"}`, wantErr: "could not be read"},
-		{name: "truncated", body: `{"RetCode":0,"Process":5`, wantErr: "could not be read"},
-		{name: "html", body: `<html><body>Bad gateway</body></html>`, wantErr: "could not be read"},
+		{name: "process -5", body: `{"RetCode":0,"Process":-5}`, wantErr: "outside 0..100"},
+		{name: "duration not a number", body: `{"RetCode":0,"Process":5,"TotalDuration":"soon"}`, wantErr: "could not be read", unreadable: true},
+		{name: "truncated", body: `{"RetCode":0,"Process":5`, wantErr: "could not be read", unreadable: true},
+		{name: "html", body: `<html><body>Bad gateway</body></html>`, wantErr: "could not be read", unreadable: true},
+		{name: "empty body", body: ``, wantErr: "could not be read", unreadable: true},
+		{name: "large html page", body: "<html><body><h1>Down for maintenance</h1>" + strings.Repeat("<p>We will be back soon.</p>", 8000) + "</body></html>", wantErr: "could not be read: response body [<html><body><h1>Down for maintenance", unreadable: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, calls, _ := answers(t, tc.body)
@@ -49,6 +61,12 @@ func TestImageProgressDecoding(t *testing.T) {
 				}
 				if IsTransient(err) || calls.Load() != 1 {
 					t.Fatalf("a malformed answer must not be retried: transient=%v calls=%d", IsTransient(err), calls.Load())
+				}
+				if IsUnreadable(err) != tc.unreadable {
+					t.Fatalf("IsUnreadable = %v, want %v: %v", IsUnreadable(err), tc.unreadable, err)
+				}
+				if len(err.Error()) > 500 {
+					t.Fatalf("error of %d bytes, want a short excerpt: %.600s", len(err.Error()), err)
 				}
 				if !strings.Contains(err.Error(), "compshareImage-x") || !strings.Contains(err.Error(), "req-a") {
 					t.Fatalf("error %q must name the image and the request id", err)

@@ -1,7 +1,12 @@
 package compshare
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
 
 	"github.com/ucloud/ucloud-sdk-go/services/ucompshare"
 	"github.com/ucloud/ucloud-sdk-go/ucloud"
@@ -15,38 +20,193 @@ const ActionDescribeImages = "DescribeCompShareCustomImages"
 // StatusFailed is the status of an image whose build failed.
 const StatusFailed = "UnAvailable"
 
+// imagesPageSize is the most images DescribeCompShareCustomImages returns
+// at once.
+const imagesPageSize = 100
+
 // ImageStatus is an image's entry in DescribeCompShareCustomImages.
 type ImageStatus struct {
-	Status       string // Making, Available, UnAvailable, Reviewing, Offline
+	Status       string // as the API spells it: Making, Available, UnAvailable, Reviewing, Offline
 	FailedReason string
 	RequestID    string
 }
 
 // Failed reports whether the platform marked the build failed.
-func (s ImageStatus) Failed() bool { return s.Status == StatusFailed }
+func (s ImageStatus) Failed() bool { return strings.EqualFold(s.Status, StatusFailed) }
 
-type describeImagesResponse struct {
-	response.CommonBase
-
-	ImageSet []struct {
-		CompShareImageId string
-		Status           string
-		FailedReason     string
-	}
+// Image is a custom image as DescribeCompShareCustomImages lists it.
+type Image struct {
+	ID           string // CompShareImageId
+	Name         string
+	Description  string
+	Status       string // as the API spells it: Making, Available, UnAvailable, Reviewing, Offline
+	FailedReason string // why a build failed
+	SizeMB       int64
+	CreatedAt    time.Time // from CreateTime (Unix seconds), in UTC; zero when the API sent none
+	// Container is true for a container image, false for a VM image (the
+	// API's "True" or "False").
+	Container     bool
+	SourceGpuType string // the GPU type of the instance it was built from
+	Tags          []string
+	Visibility    int    // 0 private, 1 public in the community
+	ImageType     string // System, App, Custom, Community
 }
 
-// ImageStatus looks the image up in DescribeCompShareCustomImages.
+// ImageStatus looks the image up in DescribeCompShareCustomImages and
+// returns its Status and FailedReason as the API spells them. An image the
+// API does not list is an *Error for which IsNotFound is true.
 func (c *Client) ImageStatus(ctx context.Context, region, zone, imageID string) (ImageStatus, error) {
-	var answer describeImagesResponse
-	req := &ucompshare.DescribeCompShareCustomImagesRequest{CompShareImageId: ucloud.String(imageID)}
-	requestID, err := c.invoke(ctx, call{action: ActionDescribeImages, region: region, zone: zone, imageID: imageID}, req, &answer)
+	entry, requestID, err := c.findImage(ctx, region, zone, imageID)
 	if err != nil {
 		return ImageStatus{}, err
 	}
-	for _, image := range answer.ImageSet {
-		if image.CompShareImageId == imageID {
-			return ImageStatus{Status: image.Status, FailedReason: image.FailedReason, RequestID: requestID}, nil
+	return ImageStatus{Status: entry.Status, FailedReason: entry.FailedReason, RequestID: requestID}, nil
+}
+
+// Image looks one image up by id in DescribeCompShareCustomImages. An image
+// the API does not list is an *Error for which IsNotFound is true.
+func (c *Client) Image(ctx context.Context, region, zone, imageID string) (Image, error) {
+	entry, _, err := c.findImage(ctx, region, zone, imageID)
+	if err != nil {
+		return Image{}, err
+	}
+	return entry.image(), nil
+}
+
+// findImage asks for the image by id and picks the entry whose id matches,
+// ignoring case: nothing promises that the API applied the filter, so it
+// pages through the list while the image is not found.
+func (c *Client) findImage(ctx context.Context, region, zone, imageID string) (imageEntry, string, error) {
+	cl := call{action: ActionDescribeImages, region: region, zone: zone, imageID: imageID}
+	var found *imageEntry
+	var requestID string
+	err := c.walkImages(ctx, cl, imageID, func(page []imageEntry, id string) bool {
+		requestID = id
+		for i := range page {
+			if strings.EqualFold(page[i].CompShareImageId, imageID) {
+				found = &page[i]
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return imageEntry{}, requestID, err
+	}
+	if found == nil {
+		return imageEntry{}, requestID, &Error{Action: ActionDescribeImages, ImageID: imageID, RequestID: requestID, Message: "the API does not list the image", NotListed: true}
+	}
+	return *found, requestID, nil
+}
+
+// walkImages pages through the images from offset 0, only imageID when it
+// is set, and gives visit each page's images not seen before with the
+// page's request id, until visit returns false or the list ends. A page
+// without a new image ends it too: a server that ignores Offset must not
+// keep a call going forever.
+func (c *Client) walkImages(ctx context.Context, cl call, imageID string, visit func(page []imageEntry, requestID string) bool) error {
+	seen := map[string]bool{}
+	for offset := 0; ; {
+		answer, requestID, err := c.describeImages(ctx, cl, imageID, offset, imagesPageSize)
+		if err != nil {
+			return err
+		}
+		var fresh []imageEntry
+		for _, entry := range answer.ImageSet {
+			id := strings.ToLower(entry.CompShareImageId)
+			if !seen[id] {
+				seen[id] = true
+				fresh = append(fresh, entry)
+			}
+		}
+		offset += len(answer.ImageSet)
+		if !visit(fresh, requestID) || len(fresh) == 0 || !answer.more(offset, imagesPageSize) {
+			return nil
 		}
 	}
-	return ImageStatus{}, &Error{Action: ActionDescribeImages, ImageID: imageID, RequestID: requestID, Message: "the image is not listed"}
+}
+
+// describeImages asks for one page of images.
+func (c *Client) describeImages(ctx context.Context, cl call, imageID string, offset, limit int) (*describeImagesResponse, string, error) {
+	var answer describeImagesResponse
+	req := &ucompshare.DescribeCompShareCustomImagesRequest{Offset: ucloud.Int(offset), Limit: ucloud.Int(limit)}
+	if imageID != "" {
+		req.CompShareImageId = ucloud.String(imageID)
+	}
+	requestID, err := c.invoke(ctx, cl, req, &answer)
+	if err != nil {
+		return nil, requestID, err
+	}
+	return &answer, requestID, nil
+}
+
+// describeImagesResponse is our own shape of the answer, with only what we
+// read, and lenient about the types of numbers: one odd field must not
+// make a status lookup fail.
+type describeImagesResponse struct {
+	response.CommonBase
+
+	TotalCount optionalNumber
+	ImageSet   []imageEntry
+}
+
+// more reports whether images are left after offset, for a page asked with
+// limit: by TotalCount, or, when the API sent none, by a full page.
+func (r *describeImagesResponse) more(offset, limit int) bool {
+	if r.TotalCount.present {
+		return float64(offset) < r.TotalCount.value
+	}
+	return len(r.ImageSet) >= limit
+}
+
+type imageEntry struct {
+	CompShareImageId string
+	Name             string
+	Description      string
+	Status           string
+	FailedReason     string
+	Size             optionalNumber
+	CreateTime       optionalNumber
+	Container        flag
+	SourceGpuType    string
+	Tags             []string
+	Visibility       optionalNumber
+	ImageType        string
+}
+
+func (e imageEntry) image() Image {
+	img := Image{
+		ID: e.CompShareImageId, Name: e.Name, Description: e.Description,
+		Status: e.Status, FailedReason: e.FailedReason,
+		SizeMB: int64(e.Size.value), Container: bool(e.Container), SourceGpuType: e.SourceGpuType,
+		Tags: e.Tags, Visibility: int(e.Visibility.value), ImageType: e.ImageType,
+	}
+	if e.CreateTime.present && e.CreateTime.value > 0 {
+		img.CreatedAt = time.Unix(int64(e.CreateTime.value), 0).UTC()
+	}
+	return img
+}
+
+// flag reads the API's "True" and "False" in any case, or a JSON boolean.
+type flag bool
+
+func (f *flag) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	var s string
+	if len(data) > 0 && data[0] == '"' {
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+	} else {
+		s = string(data)
+	}
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true":
+		*f = true
+	case "false", "", "null":
+		*f = false
+	default:
+		return fmt.Errorf("not True or False: %s", data)
+	}
+	return nil
 }

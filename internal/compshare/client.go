@@ -173,7 +173,7 @@ func (c *Client) invoke(ctx context.Context, cl call, req request.Common, answer
 		if ctx.Err() != nil {
 			return requestID, canceled(cl.action, cl.imageID, ctx)
 		}
-		if !IsTransient(err) || attempt >= c.cfg.MaxRetries {
+		if !IsTransient(err) || attempt >= c.cfg.MaxRetries || cl.onlyRetryRefused && !refusedUnread(err) {
 			return requestID, err
 		}
 		pause := max(c.backoff(attempt), min(RetryAfter(err), maxRetryAfter))
@@ -184,6 +184,13 @@ func (c *Client) invoke(ctx context.Context, cl call, req request.Common, answer
 			return requestID, canceled(cl.action, cl.imageID, ctx)
 		}
 	}
+}
+
+// refusedUnread reports whether the API refused a request without acting on
+// it: HTTP 429.
+func refusedUnread(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusTooManyRequests
 }
 
 // sleep pauses for d, or until ctx ends.
@@ -314,4 +321,65 @@ func parseRetryAfter(header string, now time.Time) time.Duration {
 func exponentialBackoff(n int) time.Duration {
 	d := time.Duration(100+rand.IntN(100)) * time.Millisecond << (2 * min(n, 3))
 	return min(d, 10*time.Second)
+}
+
+// pageSize is how many entries a page of a list asks for: the most that
+// DescribeCompShareCustomImages and DescribeCompShareInstance return.
+const pageSize = 100
+
+// page is one page of a list, as an action answered it.
+type page[T any] struct {
+	entries   []T
+	total     optionalNumber // the API's TotalCount
+	requestID string
+}
+
+// walkPages pages through a list from offset 0: fetch asks for the page at
+// an offset; visit gets each page's entries not seen before (by id, in any
+// case) with the page's request id, until it returns false or the list
+// ends, by TotalCount or, when the API sent none, at a page that is not
+// full. A page without a new entry ends it too: a server that ignores
+// Offset must not keep a call going forever.
+func walkPages[T any](fetch func(offset int) (page[T], error), id func(T) string, visit func(entries []T, requestID string) bool) error {
+	seen := map[string]bool{}
+	for offset := 0; ; {
+		p, err := fetch(offset)
+		if err != nil {
+			return err
+		}
+		var fresh []T
+		for _, entry := range p.entries {
+			if key := strings.ToLower(id(entry)); !seen[key] {
+				seen[key] = true
+				fresh = append(fresh, entry)
+			}
+		}
+		offset += len(p.entries)
+		more := len(p.entries) >= pageSize
+		if p.total.present {
+			more = float64(offset) < p.total.value
+		}
+		if !visit(fresh, p.requestID) || len(fresh) == 0 || !more {
+			return nil
+		}
+	}
+}
+
+// findInPages pages through a list until the entry whose id is want (in
+// any case); it returns nil when the list does not hold it, and the request
+// id of the last page read.
+func findInPages[T any](fetch func(offset int) (page[T], error), id func(T) string, want string) (*T, string, error) {
+	var found *T
+	var requestID string
+	err := walkPages(fetch, id, func(entries []T, pageRequestID string) bool {
+		requestID = pageRequestID
+		for i := range entries {
+			if strings.EqualFold(id(entries[i]), want) {
+				found = &entries[i]
+				return false
+			}
+		}
+		return true
+	})
+	return found, requestID, err
 }

@@ -163,6 +163,9 @@ func refusedParam(message string) string {
 type call struct {
 	action, region, zone string
 	imageID, uhostID     string
+	// onlyRetryRefused: the action is not idempotent, so only an answer
+	// that says the API did not act on the request (HTTP 429) is retried.
+	onlyRetryRefused bool
 	// giveUpBy, when set, is a deadline for the call's pauses that its
 	// context does not carry (see startProgressCall).
 	giveUpBy time.Time

@@ -20,10 +20,6 @@ const ActionDescribeImages = "DescribeCompShareCustomImages"
 // StatusFailed is the status of an image whose build failed.
 const StatusFailed = "UnAvailable"
 
-// imagesPageSize is the most images DescribeCompShareCustomImages returns
-// at once.
-const imagesPageSize = 100
-
 // ImageStatus is an image's entry in DescribeCompShareCustomImages.
 type ImageStatus struct {
 	Status       string // as the API spells it: Making, Available, UnAvailable, Reviewing, Offline
@@ -73,23 +69,60 @@ func (c *Client) Image(ctx context.Context, region, zone, imageID string) (Image
 	return entry.image(), nil
 }
 
+// ImagePage is one page of DescribeCompShareCustomImages.
+type ImagePage struct {
+	Images []Image
+	// TotalCount is how many images the list holds in all (the API's
+	// TotalCount); -1 when the API did not say.
+	TotalCount int
+	RequestID  string
+}
+
+// ImagesPage lists the account's custom images in region and zone from
+// offset, at most limit (1..100) of them.
+func (c *Client) ImagesPage(ctx context.Context, region, zone string, offset, limit int) (ImagePage, error) {
+	if offset < 0 || limit < 1 || limit > pageSize {
+		return ImagePage{}, fmt.Errorf("%s: offset %d and limit %d must be >= 0 and 1..%d", ActionDescribeImages, offset, limit, pageSize)
+	}
+	p, err := c.describeImages(ctx, call{action: ActionDescribeImages, region: region, zone: zone}, "", offset, limit)
+	if err != nil {
+		return ImagePage{}, err
+	}
+	out := ImagePage{TotalCount: -1, RequestID: p.requestID}
+	if p.total.present {
+		out.TotalCount = int(p.total.value)
+	}
+	for _, entry := range p.entries {
+		out.Images = append(out.Images, entry.image())
+	}
+	return out, nil
+}
+
+// Images lists all the account's custom images in region and zone, a
+// hundred a page. An image that moves between pages while they are read
+// (because another was added or deleted) is listed once, or may be missed.
+func (c *Client) Images(ctx context.Context, region, zone string) ([]Image, error) {
+	cl := call{action: ActionDescribeImages, region: region, zone: zone}
+	var images []Image
+	err := walkPages(func(offset int) (page[imageEntry], error) { return c.describeImages(ctx, cl, "", offset, pageSize) },
+		imageEntry.id, func(entries []imageEntry, _ string) bool {
+			for _, entry := range entries {
+				images = append(images, entry.image())
+			}
+			return true
+		})
+	return images, err
+}
+
 // findImage asks for the image by id and picks the entry whose id matches,
 // ignoring case: nothing promises that the API applied the filter, so it
 // pages through the list while the image is not found.
 func (c *Client) findImage(ctx context.Context, region, zone, imageID string) (imageEntry, string, error) {
 	cl := call{action: ActionDescribeImages, region: region, zone: zone, imageID: imageID}
-	var found *imageEntry
-	var requestID string
-	err := c.walkImages(ctx, cl, imageID, func(page []imageEntry, id string) bool {
-		requestID = id
-		for i := range page {
-			if strings.EqualFold(page[i].CompShareImageId, imageID) {
-				found = &page[i]
-				return false
-			}
-		}
-		return true
-	})
+	found, requestID, err := findInPages(func(offset int) (page[imageEntry], error) {
+		return c.describeImages(ctx, cl, imageID, offset, pageSize)
+	},
+		imageEntry.id, imageID)
 	if err != nil {
 		return imageEntry{}, requestID, err
 	}
@@ -99,45 +132,16 @@ func (c *Client) findImage(ctx context.Context, region, zone, imageID string) (i
 	return *found, requestID, nil
 }
 
-// walkImages pages through the images from offset 0, only imageID when it
-// is set, and gives visit each page's images not seen before with the
-// page's request id, until visit returns false or the list ends. A page
-// without a new image ends it too: a server that ignores Offset must not
-// keep a call going forever.
-func (c *Client) walkImages(ctx context.Context, cl call, imageID string, visit func(page []imageEntry, requestID string) bool) error {
-	seen := map[string]bool{}
-	for offset := 0; ; {
-		answer, requestID, err := c.describeImages(ctx, cl, imageID, offset, imagesPageSize)
-		if err != nil {
-			return err
-		}
-		var fresh []imageEntry
-		for _, entry := range answer.ImageSet {
-			id := strings.ToLower(entry.CompShareImageId)
-			if !seen[id] {
-				seen[id] = true
-				fresh = append(fresh, entry)
-			}
-		}
-		offset += len(answer.ImageSet)
-		if !visit(fresh, requestID) || len(fresh) == 0 || !answer.more(offset, imagesPageSize) {
-			return nil
-		}
-	}
-}
-
-// describeImages asks for one page of images.
-func (c *Client) describeImages(ctx context.Context, cl call, imageID string, offset, limit int) (*describeImagesResponse, string, error) {
+// describeImages asks for the page of images at offset, at most limit, only
+// imageID when it is set.
+func (c *Client) describeImages(ctx context.Context, cl call, imageID string, offset, limit int) (page[imageEntry], error) {
 	var answer describeImagesResponse
 	req := &ucompshare.DescribeCompShareCustomImagesRequest{Offset: ucloud.Int(offset), Limit: ucloud.Int(limit)}
 	if imageID != "" {
 		req.CompShareImageId = ucloud.String(imageID)
 	}
 	requestID, err := c.invoke(ctx, cl, req, &answer)
-	if err != nil {
-		return nil, requestID, err
-	}
-	return &answer, requestID, nil
+	return page[imageEntry]{entries: answer.ImageSet, total: answer.TotalCount, requestID: requestID}, err
 }
 
 // describeImagesResponse is our own shape of the answer, with only what we
@@ -148,15 +152,6 @@ type describeImagesResponse struct {
 
 	TotalCount optionalNumber
 	ImageSet   []imageEntry
-}
-
-// more reports whether images are left after offset, for a page asked with
-// limit: by TotalCount, or, when the API sent none, by a full page.
-func (r *describeImagesResponse) more(offset, limit int) bool {
-	if r.TotalCount.present {
-		return float64(offset) < r.TotalCount.value
-	}
-	return len(r.ImageSet) >= limit
 }
 
 type imageEntry struct {
@@ -173,6 +168,8 @@ type imageEntry struct {
 	Visibility       optionalNumber
 	ImageType        string
 }
+
+func (e imageEntry) id() string { return e.CompShareImageId }
 
 func (e imageEntry) image() Image {
 	img := Image{

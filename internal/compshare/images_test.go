@@ -22,6 +22,7 @@ type imageList struct {
 	applyFilter   bool
 	ignoreOffset  bool
 	noTotalCount  bool
+	afterFirst    func(*imageList) // changes the list after the first answer
 	mu            sync.Mutex
 	forms         []map[string]string
 	requestNumber int
@@ -63,6 +64,9 @@ func (l *imageList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer["TotalCount"] = total
 	}
 	_ = json.NewEncoder(w).Encode(answer)
+	if l.requestNumber == 1 && l.afterFirst != nil {
+		l.afterFirst(l)
+	}
 }
 
 func cmpOr(a, b string) string {

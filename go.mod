@@ -9,7 +9,7 @@ require (
 	github.com/hashicorp/terraform-plugin-go v0.31.0
 	github.com/hashicorp/terraform-plugin-log v0.11.0
 	github.com/hashicorp/terraform-plugin-testing v1.16.0
-	github.com/ucloud/ucloud-sdk-go v0.22.63
+	github.com/ucloud/ucloud-sdk-go v0.22.98
 	golang.org/x/time v0.16.0
 )
 

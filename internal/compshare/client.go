@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -64,13 +65,17 @@ type Client struct {
 	transport http.RoundTripper
 	// backoff returns the pause before retry number n (0-based).
 	backoff func(n int) time.Duration
+	// sleep pauses between attempts; tests replace it.
+	sleep func(ctx context.Context, d time.Duration) error
 	// budget is the request budget every attempt of every call takes a token from.
 	budget *rate.Limiter
 	// now tells the age of shared answers; tests replace it.
 	now func() time.Time
 
-	mu    sync.Mutex
-	reads map[readKey]*read // the latest progress read of each image
+	mu sync.Mutex
+	// progressCalls holds the latest progress call of each image: in
+	// flight and shared by its callers, or finished and reused while fresh.
+	progressCalls map[progressKey]*progressCall
 }
 
 // New checks cfg and returns a client.
@@ -97,13 +102,23 @@ func New(cfg Config) (*Client, error) {
 		cfg.MaxRequestsPerSecond = DefaultMaxRequestsPerSecond
 	}
 	return &Client{
-		cfg:       cfg,
-		transport: http.DefaultTransport.(*http.Transport).Clone(),
-		backoff:   exponentialBackoff,
-		budget:    rate.NewLimiter(rate.Limit(cfg.MaxRequestsPerSecond*budgetMargin), 1),
-		now:       time.Now,
-		reads:     map[readKey]*read{},
+		cfg:           cfg,
+		transport:     newTransport(),
+		backoff:       exponentialBackoff,
+		sleep:         sleep,
+		budget:        rate.NewLimiter(rate.Limit(cfg.MaxRequestsPerSecond*budgetMargin), 1),
+		now:           time.Now,
+		progressCalls: map[progressKey]*progressCall{},
 	}, nil
+}
+
+// newTransport returns a connection pool of the client's own, set up like
+// http.DefaultTransport (proxy from the environment, timeouts, HTTP/2).
+func newTransport() http.RoundTripper {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return http.DefaultTransport // replaced by the program: use it as it is
 }
 
 // CheckBaseURL accepts an absolute http or https URL with a host.
@@ -118,22 +133,6 @@ func CheckBaseURL(raw string) error {
 	return nil
 }
 
-// readProgress asks the API for the progress of an image build.
-func (c *Client) readProgress(ctx context.Context, region, zone, imageID string) (Progress, error) {
-	var answer progressResponse
-	req := &ucompshare.GetCompShareImageCreateProgressRequest{CompShareImageId: ucloud.String(imageID)}
-	requestID, err := c.invoke(ctx, ActionImageProgress, region, zone, imageID, req, &answer)
-	if err != nil {
-		return Progress{}, err
-	}
-	p, err := answer.toProgress(imageID)
-	if err != nil {
-		return Progress{}, &Error{Action: ActionImageProgress, ImageID: imageID, RequestID: requestID, Message: err.Error(), Err: err}
-	}
-	p.RequestID = requestID
-	return p, nil
-}
-
 func (c *Client) locate(req request.Common, region, zone string) {
 	_ = req.SetRegion(region)
 	_ = req.SetZone(zone)
@@ -142,32 +141,67 @@ func (c *Client) locate(req request.Common, region, zone string) {
 	}
 }
 
-// invoke sends req as action for an image in region and zone, retrying
-// transient failures with backoff, and returns the request id of the last
-// attempt. The SDK takes no context and
-// sleeps between its own retries, so its retries are off and every attempt
-// runs with an SDK client whose transport carries ctx: cancelling ctx aborts
-// the request in flight at once.
-func (c *Client) invoke(ctx context.Context, action, region, zone, imageID string, req request.Common, answer response.Common) (string, error) {
+// maxRetryAfter caps the pause a Retry-After header imposes on the client's
+// own retries: a server asking for minutes should not hold a call that long.
+// A caller that can wait longer sees the asked pause in RetryAfter(err).
+const maxRetryAfter = 30 * time.Second
+
+// invoke sends req as cl.action, retrying transient failures, and returns
+// the request id of the last attempt. Between attempts it pauses for the
+// backoff, or for as long as the server asked with Retry-After (at most
+// maxRetryAfter), whichever is longer; a pause that would end after ctx's
+// deadline (or cl.giveUpBy) is not taken: the error is returned at once. The
+// pause holds no token of the request budget: the next attempt takes one
+// afterwards, in turn with every other caller.
+//
+// The SDK takes no context and sleeps between its own retries, so its
+// retries are off and every attempt runs with an SDK client whose transport
+// carries ctx: cancelling ctx aborts the request in flight at once.
+func (c *Client) invoke(ctx context.Context, cl call, req request.Common, answer response.Common) (string, error) {
+	giveUpBy, hasDeadline := ctx.Deadline()
+	if !cl.giveUpBy.IsZero() && (!hasDeadline || cl.giveUpBy.Before(giveUpBy)) {
+		giveUpBy, hasDeadline = cl.giveUpBy, true
+	}
 	for attempt := 0; ; attempt++ {
 		if c.takeToken(ctx) != nil {
-			return "", canceled(action, imageID, ctx)
+			return "", canceled(cl.action, cl.imageID, ctx)
 		}
-		requestID, err := c.attempt(ctx, action, region, zone, imageID, req, answer)
+		requestID, err := c.attempt(ctx, cl, req, answer)
 		if err == nil {
 			return requestID, nil
 		}
 		if ctx.Err() != nil {
-			return requestID, canceled(action, imageID, ctx)
+			return requestID, canceled(cl.action, cl.imageID, ctx)
 		}
-		if !IsTransient(err) || attempt >= c.cfg.MaxRetries {
+		if !IsTransient(err) || attempt >= c.cfg.MaxRetries || cl.onlyRetryRefused && !refusedUnread(err) {
 			return requestID, err
 		}
-		select {
-		case <-ctx.Done():
-			return requestID, canceled(action, imageID, ctx)
-		case <-time.After(c.backoff(attempt)):
+		pause := max(c.backoff(attempt), min(RetryAfter(err), maxRetryAfter))
+		if hasDeadline && time.Until(giveUpBy) < pause {
+			return requestID, err
 		}
+		if c.sleep(ctx, pause) != nil {
+			return requestID, canceled(cl.action, cl.imageID, ctx)
+		}
+	}
+}
+
+// refusedUnread reports whether the API refused a request without acting on
+// it: HTTP 429.
+func refusedUnread(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusTooManyRequests
+}
+
+// sleep pauses for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -190,7 +224,7 @@ func (c *Client) takeToken(ctx context.Context) error {
 	}
 }
 
-func (c *Client) attempt(ctx context.Context, action, region, zone, imageID string, req request.Common, answer response.Common) (string, error) {
+func (c *Client) attempt(ctx context.Context, cl call, req request.Common, answer response.Common) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
 
@@ -214,32 +248,138 @@ func (c *Client) attempt(ctx context.Context, action, region, zone, imageID stri
 	sdk.SetTransport(rt)
 
 	sdk.SetupRequest(req)
-	c.locate(req, region, zone)
-	err := sdk.InvokeAction(action, req, answer)
+	c.locate(req, cl.region, cl.zone)
+	err := sdk.InvokeAction(cl.action, req, answer)
 	if err != nil {
-		return rt.requestID, newError(action, imageID, rt.requestID, err)
+		return rt.requestID, cl.newError(rt.requestID, rt.retryAfter, redactor{c.cfg.PrivateKey, rt.signature}, err)
 	}
 	return rt.requestID, nil
 }
 
 // attemptTransport puts the attempt's context on the SDK's request and keeps
-// the request id of the answer, which the SDK drops for HTTP errors.
+// what the SDK drops or hides: the answer's request id and Retry-After
+// (dropped for HTTP errors), and the request's signature (to remove it from
+// any text the server echoes).
 type attemptTransport struct {
-	ctx       context.Context
-	base      http.RoundTripper
-	requestID string
+	ctx        context.Context
+	base       http.RoundTripper
+	requestID  string
+	retryAfter time.Duration
+	signature  string
 }
 
 func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.signature = formValue(r, "Signature")
 	resp, err := t.base.RoundTrip(r.WithContext(t.ctx))
 	if resp != nil {
 		t.requestID = strings.TrimSpace(resp.Header.Get(requestIDHeader))
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			t.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		}
 	}
 	return resp, err
+}
+
+// formValue reads name from a copy of r's form body, leaving r as it is.
+func formValue(r *http.Request, name string) string {
+	if r.GetBody == nil {
+		return ""
+	}
+	body, err := r.GetBody()
+	if err != nil {
+		return ""
+	}
+	defer body.Close()
+	b, err := io.ReadAll(io.LimitReader(body, 1<<20))
+	if err != nil {
+		return ""
+	}
+	values, err := url.ParseQuery(string(b))
+	if err != nil {
+		return ""
+	}
+	return values.Get(name)
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date
+// (RFC 9110, 10.2.3). It returns 0 for an absent, invalid or past value.
+func parseRetryAfter(header string, now time.Time) time.Duration {
+	header = strings.TrimSpace(header)
+	if header == "" {
+		return 0
+	}
+	if seconds, err := strconv.ParseUint(header, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		return time.Duration(min(seconds, 1<<32)) * time.Second // a range error leaves the maximum
+	}
+	if at, err := http.ParseTime(header); err == nil && at.After(now) {
+		return at.Sub(now)
+	}
+	return 0
 }
 
 // exponentialBackoff follows the SDK's own: 4^n x 100-199 ms, capped at 10 s.
 func exponentialBackoff(n int) time.Duration {
 	d := time.Duration(100+rand.IntN(100)) * time.Millisecond << (2 * min(n, 3))
 	return min(d, 10*time.Second)
+}
+
+// pageSize is how many entries a page of a list asks for: the most that
+// DescribeCompShareCustomImages and DescribeCompShareInstance return.
+const pageSize = 100
+
+// page is one page of a list, as an action answered it.
+type page[T any] struct {
+	entries   []T
+	total     optionalNumber // the API's TotalCount
+	requestID string
+}
+
+// walkPages pages through a list from offset 0: fetch asks for the page at
+// an offset; visit gets each page's entries not seen before (by id, in any
+// case) with the page's request id, until it returns false or the list
+// ends, by TotalCount or, when the API sent none, at a page that is not
+// full. A page without a new entry ends it too: a server that ignores
+// Offset must not keep a call going forever.
+func walkPages[T any](fetch func(offset int) (page[T], error), id func(T) string, visit func(entries []T, requestID string) bool) error {
+	seen := map[string]bool{}
+	for offset := 0; ; {
+		p, err := fetch(offset)
+		if err != nil {
+			return err
+		}
+		var fresh []T
+		for _, entry := range p.entries {
+			if key := strings.ToLower(id(entry)); !seen[key] {
+				seen[key] = true
+				fresh = append(fresh, entry)
+			}
+		}
+		offset += len(p.entries)
+		more := len(p.entries) >= pageSize
+		if p.total.present {
+			more = float64(offset) < p.total.value
+		}
+		if !visit(fresh, p.requestID) || len(fresh) == 0 || !more {
+			return nil
+		}
+	}
+}
+
+// findInPages pages through a list until the entry whose id is want (in
+// any case); it returns nil when the list does not hold it, and the request
+// id of the last page read.
+func findInPages[T any](fetch func(offset int) (page[T], error), id func(T) string, want string) (*T, string, error) {
+	var found *T
+	var requestID string
+	err := walkPages(fetch, id, func(entries []T, pageRequestID string) bool {
+		requestID = pageRequestID
+		for i := range entries {
+			if strings.EqualFold(id(entries[i]), want) {
+				found = &entries[i]
+				return false
+			}
+		}
+		return true
+	})
+	return found, requestID, err
 }

@@ -3,6 +3,7 @@ package compshare
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -43,94 +44,6 @@ func answers(t *testing.T, bodies ...string) (*Client, *atomic.Int32, *[]*http.R
 }
 
 func f(v float64) *float64 { return &v }
-
-func TestImageProgressDecoding(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		body      string
-		percent   float64
-		total     *float64
-		remaining *float64
-		wantErr   string
-	}{
-		{name: "documented example", body: `{"Action":"GetCompShareImageCreateProgressResponse","RetCode":0,"Process":65.5,"TotalDuration":300,"RemainingDuration":105}`, percent: 65.5, total: f(300), remaining: f(105)},
-		{name: "durations as strings", body: `{"RetCode":0,"Process":10,"TotalDuration":"3600","RemainingDuration":"3240"}`, percent: 10, total: f(3600), remaining: f(3240)},
-		{name: "process integer complete", body: `{"RetCode":0,"Process":100,"TotalDuration":300,"RemainingDuration":0}`, percent: 100, total: f(300), remaining: f(0)},
-		{name: "fractional string duration", body: `{"RetCode":0,"Process":1.25,"TotalDuration":" 12.5 ","RemainingDuration":"12"}`, percent: 1.25, total: f(12.5), remaining: f(12)},
-		{name: "durations missing", body: `{"RetCode":0,"Process":40}`, percent: 40},
-		{name: "durations null", body: `{"RetCode":0,"Process":40,"TotalDuration":null,"RemainingDuration":null}`, percent: 40},
-		{name: "durations empty strings", body: `{"RetCode":0,"Process":40,"TotalDuration":"","RemainingDuration":" "}`, percent: 40},
-		{name: "process as string", body: `{"RetCode":0,"Process":"12.5","TotalDuration":60,"RemainingDuration":52}`, percent: 12.5, total: f(60), remaining: f(52)},
-		{name: "process missing", body: `{"RetCode":0,"TotalDuration":300}`, wantErr: "no Process"},
-		{name: "process empty string", body: `{"RetCode":0,"Process":""}`, wantErr: "no Process"},
-		{name: "process NaN", body: `{"RetCode":0,"Process":"NaN"}`, wantErr: "could not be read"},
-		{name: "process above 100", body: `{"RetCode":0,"Process":150}`, wantErr: "outside 0..100"},
-		{name: "process negative", body: `{"RetCode":0,"Process":-1}`, wantErr: "outside 0..100"},
-		{name: "duration not a number", body: `{"RetCode":0,"Process":5,"TotalDuration":"soon"}`, wantErr: "could not be read"},
-		{name: "truncated", body: `{"RetCode":0,"Process":5`, wantErr: "could not be read"},
-		{name: "html", body: `<html><body>Bad gateway</body></html>`, wantErr: "could not be read"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, calls, _ := answers(t, tc.body)
-			p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("error = %v, want it to mention %q", err, tc.wantErr)
-				}
-				if IsTransient(err) || calls.Load() != 1 {
-					t.Fatalf("a malformed answer must not be retried: transient=%v calls=%d", IsTransient(err), calls.Load())
-				}
-				if !strings.Contains(err.Error(), "compshareImage-x") || !strings.Contains(err.Error(), "req-a") {
-					t.Fatalf("error %q must name the image and the request id", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p.Percent != tc.percent || !sameSeconds(p.TotalSeconds, tc.total) || !sameSeconds(p.RemainingSeconds, tc.remaining) {
-				t.Fatalf("got %+v (total %v, remaining %v)", p, deref(p.TotalSeconds), deref(p.RemainingSeconds))
-			}
-			if p.Completed() != (tc.percent >= 100) || p.ImageID != "compshareImage-x" || p.RequestID != "req-a" {
-				t.Fatalf("got %+v", p)
-			}
-		})
-	}
-}
-
-func sameSeconds(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
-
-func deref(v *float64) any {
-	if v == nil {
-		return nil
-	}
-	return *v
-}
-
-func TestImageProgressRequest(t *testing.T) {
-	c, _, seen := answers(t, `{"RetCode":0,"Process":1}`)
-	if _, err := c.ImageProgress(context.Background(), "cn-sh2", "cn-sh2-02", "compshareImage-y"); err != nil {
-		t.Fatal(err)
-	}
-	r := (*seen)[0]
-	want := map[string]string{"Action": ActionImageProgress, "Region": "cn-sh2", "Zone": "cn-sh2-02", "CompShareImageId": "compshareImage-y", "ProjectId": "org-1", "PublicKey": "pub"}
-	for k, v := range want {
-		if got := r.PostForm.Get(k); got != v {
-			t.Errorf("form %s = %q, want %q", k, got, v)
-		}
-	}
-	if len(r.PostForm.Get("Signature")) != 40 {
-		t.Errorf("Signature = %q, want 40 hex digits", r.PostForm.Get("Signature"))
-	}
-	for k, vs := range r.PostForm {
-		if strings.Contains(strings.Join(vs, ""), testPrivateKey) {
-			t.Errorf("form field %s carries the private key", k)
-		}
-	}
-	if ua := r.Header.Get("User-Agent"); !strings.Contains(ua, "terraform-provider-compshare/test") {
-		t.Errorf("User-Agent = %q", ua)
-	}
-}
 
 func TestImageProgressErrors(t *testing.T) {
 	for _, tc := range []struct {
@@ -266,5 +179,173 @@ func TestUnknownHostIsNotTransient(t *testing.T) {
 	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if err == nil || IsTransient(err) || !strings.Contains(err.Error(), "no-such-host.invalid") {
 		t.Fatalf("error = %v, want a permanent error naming the host", err)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		header string
+		want   time.Duration
+	}{
+		{"3", 3 * time.Second},
+		{" 120 ", 2 * time.Minute},
+		{"0", 0},
+		{"", 0},
+		{"-1", 0},
+		{"1.5", 0},
+		{"soon", 0},
+		{"99999999999999999999999", 1 << 32 * time.Second},
+		{now.Add(5 * time.Second).Format(http.TimeFormat), 5 * time.Second},
+		{now.Add(90 * time.Second).Format(time.RFC850), 90 * time.Second},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
+	} {
+		if got := parseRetryAfter(tc.header, now); got != tc.want {
+			t.Errorf("parseRetryAfter(%q) = %v, want %v", tc.header, got, tc.want)
+		}
+	}
+}
+
+// retryAfterServer answers the first request with status and a Retry-After
+// header, and then 50 %.
+func retryAfterServer(t *testing.T, status int, retryAfter string) (*Client, *atomic.Int32) {
+	t.Helper()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", retryAfter)
+			w.WriteHeader(status)
+			return
+		}
+		_, _ = w.Write([]byte(`{"RetCode":0,"Process":50}`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: srv.URL, MaxRetries: 2, MaxRequestsPerSecond: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.backoff = func(int) time.Duration { return 150 * time.Millisecond }
+	return c, &calls
+}
+
+// pauses records the client's pauses between attempts instead of sleeping.
+func pauses(c *Client) *[]time.Duration {
+	var got []time.Duration
+	c.sleep = func(_ context.Context, d time.Duration) error { got = append(got, d); return nil }
+	return &got
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		status     int
+		retryAfter string
+		pause      time.Duration
+	}{
+		{"429 seconds", http.StatusTooManyRequests, "3", 3 * time.Second},
+		{"503 seconds", http.StatusServiceUnavailable, "2", 2 * time.Second},
+		{"429 HTTP date", http.StatusTooManyRequests, time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), maxRetryAfter},
+		{"shorter than the backoff", http.StatusTooManyRequests, "0", 150 * time.Millisecond},
+		{"capped", http.StatusServiceUnavailable, "600", maxRetryAfter},
+		{"502 carries none", http.StatusBadGateway, "3", 150 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, calls := retryAfterServer(t, tc.status, tc.retryAfter)
+			got := pauses(c)
+			if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
+				t.Fatal(err)
+			}
+			if calls.Load() != 2 || len(*got) != 1 || (*got)[0] != tc.pause {
+				t.Fatalf("%d requests, pauses %v; want 2 requests and one pause of %v", calls.Load(), *got, tc.pause)
+			}
+		})
+	}
+}
+
+func TestRetryAfterOnTheError(t *testing.T) {
+	c, _ := retryAfterServer(t, http.StatusTooManyRequests, "7")
+	c.cfg.MaxRetries = 0
+	_, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	if RetryAfter(err) != 7*time.Second || !IsTransient(err) || !strings.Contains(err.Error(), "retry after 7s") {
+		t.Fatalf("RetryAfter = %v for %v, want 7s", RetryAfter(err), err)
+	}
+	c, _ = retryAfterServer(t, http.StatusInternalServerError, "7")
+	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	if RetryAfter(err) != 0 {
+		t.Fatalf("RetryAfter = %v for %v, want 0 (HTTP 500)", RetryAfter(err), err)
+	}
+	if RetryAfter(errors.New("other")) != 0 {
+		t.Fatal("RetryAfter of a foreign error")
+	}
+}
+
+// A pause the server asks for that would outlast the caller is not taken:
+// the caller gets the server's error at once, not a timeout later.
+func TestRetryAfterBeyondTheDeadline(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprint("shared progress call ", shared), func(t *testing.T) {
+			c, calls := retryAfterServer(t, http.StatusTooManyRequests, "20")
+			got := pauses(c)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var err error
+			if shared {
+				_, err = c.ImageProgress(ctx, "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			} else {
+				_, err = c.ImageStatus(ctx, "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			}
+			var apiErr *Error
+			if !errors.As(err, &apiErr) || apiErr.Status != http.StatusTooManyRequests || RetryAfter(err) != 20*time.Second {
+				t.Fatalf("error = %v, want the HTTP 429 asking for 20s", err)
+			}
+			if calls.Load() != 1 || len(*got) != 0 {
+				t.Fatalf("%d requests, pauses %v: want no pause and no retry", calls.Load(), *got)
+			}
+		})
+	}
+}
+
+// While one call pauses as the server asked, the others keep their turn of
+// the request budget.
+func TestRetryAfterPauseHoldsNoBudget(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		calls.Add(1)
+		if r.PostForm.Get("CompShareImageId") == "compshareImage-limited" {
+			w.Header().Set("Retry-After", "3")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		_, _ = w.Write([]byte(`{"RetCode":0,"Process":50}`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: srv.URL, MaxRetries: 1, MaxRequestsPerSecond: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paused, release := make(chan time.Duration), make(chan struct{})
+	c.sleep = func(ctx context.Context, d time.Duration) error {
+		paused <- d
+		<-release
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-limited")
+		done <- err
+	}()
+	if d := <-paused; d != 3*time.Second {
+		t.Fatalf("paused %v, want 3s", d)
+	}
+	// The limited call is paused: another caller still gets its answers.
+	for i := range 3 {
+		if p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", fmt.Sprint("compshareImage-", i)); err != nil || p.Percent != 50 {
+			t.Fatalf("a call during another's pause: %+v, %v", p, err)
+		}
+	}
+	close(release)
+	if err := <-done; RetryAfter(err) != 3*time.Second || calls.Load() != 5 {
+		t.Fatalf("the limited call ended with %v after %d requests, want its HTTP 429 after 5", err, calls.Load())
 	}
 }

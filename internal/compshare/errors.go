@@ -4,47 +4,88 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"net"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	uerr "github.com/ucloud/ucloud-sdk-go/ucloud/error"
 )
 
 // RetCodes with a meaning of their own.
 const (
-	RetCodeSignature      = 171 // the key pair was refused
-	RetCodeNotAvailable   = 230 // UCloud's answer for an unknown id
+	RetCodeSignature = 171 // the key pair was refused
+	// RetCodeNotAvailable is UCloud's answer for a bad value of any
+	// parameter, "Params [X] not available": an unknown image id, but also
+	// a zone that is not in the region.
+	RetCodeNotAvailable   = 230
 	firstTransientRetCode = 2000
 )
 
+// imageIDParam is the parameter that names the image in every image action.
+const imageIDParam = "CompShareImageId"
+
 // Error is a failed API call: everything support staff and users need to
-// tell what went wrong, and nothing secret.
+// tell what went wrong, and nothing secret: texts from the server or the SDK
+// have the private key and the request's signature removed.
 type Error struct {
-	Action    string
-	ImageID   string
-	RetCode   int // 0 when the API answered no RetCode
+	Action  string
+	ImageID string // the image the call was about, if any
+	UHostID string // the instance the call was about, if any
+	RetCode int    // 0 when the API answered no RetCode
+	// Param is the parameter whose value the API refused, read from the
+	// message of RetCode 230 ("Params [Zone] not available"); "" if none.
+	Param     string
 	Status    int // HTTP status when it was >= 400, else 0
 	Message   string
 	RequestID string // X-UCLOUD-REQUEST-UUID, when the server sent one
+	// RetryAfter is the pause the server asked for with a Retry-After
+	// header on HTTP 429 or 503; 0 when it asked for none.
+	RetryAfter time.Duration
+	// Transient: the call may succeed when repeated.
 	Transient bool
-	Err       error // the underlying cause, for errors.Is
+	// Unreadable: the API answered, but not with the answer the action
+	// has (an HTML page, truncated JSON, a progress without Process).
+	Unreadable bool
+	// NotListed: the call succeeded, but the list it returned does not hold
+	// the image or instance asked for.
+	NotListed bool
+	// Err is the underlying cause: the context's error for a call that was
+	// cancelled or timed out, else the SDK's error as redacted text.
+	Err error
 }
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s for image %q failed", e.Action, e.ImageID)
+	b.WriteString(e.Action)
+	switch {
+	case e.ImageID != "":
+		fmt.Fprintf(&b, " for image %q", e.ImageID)
+	case e.UHostID != "":
+		fmt.Fprintf(&b, " for instance %q", e.UHostID)
+	}
+	b.WriteString(" failed")
 	switch {
 	case e.RetCode != 0:
 		fmt.Fprintf(&b, ": RetCode %d", e.RetCode)
+		if e.Param != "" {
+			fmt.Fprintf(&b, " (the API refused the value of parameter %s)", e.Param)
+		}
 	case e.Status != 0:
 		fmt.Fprintf(&b, ": HTTP %d", e.Status)
 	}
 	if e.Message != "" {
 		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, "; the server asked to retry after %v", e.RetryAfter)
 	}
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
@@ -61,44 +102,110 @@ func IsTransient(err error) bool {
 	return errors.As(err, &e) && e.Transient
 }
 
-// IsCredentialsRefused reports whether the API refused the key pair.
-func IsCredentialsRefused(err error) bool { return retCode(err) == RetCodeSignature }
+// IsUnreadable reports whether the API answered something that is not the
+// action's answer: an HTML page with HTTP 200, truncated JSON, a progress
+// answer without Process. A proxy in the way may answer so for a while.
+func IsUnreadable(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Unreadable
+}
 
-// IsNotFound reports whether the API does not know the image (RetCode 230).
-func IsNotFound(err error) bool { return retCode(err) == RetCodeNotAvailable }
-
-func retCode(err error) int {
+// RetryAfter returns the pause the server asked for (Retry-After on HTTP 429
+// or 503), or 0.
+func RetryAfter(err error) time.Duration {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.RetCode
+		return e.RetryAfter
 	}
 	return 0
 }
 
-// newError classifies an error returned by the SDK.
-func newError(action, imageID, requestID string, err error) *Error {
-	e := &Error{Action: action, ImageID: imageID, RequestID: requestID, Err: err, Message: err.Error()}
+// IsCredentialsRefused reports whether the API refused the key pair.
+func IsCredentialsRefused(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.RetCode == RetCodeSignature
+}
+
+// IsNotFound reports whether the API does not know the image or instance:
+// a list without it, or RetCode 230 for the image id parameter (or for a
+// parameter the message does not name). RetCode 230 for another parameter,
+// such as Zone, is a bad request, not a missing image.
+func IsNotFound(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	if e.NotListed {
+		return true
+	}
+	if e.RetCode != RetCodeNotAvailable {
+		return false
+	}
+	param := e.Param
+	if param == "" {
+		param = refusedParam(e.Message)
+	}
+	return param == "" || strings.EqualFold(param, imageIDParam)
+}
+
+// refusedParamPattern finds X in "Params [X] not available".
+var refusedParamPattern = regexp.MustCompile(`\[\s*([A-Za-z][A-Za-z0-9_.]*)\s*\]`)
+
+// refusedParam returns the parameter named by a RetCode 230 message, or "".
+func refusedParam(message string) string {
+	if m := refusedParamPattern.FindStringSubmatch(message); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// call names one API call: where it goes, and what its errors name.
+type call struct {
+	action, region, zone string
+	imageID, uhostID     string
+	// onlyRetryRefused: the action is not idempotent, so only an answer
+	// that says the API did not act on the request (HTTP 429) is retried.
+	onlyRetryRefused bool
+	// giveUpBy, when set, is a deadline for the call's pauses that its
+	// context does not carry (see startProgressCall).
+	giveUpBy time.Time
+}
+
+// newError classifies an error returned by the SDK; secrets are removed from
+// every text of it before it is kept.
+func (cl call) newError(requestID string, retryAfter time.Duration, secrets redactor, err error) *Error {
+	// The SDK's error is not kept: its text, and what it wraps, may hold a
+	// secret the server echoed. Err holds its redacted text instead.
+	text := secrets.redact(err.Error())
+	e := &Error{Action: cl.action, ImageID: cl.imageID, UHostID: cl.uhostID, RequestID: requestID, Message: text, Err: errors.New(text)}
 	var sdkErr uerr.Error
 	if !errors.As(err, &sdkErr) {
 		return e
 	}
-	e.Message = sdkErr.Message()
+	e.Message = secrets.redact(sdkErr.Message())
 	switch sdkErr.Name() {
 	case uerr.ErrRetCode:
 		e.RetCode = sdkErr.Code()
 		e.Transient = e.RetCode >= firstTransientRetCode
+		if e.RetCode == RetCodeNotAvailable {
+			e.Param = refusedParam(e.Message)
+		}
 	case uerr.ErrHTTPStatus:
 		e.Status = sdkErr.StatusCode()
 		// The SDK's message is the status line, "502 Bad Gateway".
 		e.Message = strings.TrimPrefix(e.Message, strconv.Itoa(e.Status)+" ")
 		switch e.Status {
-		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+			e.RetryAfter = retryAfter
+			e.Transient = true
+		case http.StatusBadGateway, http.StatusGatewayTimeout:
 			e.Transient = true
 		}
 	case uerr.ErrNetwork:
 		e.Transient = !isConfigurationError(sdkErr.OriginError())
 	case uerr.ErrResponseBodyError, uerr.ErrEmptyResponseBodyError:
-		e.Message = "the answer could not be read: " + shorten(sdkErr.Message(), 300)
+		e.Unreadable = true
+		e.Message = "the answer could not be read: " + shorten(e.Message, 300)
 	}
 	return e
 }
@@ -106,6 +213,29 @@ func newError(action, imageID, requestID string, err error) *Error {
 // canceled wraps the context's error so callers see why a call stopped.
 func canceled(action, imageID string, ctx context.Context) *Error {
 	return &Error{Action: action, ImageID: imageID, Message: context.Cause(ctx).Error(), Err: context.Cause(ctx)}
+}
+
+// redactor holds the secrets of one attempt: the private key and the
+// request's signature.
+type redactor []string
+
+const redacted = "[redacted]"
+
+// redact replaces each secret in s, as it is or as a server might have
+// escaped it in JSON, HTML or a URL.
+func (r redactor) redact(s string) string {
+	for _, secret := range r {
+		if secret == "" {
+			continue
+		}
+		quoted, _ := json.Marshal(secret)
+		jsonForm := string(quoted[1 : len(quoted)-1])
+		for _, form := range []string{secret, jsonForm, strings.ReplaceAll(jsonForm, "/", `\/`),
+			html.EscapeString(secret), url.QueryEscape(secret), url.PathEscape(secret)} {
+			s = strings.ReplaceAll(s, form, redacted)
+		}
+	}
+	return s
 }
 
 func shorten(s string, n int) string {

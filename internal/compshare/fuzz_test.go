@@ -15,6 +15,8 @@ func FuzzDecodeProgress(f *testing.F) {
 		`{"RetCode":0,"Process":100}`,
 		`{"RetCode":0,"Process":112.5,"TotalDuration":300,"RemainingDuration":0}`,
 		`{"RetCode":0,"Process":-5}`,
+		`{"RetCode":0,"Process":100.00000000000001}`,
+		`{"RetCode":0,"Process":-1e-12}`,
 		`{"RetCode":0,"Process":"NaN","TotalDuration":"Inf"}`,
 		`{"RetCode":0,"Process":5,"TotalDuration":"1e999"}`,
 		`{"RetCode":"0","Process":5}`,
@@ -30,7 +32,7 @@ func FuzzDecodeProgress(f *testing.F) {
 		if json.Unmarshal(body, &answer) != nil {
 			return
 		}
-		p, err := answer.toProgress("compshareImage-fuzz")
+		p, err := answer.toProgress()
 		if err != nil {
 			return
 		}

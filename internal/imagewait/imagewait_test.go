@@ -101,7 +101,7 @@ func (b *fakeBuild) ImageProgress(ctx context.Context, r, z, id string) (compsha
 		}
 	}
 	done := b.done()
-	p := compshare.Progress{ImageID: id, Percent: 100 * done.Seconds() / b.work.Seconds(), RequestID: fmt.Sprintf("req-%d", b.progressCalls)}
+	p := compshare.Progress{Percent: 100 * done.Seconds() / b.work.Seconds(), RequestID: fmt.Sprintf("req-%d", b.progressCalls)}
 	if !b.noEstimate {
 		total, remaining := b.work.Seconds(), (b.work - done).Seconds()
 		p.TotalSeconds, p.RemainingSeconds = &total, &remaining

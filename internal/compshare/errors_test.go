@@ -1,0 +1,176 @@
+package compshare
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestRefusedParameter(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		param      string
+		notFound   bool
+	}{
+		{name: "image id", body: `{"RetCode":230,"Message":"Params [CompShareImageId] not available"}`, param: "CompShareImageId", notFound: true},
+		{name: "image id in another case", body: `{"RetCode":230,"Message":"Params [compshareimageid] not available"}`, param: "compshareimageid", notFound: true},
+		{name: "zone", body: `{"RetCode":230,"Message":"Params [Zone] not available"}`, param: "Zone"},
+		{name: "region with spaces", body: `{"RetCode":230,"Message":"Params [ Region ] not available"}`, param: "Region"},
+		{name: "no parameter named", body: `{"RetCode":230,"Message":"not available"}`, notFound: true},
+		{name: "other code", body: `{"RetCode":160,"Message":"Params [CompShareImageId] missing"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _, _ := answers(t, tc.body)
+			_, err := c.ImageProgress(context.Background(), "cn-sh2", "cn-wlcb-01", "compshareImage-x")
+			var apiErr *Error
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("error = %v, want *Error", err)
+			}
+			if apiErr.RetCode == RetCodeNotAvailable && apiErr.Param != tc.param {
+				t.Errorf("Param = %q, want %q", apiErr.Param, tc.param)
+			}
+			if IsNotFound(err) != tc.notFound {
+				t.Errorf("IsNotFound = %v, want %v: %v", IsNotFound(err), tc.notFound, err)
+			}
+			if tc.param != "" && !strings.Contains(err.Error(), "parameter "+tc.param) {
+				t.Errorf("error %q does not name the parameter %s", err, tc.param)
+			}
+		})
+	}
+}
+
+func TestIsNotFoundOfBuiltErrors(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		// Errors built by hand (fakes of other packages) carry no Param:
+		// the message tells.
+		{&Error{RetCode: 230, Message: "Params [CompShareImageId] not available"}, true},
+		{&Error{RetCode: 230, Message: "Params [Zone] not available"}, false},
+		{&Error{RetCode: 230, Param: "Zone", Message: "Params [CompShareImageId] not available"}, false},
+		{&Error{RetCode: 230}, true},
+		{&Error{NotListed: true}, true},
+		{fmt.Errorf("wrapped: %w", &Error{NotListed: true}), true},
+		{&Error{RetCode: 171}, false},
+		{errors.New("Params [CompShareImageId] not available"), false},
+	} {
+		if got := IsNotFound(tc.err); got != tc.want {
+			t.Errorf("IsNotFound(%#v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
+// secretKey has characters that JSON, HTML and URLs escape, so that each
+// escaped form of it is tried.
+const secretKey = "s3cr3t/Key+with=&<chars>"
+
+// secretClient calls a server whose handler may echo secrets.
+func secretClient(t *testing.T, url string) *Client {
+	t.Helper()
+	c, err := New(Config{PublicKey: "pub", PrivateKey: secretKey, BaseURL: url, MaxRetries: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// assertNoSecret checks every text of err and of its chain.
+func assertNoSecret(t *testing.T, err error, secrets ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	var texts []string
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		texts = append(texts, e.Error(), fmt.Sprintf("%+v", e), fmt.Sprintf("%#v", e))
+	}
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		texts = append(texts, apiErr.Message)
+	}
+	for _, text := range texts {
+		for _, secret := range secrets {
+			if strings.Contains(text, secret) {
+				t.Errorf("%q reveals %q", text, secret)
+			}
+		}
+	}
+	if !strings.Contains(err.Error(), redacted) {
+		t.Errorf("error %q does not show where a secret was removed", err)
+	}
+}
+
+func TestSecretsEchoedByTheServer(t *testing.T) {
+	escapedJSON := strings.NewReplacer("/", `\/`, "&", `\u0026`, "<", `\u003c`, ">", `\u003e`).Replace(secretKey)
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   func(signature string) string
+	}{
+		{name: "key in a RetCode message", body: func(string) string {
+			return `{"RetCode":172,"Message":"signature mismatch for key ` + escapedJSON + `"}`
+		}},
+		{name: "signature in a RetCode message", body: func(sig string) string {
+			return `{"RetCode":171,"Message":"Signature ` + sig + ` does not match"}`
+		}},
+		{name: "key in an HTML page", body: func(string) string {
+			return "<html><body><pre>key=" + secretKey + " key=s3cr3t/Key+with=&amp;&lt;chars&gt;</pre></body></html>"
+		}},
+		{name: "key and signature in truncated JSON", body: func(sig string) string {
+			return `{"RetCode":0,"Echo":"` + escapedJSON + `","Signature":"` + sig + `","Process":`
+		}},
+		{name: "key in a URL-encoded echo", body: func(string) string {
+			return `{"RetCode":8433,"Message":"request PrivateKey=s3cr3t%2FKey%2Bwith%3D%26%3Cchars%3E"}`
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var signature string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_ = r.ParseForm()
+				signature = r.PostForm.Get("Signature")
+				_, _ = w.Write([]byte(tc.body(signature)))
+			}))
+			t.Cleanup(srv.Close)
+			_, err := secretClient(t, srv.URL).ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			if signature == "" {
+				t.Fatal("the request carried no signature")
+			}
+			assertNoSecret(t, err, secretKey, "s3cr3t", signature)
+		})
+	}
+}
+
+// A server that answers garbage instead of HTTP makes Go's client quote
+// that garbage in a network error.
+func TestSecretInNetworkErrorText(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				_, _ = bufio.NewReader(conn).ReadString('\n')
+				_, _ = conn.Write([]byte(secretKey + "\r\n\r\n"))
+			}()
+		}
+	}()
+	_, err = secretClient(t, "http://"+ln.Addr().String()).ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	if !strings.Contains(fmt.Sprint(err), "malformed HTTP") {
+		t.Fatalf("error = %v, want a network error quoting the answer", err)
+	}
+	assertNoSecret(t, err, secretKey, "s3cr3t")
+}

@@ -1,0 +1,209 @@
+package compshare
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ucloud/ucloud-sdk-go/services/ucompshare"
+	"github.com/ucloud/ucloud-sdk-go/ucloud"
+	"github.com/ucloud/ucloud-sdk-go/ucloud/response"
+)
+
+// ActionDescribeImages lists custom images with their status; it is the only
+// place where a failed build shows.
+const ActionDescribeImages = "DescribeCompShareCustomImages"
+
+// StatusFailed is the status of an image whose build failed.
+const StatusFailed = "UnAvailable"
+
+// ImageStatus is an image's entry in DescribeCompShareCustomImages.
+type ImageStatus struct {
+	Status       string // as the API spells it: Making, Available, UnAvailable, Reviewing, Offline
+	FailedReason string
+	RequestID    string
+}
+
+// Failed reports whether the platform marked the build failed.
+func (s ImageStatus) Failed() bool { return strings.EqualFold(s.Status, StatusFailed) }
+
+// Image is a custom image as DescribeCompShareCustomImages lists it.
+type Image struct {
+	ID           string // CompShareImageId
+	Name         string
+	Description  string
+	Status       string // as the API spells it: Making, Available, UnAvailable, Reviewing, Offline
+	FailedReason string // why a build failed
+	SizeMB       int64
+	CreatedAt    time.Time // from CreateTime (Unix seconds), in UTC; zero when the API sent none
+	// Container is true for a container image, false for a VM image (the
+	// API's "True" or "False").
+	Container     bool
+	SourceGpuType string // the GPU type of the instance it was built from
+	Tags          []string
+	Visibility    int    // 0 private, 1 public in the community
+	ImageType     string // System, App, Custom, Community
+}
+
+// ImageStatus looks the image up in DescribeCompShareCustomImages and
+// returns its Status and FailedReason as the API spells them. An image the
+// API does not list is an *Error for which IsNotFound is true.
+func (c *Client) ImageStatus(ctx context.Context, region, zone, imageID string) (ImageStatus, error) {
+	entry, requestID, err := c.findImage(ctx, region, zone, imageID)
+	if err != nil {
+		return ImageStatus{}, err
+	}
+	return ImageStatus{Status: entry.Status, FailedReason: entry.FailedReason, RequestID: requestID}, nil
+}
+
+// Image looks one image up by id in DescribeCompShareCustomImages. An image
+// the API does not list is an *Error for which IsNotFound is true.
+func (c *Client) Image(ctx context.Context, region, zone, imageID string) (Image, error) {
+	entry, _, err := c.findImage(ctx, region, zone, imageID)
+	if err != nil {
+		return Image{}, err
+	}
+	return entry.image(), nil
+}
+
+// ImagePage is one page of DescribeCompShareCustomImages.
+type ImagePage struct {
+	Images []Image
+	// TotalCount is how many images the list holds in all (the API's
+	// TotalCount); -1 when the API did not say.
+	TotalCount int
+	RequestID  string
+}
+
+// ImagesPage lists the account's custom images in region and zone from
+// offset, at most limit (1..100) of them.
+func (c *Client) ImagesPage(ctx context.Context, region, zone string, offset, limit int) (ImagePage, error) {
+	if offset < 0 || limit < 1 || limit > pageSize {
+		return ImagePage{}, fmt.Errorf("%s: offset %d and limit %d must be >= 0 and 1..%d", ActionDescribeImages, offset, limit, pageSize)
+	}
+	p, err := c.describeImages(ctx, call{action: ActionDescribeImages, region: region, zone: zone}, "", offset, limit)
+	if err != nil {
+		return ImagePage{}, err
+	}
+	out := ImagePage{TotalCount: -1, RequestID: p.requestID}
+	if p.total.present {
+		out.TotalCount = int(p.total.value)
+	}
+	for _, entry := range p.entries {
+		out.Images = append(out.Images, entry.image())
+	}
+	return out, nil
+}
+
+// Images lists all the account's custom images in region and zone, a
+// hundred a page. An image that moves between pages while they are read
+// (because another was added or deleted) is listed once, or may be missed.
+func (c *Client) Images(ctx context.Context, region, zone string) ([]Image, error) {
+	cl := call{action: ActionDescribeImages, region: region, zone: zone}
+	var images []Image
+	err := walkPages(func(offset int) (page[imageEntry], error) { return c.describeImages(ctx, cl, "", offset, pageSize) },
+		imageEntry.id, func(entries []imageEntry, _ string) bool {
+			for _, entry := range entries {
+				images = append(images, entry.image())
+			}
+			return true
+		})
+	return images, err
+}
+
+// findImage asks for the image by id and picks the entry whose id matches,
+// ignoring case: nothing promises that the API applied the filter, so it
+// pages through the list while the image is not found.
+func (c *Client) findImage(ctx context.Context, region, zone, imageID string) (imageEntry, string, error) {
+	cl := call{action: ActionDescribeImages, region: region, zone: zone, imageID: imageID}
+	found, requestID, err := findInPages(func(offset int) (page[imageEntry], error) {
+		return c.describeImages(ctx, cl, imageID, offset, pageSize)
+	},
+		imageEntry.id, imageID)
+	if err != nil {
+		return imageEntry{}, requestID, err
+	}
+	if found == nil {
+		return imageEntry{}, requestID, &Error{Action: ActionDescribeImages, ImageID: imageID, RequestID: requestID, Message: "the API does not list the image", NotListed: true}
+	}
+	return *found, requestID, nil
+}
+
+// describeImages asks for the page of images at offset, at most limit, only
+// imageID when it is set.
+func (c *Client) describeImages(ctx context.Context, cl call, imageID string, offset, limit int) (page[imageEntry], error) {
+	var answer describeImagesResponse
+	req := &ucompshare.DescribeCompShareCustomImagesRequest{Offset: ucloud.Int(offset), Limit: ucloud.Int(limit)}
+	if imageID != "" {
+		req.CompShareImageId = ucloud.String(imageID)
+	}
+	requestID, err := c.invoke(ctx, cl, req, &answer)
+	return page[imageEntry]{entries: answer.ImageSet, total: answer.TotalCount, requestID: requestID}, err
+}
+
+// describeImagesResponse is our own shape of the answer, with only what we
+// read, and lenient about the types of numbers: one odd field must not
+// make a status lookup fail.
+type describeImagesResponse struct {
+	response.CommonBase
+
+	TotalCount optionalNumber
+	ImageSet   []imageEntry
+}
+
+type imageEntry struct {
+	CompShareImageId string
+	Name             string
+	Description      string
+	Status           string
+	FailedReason     string
+	Size             optionalNumber
+	CreateTime       optionalNumber
+	Container        flag
+	SourceGpuType    string
+	Tags             []string
+	Visibility       optionalNumber
+	ImageType        string
+}
+
+func (e imageEntry) id() string { return e.CompShareImageId }
+
+func (e imageEntry) image() Image {
+	img := Image{
+		ID: e.CompShareImageId, Name: e.Name, Description: e.Description,
+		Status: e.Status, FailedReason: e.FailedReason,
+		SizeMB: int64(e.Size.value), Container: bool(e.Container), SourceGpuType: e.SourceGpuType,
+		Tags: e.Tags, Visibility: int(e.Visibility.value), ImageType: e.ImageType,
+	}
+	if e.CreateTime.present && e.CreateTime.value > 0 {
+		img.CreatedAt = time.Unix(int64(e.CreateTime.value), 0).UTC()
+	}
+	return img
+}
+
+// flag reads the API's "True" and "False" in any case, or a JSON boolean.
+type flag bool
+
+func (f *flag) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	var s string
+	if len(data) > 0 && data[0] == '"' {
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+	} else {
+		s = string(data)
+	}
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true":
+		*f = true
+	case "false", "", "null":
+		*f = false
+	default:
+		return fmt.Errorf("not True or False: %s", data)
+	}
+	return nil
+}

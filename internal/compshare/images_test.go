@@ -1,0 +1,207 @@
+package compshare
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// imageList is a fake DescribeCompShareCustomImages of our own: it serves
+// images by Offset and Limit, applies the CompShareImageId filter only when
+// asked to, and records each request's form.
+type imageList struct {
+	images        []map[string]any
+	applyFilter   bool
+	ignoreOffset  bool
+	noTotalCount  bool
+	afterFirst    func(*imageList) // changes the list after the first answer
+	mu            sync.Mutex
+	forms         []map[string]string
+	requestNumber int
+}
+
+func (l *imageList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	form := map[string]string{}
+	for k := range r.PostForm {
+		form[k] = r.PostForm.Get(k)
+	}
+	l.forms = append(l.forms, form)
+	l.requestNumber++
+	w.Header().Set(requestIDHeader, fmt.Sprint("req-", l.requestNumber))
+	if form["Action"] != ActionDescribeImages {
+		_, _ = w.Write([]byte(`{"RetCode":161,"Message":"unknown action"}`))
+		return
+	}
+	set := l.images
+	if id := form["CompShareImageId"]; id != "" && l.applyFilter {
+		set = nil
+		for _, img := range l.images {
+			if img["CompShareImageId"] == id {
+				set = append(set, img)
+			}
+		}
+	}
+	offset, _ := strconv.Atoi(form["Offset"])
+	limit, _ := strconv.Atoi(cmpOr(form["Limit"], "20"))
+	if l.ignoreOffset {
+		offset = 0
+	}
+	total := len(set)
+	set = set[min(offset, len(set)):min(offset+limit, len(set))]
+	answer := map[string]any{"Action": ActionDescribeImages + "Response", "RetCode": 0, "ImageSet": set}
+	if !l.noTotalCount {
+		answer["TotalCount"] = total
+	}
+	_ = json.NewEncoder(w).Encode(answer)
+	if l.requestNumber == 1 && l.afterFirst != nil {
+		l.afterFirst(l)
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// numbered returns n images compshareImage-0 ... with status Available.
+func numbered(n int) []map[string]any {
+	images := make([]map[string]any, n)
+	for i := range images {
+		images[i] = map[string]any{"CompShareImageId": fmt.Sprint("compshareImage-", i), "Name": fmt.Sprint("image-", i), "Status": "Available"}
+	}
+	return images
+}
+
+func listClient(t *testing.T, l *imageList) *Client {
+	t.Helper()
+	srv := httptest.NewServer(l)
+	t.Cleanup(srv.Close)
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: srv.URL, MaxRequestsPerSecond: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (l *imageList) pages() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var pages []string
+	for _, f := range l.forms {
+		pages = append(pages, f["Offset"]+"/"+f["Limit"])
+	}
+	return pages
+}
+
+func TestImageStatusMatchesTheID(t *testing.T) {
+	failed := map[string]any{"CompShareImageId": "compshareImage-Failed", "Status": "unavailable", "FailedReason": "disk full"}
+	for _, tc := range []struct {
+		name  string
+		list  *imageList
+		id    string
+		pages []string
+	}{
+		{name: "filter applied", list: &imageList{images: append(numbered(5), failed), applyFilter: true}, id: "compshareImage-Failed", pages: []string{"0/100"}},
+		{name: "filter ignored, image on the third page", list: &imageList{images: append(numbered(250), failed)}, id: "compshareImage-Failed", pages: []string{"0/100", "100/100", "200/100"}},
+		{name: "id in another case", list: &imageList{images: append(numbered(3), failed)}, id: "COMPSHAREIMAGE-failed", pages: []string{"0/100"}},
+		{name: "no TotalCount", list: &imageList{images: append(numbered(100), failed), noTotalCount: true}, id: "compshareImage-Failed", pages: []string{"0/100", "100/100"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := listClient(t, tc.list)
+			st, err := c.ImageStatus(context.Background(), "cn-wlcb", "cn-wlcb-01", tc.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The status word comes as the API spells it; Failed ignores case.
+			if st.Status != "unavailable" || st.FailedReason != "disk full" || !st.Failed() {
+				t.Errorf("status %+v", st)
+			}
+			if got := tc.list.pages(); strings.Join(got, " ") != strings.Join(tc.pages, " ") {
+				t.Errorf("pages asked %v, want %v", got, tc.pages)
+			}
+			if want := fmt.Sprint("req-", len(tc.pages)); st.RequestID != want {
+				t.Errorf("request id %q, want %q", st.RequestID, want)
+			}
+			if f := tc.list.forms[0]; f["CompShareImageId"] != tc.id || f["Region"] != "cn-wlcb" || f["Zone"] != "cn-wlcb-01" {
+				t.Errorf("request %v", f)
+			}
+		})
+	}
+}
+
+func TestImageNotListed(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		list     *imageList
+		requests int
+	}{
+		{name: "filter applied", list: &imageList{images: numbered(300), applyFilter: true}, requests: 1},
+		{name: "filter ignored", list: &imageList{images: numbered(300)}, requests: 3},
+		{name: "offset ignored too", list: &imageList{images: numbered(300), ignoreOffset: true}, requests: 2},
+		{name: "first entry is another image", list: &imageList{images: numbered(1)}, requests: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := listClient(t, tc.list)
+			_, err := c.ImageStatus(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-gone")
+			var apiErr *Error
+			if !errors.As(err, &apiErr) || !IsNotFound(err) || IsTransient(err) {
+				t.Fatalf("error = %v, want a not-found *Error", err)
+			}
+			for _, want := range []string{ActionDescribeImages, "compshareImage-gone", "does not list", fmt.Sprint("req-", tc.requests)} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+			if len(tc.list.forms) != tc.requests {
+				t.Errorf("%d requests, want %d", len(tc.list.forms), tc.requests)
+			}
+		})
+	}
+}
+
+func TestImageDecoding(t *testing.T) {
+	list := &imageList{images: []map[string]any{
+		{"CompShareImageId": "compshareImage-a", "Name": "a", "Description": "d", "Status": "Available", "Size": 20480, "CreateTime": 1767225600,
+			"Container": "True", "SourceGpuType": "4090", "Tags": []string{"x", "y"}, "Visibility": 1, "ImageType": "Custom", "Owner": map[string]any{"x": 1}, "Price": "free"},
+		{"CompShareImageId": "compshareImage-b", "Status": "Making", "Size": "512", "CreateTime": "1767225600", "Container": "FALSE", "Visibility": "0"},
+		{"CompShareImageId": "compshareImage-c", "Status": "Making", "Container": "true"},
+		{"CompShareImageId": "compshareImage-d", "Status": "Making", "Container": true},
+	}}
+	c := listClient(t, list)
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for id, want := range map[string]Image{
+		"compshareImage-a": {ID: "compshareImage-a", Name: "a", Description: "d", Status: "Available", SizeMB: 20480, CreatedAt: created, Container: true, SourceGpuType: "4090", Tags: []string{"x", "y"}, Visibility: 1, ImageType: "Custom"},
+		"compshareImage-b": {ID: "compshareImage-b", Status: "Making", SizeMB: 512, CreatedAt: created},
+		"compshareImage-c": {ID: "compshareImage-c", Status: "Making", Container: true},
+		"compshareImage-d": {ID: "compshareImage-d", Status: "Making", Container: true},
+	} {
+		got, err := c.Image(context.Background(), "cn-wlcb", "cn-wlcb-01", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", id, got, want)
+		}
+	}
+}
+
+func TestImageUnreadableContainer(t *testing.T) {
+	c := listClient(t, &imageList{images: []map[string]any{{"CompShareImageId": "compshareImage-a", "Container": "maybe"}}})
+	_, err := c.Image(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
+	if !IsUnreadable(err) || !strings.Contains(err.Error(), "not True or False") {
+		t.Fatalf("error = %v, want an unreadable answer", err)
+	}
+}

@@ -1,0 +1,317 @@
+package compshare
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// actionServer answers each request with what answer returns for its form
+// (a status and a body) and records the forms.
+func actionServer(t *testing.T, answer func(n int, form url.Values) (int, string)) (*Client, func() []url.Values) {
+	t.Helper()
+	var mu sync.Mutex
+	var forms []url.Values
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		forms = append(forms, r.PostForm)
+		n := len(forms)
+		mu.Unlock()
+		w.Header().Set(requestIDHeader, fmt.Sprint("req-", n))
+		status, body := answer(n, r.PostForm)
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: srv.URL, ProjectID: "org-1", MaxRetries: 2, MaxRequestsPerSecond: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.backoff = func(int) time.Duration { return 0 }
+	return c, func() []url.Values {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]url.Values(nil), forms...)
+	}
+}
+
+func ok(body string) func(int, url.Values) (int, string) {
+	return func(int, url.Values) (int, string) { return http.StatusOK, body }
+}
+
+// params returns the form's names other than the signature's, sorted.
+func params(form url.Values) string {
+	var names []string
+	for k := range form {
+		if k != "Signature" && k != "PublicKey" {
+			names = append(names, k+"="+form.Get(k))
+		}
+	}
+	sort.Strings(names)
+	return strings.Join(names, " ")
+}
+
+func TestCreateImage(t *testing.T) {
+	c, forms := actionServer(t, ok(`{"RetCode":0,"CompShareImageId":"compshareImage-new"}`))
+	id, err := c.CreateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "my image", Description: "from CI"})
+	if err != nil || id != "compshareImage-new" {
+		t.Fatalf("id %q, err %v", id, err)
+	}
+	want := "Action=CreateCompShareCustomImage Description=from CI Name=my image ProjectId=org-1 Region=cn-wlcb UHostId=uhost-1 Zone=cn-wlcb-01"
+	if got := params(forms()[0]); got != want {
+		t.Errorf("request\n got %s\nwant %s", got, want)
+	}
+	if _, err := c.CreateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "bare"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, sent := forms()[1]["Description"]; sent {
+		t.Error("an empty description was sent")
+	}
+}
+
+func TestCreateImageRefusesBadInput(t *testing.T) {
+	c, forms := actionServer(t, ok(`{"RetCode":0,"CompShareImageId":"compshareImage-new"}`))
+	for spec, want := range map[NewImage]string{
+		{Name: "n"}:          "UHostId",
+		{UHostID: "uhost-1"}: "name",
+	} {
+		if _, err := c.CreateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", spec); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CreateImage(%+v) error = %v, want it to name %s", spec, err, want)
+		}
+	}
+	if len(forms()) != 0 {
+		t.Error("bad input reached the API")
+	}
+}
+
+// Starting a build is retried only when the API refused it unread.
+func TestCreateImageRetries(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		first    string
+		requests int
+		wantErr  string
+	}{
+		{name: "HTTP 429 retried", first: "429", requests: 2},
+		{name: "HTTP 502 not retried", first: "502", requests: 1, wantErr: "HTTP 502"},
+		{name: "RetCode 8433 not retried", first: `{"RetCode":8433,"Message":"busy"}`, requests: 1, wantErr: "RetCode 8433"},
+		{name: "unreadable not retried", first: `<html>`, requests: 1, wantErr: "could not be read"},
+		{name: "no image id", first: `{"RetCode":0}`, requests: 1, wantErr: "no CompShareImageId"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, forms := actionServer(t, func(n int, _ url.Values) (int, string) {
+				switch {
+				case n > 1:
+					return http.StatusOK, `{"RetCode":0,"CompShareImageId":"compshareImage-new"}`
+				case tc.first == "429":
+					return http.StatusTooManyRequests, ""
+				case tc.first == "502":
+					return http.StatusBadGateway, ""
+				}
+				return http.StatusOK, tc.first
+			})
+			id, err := c.CreateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "n"})
+			if len(forms()) != tc.requests {
+				t.Errorf("%d requests, want %d", len(forms()), tc.requests)
+			}
+			if tc.wantErr == "" {
+				if err != nil || id != "compshareImage-new" {
+					t.Fatalf("id %q, err %v", id, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error = %v, want %q", err, tc.wantErr)
+			}
+			for _, want := range []string{ActionCreateImage, `instance "uhost-1"`, "request id req-1"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestUpdateImage(t *testing.T) {
+	name, description := "renamed", "new words"
+	for _, tc := range []struct {
+		name   string
+		update ImageUpdate
+		want   string
+	}{
+		{name: "rename through the generic request", update: ImageUpdate{Name: &name},
+			want: "Action=UpdateCompShareImage CompShareImageId=compshareImage-a Name=renamed ProjectId=org-1 Region=cn-wlcb Zone=cn-wlcb-01"},
+		{name: "everything", update: ImageUpdate{Name: &name, Description: &description, Tags: []string{"gpu", "ci"}},
+			want: "Action=UpdateCompShareImage CompShareImageId=compshareImage-a Description=new words Name=renamed ProjectId=org-1 Region=cn-wlcb Tags.0=gpu Tags.1=ci Zone=cn-wlcb-01"},
+		{name: "description and tags through the SDK's request", update: ImageUpdate{Description: &description, Tags: []string{"gpu"}},
+			want: "Action=UpdateCompShareImage CompShareImageId=compshareImage-a Description=new words ProjectId=org-1 Region=cn-wlcb Tags.0=gpu Zone=cn-wlcb-01"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, forms := actionServer(t, ok(`{"RetCode":0}`))
+			if err := c.UpdateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a", tc.update); err != nil {
+				t.Fatal(err)
+			}
+			f := forms()
+			if len(f) != 1 || params(f[0]) != tc.want {
+				t.Fatalf("requests %v\nwant %s", f, tc.want)
+			}
+			if len(f[0].Get("Signature")) != 40 {
+				t.Errorf("unsigned request %v", f[0])
+			}
+		})
+	}
+}
+
+func TestUpdateImageRefusesEmptyValues(t *testing.T) {
+	empty := ""
+	c, forms := actionServer(t, ok(`{"RetCode":0}`))
+	for update, want := range map[string]ImageUpdate{
+		"name":        {Name: &empty},
+		"description": {Description: &empty},
+		"tags":        {Tags: []string{}},
+	} {
+		err := c.UpdateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a", want)
+		if err == nil || !strings.Contains(err.Error(), "the "+update+" cannot be set to nothing") || !strings.Contains(err.Error(), "compshareImage-a") {
+			t.Errorf("%s: error = %v", update, err)
+		}
+	}
+	if err := c.UpdateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a", ImageUpdate{}); err != nil {
+		t.Errorf("no change: %v", err)
+	}
+	if len(forms()) != 0 {
+		t.Errorf("%d requests, want none", len(forms()))
+	}
+}
+
+func TestUpdateImageError(t *testing.T) {
+	name := "taken"
+	c, _ := actionServer(t, ok(`{"RetCode":230,"Message":"Params [Name] not available"}`))
+	err := c.UpdateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a", ImageUpdate{Name: &name})
+	want := `UpdateCompShareImage for image "compshareImage-a" failed: RetCode 230 (the API refused the value of parameter Name): Params [Name] not available (request id req-1)`
+	if err == nil || err.Error() != want || IsNotFound(err) {
+		t.Fatalf("error = %v\nwant %s, not a missing image", err, want)
+	}
+}
+
+func TestDeleteImage(t *testing.T) {
+	c, forms := actionServer(t, ok(`{"RetCode":0}`))
+	if err := c.DeleteImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := params(forms()[0]), "Action=TerminateCompShareCustomImage CompShareImageId=compshareImage-a ProjectId=org-1 Region=cn-wlcb Zone=cn-wlcb-01"; got != want {
+		t.Errorf("request\n got %s\nwant %s", got, want)
+	}
+
+	c, _ = actionServer(t, ok(`{"RetCode":230,"Message":"Params [CompShareImageId] not available"}`))
+	err := c.DeleteImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-gone")
+	if !IsNotFound(err) || !strings.Contains(err.Error(), `TerminateCompShareCustomImage for image "compshareImage-gone"`) {
+		t.Fatalf("error = %v, want a not-found error naming the action and image", err)
+	}
+}
+
+func TestInstance(t *testing.T) {
+	var others []string
+	for i := range 100 {
+		others = append(others, fmt.Sprintf(`{"UHostId":"uhost-other-%d","State":"Running"}`, i))
+	}
+	target := `{"UHostId":"UHOST-1","Name":"trainer","Zone":"cn-wlcb-01","State":"Stopped","InstanceType":"Container","GpuType":"4090","GPU":"2","Password":"c2VjcmV0"}`
+	// The filter is ignored: the instance is on the second page.
+	c, forms := actionServer(t, func(n int, form url.Values) (int, string) {
+		if form.Get("Offset") == "0" {
+			return http.StatusOK, `{"RetCode":0,"TotalCount":101,"UHostSet":[` + strings.Join(others, ",") + `]}`
+		}
+		return http.StatusOK, `{"RetCode":0,"TotalCount":101,"UHostSet":[` + target + `]}`
+	})
+	inst, err := c.Instance(context.Background(), "cn-wlcb", "cn-wlcb-01", "uhost-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Instance{UHostID: "UHOST-1", Name: "trainer", Zone: "cn-wlcb-01", State: "Stopped", InstanceType: "Container", GpuType: "4090", GPU: 2, RequestID: "req-2"}
+	if inst != want || !inst.Container() {
+		t.Errorf("got  %+v\nwant %+v", inst, want)
+	}
+	f := forms()
+	if len(f) != 2 || f[0].Get("UHostIds.0") != "uhost-1" || f[1].Get("Offset") != "100" || f[1].Get("Limit") != "100" || f[0].Get("Action") != ActionDescribeInstance {
+		t.Errorf("requests %v", f)
+	}
+}
+
+func TestInstanceNotListed(t *testing.T) {
+	c, _ := actionServer(t, ok(`{"RetCode":0,"TotalCount":0,"UHostSet":[]}`))
+	_, err := c.Instance(context.Background(), "cn-wlcb", "cn-wlcb-01", "uhost-gone")
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || !IsNotFound(err) || !strings.Contains(err.Error(), `DescribeCompShareInstance for instance "uhost-gone" failed`) {
+		t.Fatalf("error = %v, want a not-found error naming the instance", err)
+	}
+}
+
+func TestImages(t *testing.T) {
+	list := &imageList{images: numbered(250)}
+	c := listClient(t, list)
+	images, err := c.Images(context.Background(), "cn-wlcb", "cn-wlcb-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(images) != 250 || images[0].ID != "compshareImage-0" || images[249].Name != "image-249" || images[249].Status != "Available" {
+		t.Fatalf("got %d images: first %+v", len(images), images[0])
+	}
+	if got := strings.Join(list.pages(), " "); got != "0/100 100/100 200/100" {
+		t.Errorf("pages %s", got)
+	}
+	if _, filtered := list.forms[0]["CompShareImageId"]; filtered {
+		t.Error("a listing sent an image id")
+	}
+}
+
+func TestImagesSkipsRepeatedEntries(t *testing.T) {
+	// An image added while the pages are read shifts the list: the entry
+	// at the page boundary comes twice.
+	list := &imageList{images: numbered(150), afterFirst: func(l *imageList) {
+		l.images = append([]map[string]any{{"CompShareImageId": "compshareImage-new"}}, l.images...)
+	}}
+	c := listClient(t, list)
+	images, err := c.Images(context.Background(), "cn-wlcb", "cn-wlcb-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, img := range images {
+		if seen[img.ID] {
+			t.Errorf("%s listed twice", img.ID)
+		}
+		seen[img.ID] = true
+	}
+	if len(images) != 150 {
+		t.Errorf("%d images, want the 150 first listed", len(images))
+	}
+}
+
+func TestImagesPage(t *testing.T) {
+	list := &imageList{images: numbered(30)}
+	c := listClient(t, list)
+	p, err := c.ImagesPage(context.Background(), "cn-wlcb", "cn-wlcb-01", 20, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Images) != 5 || p.Images[0].ID != "compshareImage-20" || p.TotalCount != 30 || p.RequestID != "req-1" {
+		t.Fatalf("page %+v", p)
+	}
+	list.noTotalCount = true
+	if p, err = c.ImagesPage(context.Background(), "cn-wlcb", "cn-wlcb-01", 0, 100); err != nil || p.TotalCount != -1 || len(p.Images) != 30 {
+		t.Fatalf("page without TotalCount: %+v, %v", p, err)
+	}
+	for _, bad := range [][2]int{{-1, 10}, {0, 0}, {0, 101}} {
+		if _, err := c.ImagesPage(context.Background(), "cn-wlcb", "cn-wlcb-01", bad[0], bad[1]); err == nil || !strings.Contains(err.Error(), "1..100") {
+			t.Errorf("ImagesPage(offset %d, limit %d) error = %v", bad[0], bad[1], err)
+		}
+	}
+}

@@ -29,8 +29,8 @@ var shapes = map[Shape]func(t float64) float64{
 	"":             linear(0, 0, 1, 1),
 	ShapeStraight:  linear(0, 0, 1, 1),
 	ShapeChunks:    func(t float64) float64 { return math.Floor(t*4) / 4 },
-	ShapeFastStart: func(t float64) float64 { return 1 - math.Pow(1-t, 3) },
-	ShapeSlowStart: func(t float64) float64 { return math.Pow(t, 3) },
+	ShapeFastStart: func(t float64) float64 { return 1 - (1-t)*(1-t)*(1-t) },
+	ShapeSlowStart: func(t float64) float64 { return t * t * t },
 	ShapeTail99:    linear(0, 0, 0.4, 0.99, 1, 0.99),
 	ShapeQueued:    linear(0, 0, 0.3, 0, 1, 1),
 	ShapePause:     linear(0, 0, 0.35, 0.5, 0.65, 0.5, 1, 1),
@@ -113,7 +113,7 @@ func (img Image) progressAt(now time.Time) progress {
 	case EstimateStale:
 		var refreshed time.Duration
 		if img.EstimateRefresh > 0 {
-			refreshed = max(now.Sub(img.Start), 0) / img.EstimateRefresh * img.EstimateRefresh
+			refreshed = max(now.Sub(img.Start), 0).Truncate(img.EstimateRefresh)
 		}
 		p.total, p.remaining = clock(refreshed)
 	default:

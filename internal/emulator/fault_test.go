@@ -51,7 +51,7 @@ func TestFaultLimit(t *testing.T) {
 	}
 	s.SetFault(1, FaultHTTP504) // no limit any more
 	for range 3 {
-		if resp, _ := call(t, s, progressParams("img-1")); resp.StatusCode != 504 {
+		if resp, _ := call(t, s, progressParams("img-1")); resp.StatusCode != http.StatusGatewayTimeout {
 			t.Errorf("SetFault kept the limit: HTTP %d", resp.StatusCode)
 		}
 	}
@@ -109,15 +109,15 @@ func TestRateLimit(t *testing.T) {
 	// Another key has its own budget (and is refused for its signature).
 	p := signed(progressParams("img-1"), testPrivate)
 	p["PublicKey"] = "other"
-	if resp, _ := post(t, s.URL(), "application/x-www-form-urlencoded", form(p)); resp.StatusCode != 200 {
+	if resp, _ := post(t, s.URL(), "application/x-www-form-urlencoded", form(p)); resp.StatusCode != http.StatusOK {
 		t.Errorf("another key throttled: HTTP %d", resp.StatusCode)
 	}
 	clock.Add(1500 * time.Millisecond) // a refusal costs nothing: one token back after 2 s
-	if resp, _ := call(t, s, progressParams("img-1")); resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "1" {
+	if resp, _ := call(t, s, progressParams("img-1")); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "1" {
 		t.Errorf("0.5 s before the next token: HTTP %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	clock.Add(500 * time.Millisecond)
-	if resp, body := call(t, s, progressParams("img-1")); resp.StatusCode != 200 {
+	if resp, body := call(t, s, progressParams("img-1")); resp.StatusCode != http.StatusOK {
 		t.Errorf("after the wait: HTTP %d %s", resp.StatusCode, body)
 	}
 }

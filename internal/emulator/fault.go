@@ -20,8 +20,8 @@ import (
 // Fault is a kind of misbehaviour injected in place of a normal answer.
 type Fault string
 
-// The fault kinds. The first group replaces the answer; the second alters the
-// answer the request would otherwise get.
+// The fault kinds. The first and last groups replace the answer; the second
+// alters the answer the request would otherwise get.
 const (
 	FaultHTTP500     Fault = "http-500"     // HTTP 500 with a JSON body
 	FaultHTTP502     Fault = "http-502"     // HTTP 502 with a JSON body

@@ -66,7 +66,7 @@ type Config struct {
 	UnknownFor     time.Duration
 
 	Instances       []Instance    // instances for DescribeCompShareInstance and CreateCompShareCustomImage
-	NewBuild        Image         // how builds started by CreateCompShareCustomImage go (its ID, Name, Region, Zone, Start are ignored); zero Total: built at once
+	NewBuild        Image         // how builds started by CreateCompShareCustomImage go; the request and instance set ID, Name, Description, Region, Zone, UHostID, Container, SourceGpuType, and Start is the creation; zero Total: built at once
 	TerminateLinger time.Duration // a terminated image stays listed this long, then is gone
 }
 

@@ -1,5 +1,6 @@
 // Command compshare-emulator serves a local Compshare API for trying the
-// provider offline: image builds progress in real time, and faults and
+// provider offline: image builds progress in real time along uneven shapes,
+// images can be created from seeded instances, and faults, throttling and
 // latency can be injected. It only listens on loopback addresses.
 package main
 
@@ -41,16 +42,51 @@ func main() {
 // errUsage marks flag errors, which the flag package has already printed.
 var errUsage = errors.New("bad usage")
 
-const imagesFileUsage = "JSON `file` of images: " +
-	`{"images":[{"id":"compshareImage-x","total_seconds":60,"started_seconds_ago":15}]}; ` +
-	`optional per image: "start" (RFC 3339, instead of started_seconds_ago), "region", "zone", ` +
-	`"estimate_factor", "fail_at_percent", "failed_reason"`
+const imagesFileUsage = "JSON `file` of images, instances and how new builds go: " +
+	`{"images":[{"id":"compshareImage-x","total_seconds":60,"started_seconds_ago":15}], ` +
+	`"instances":[{"id":"uhost-x","state":"Running","container":false,"gpu_type":"4090","gpu":1}], ` +
+	`"new_build":{"total_seconds":120,"shape":"chunks"}}. ` +
+	`Optional per image (and in new_build): "start" (RFC 3339, instead of started_seconds_ago), "region", "zone", ` +
+	`"shape", "estimate", "estimate_factor", "estimate_refresh_seconds" (stale estimates), ` +
+	`"fail_at_percent" or "fail_at_seconds", "fail_status" (UnAvailable or Offline), "failed_reason", "no_failed_reason", ` +
+	`"available_after_seconds" (Making at 100 % this long), "status" (forced status word), ` +
+	`"unknown_answers", "unknown_for_seconds" (id unknown right after it appears), ` +
+	`"name", "description", "tags", "size_mb", "container", "source_gpu_type", "visibility", "uhost_id". ` +
+	`Per instance: "id", "name", "state", "gpu_type", "gpu", "container", "region", "zone"`
+
+// usageHeader comes before the flags in -h.
+const usageHeader = `Usage: compshare-emulator [flags]
+
+Serves a local Compshare API (GetCompShareImageCreateProgress, CreateCompShareCustomImage,
+DescribeCompShareCustomImages, UpdateCompShareImage, TerminateCompShareCustomImage,
+DescribeCompShareInstance) on a loopback address, and prints its base URL.
+
+Examples:
+  # a 300 s build, 60 s in, on a fixed port
+  compshare-emulator -listen 127.0.0.1:8787 -public-key pub -private-key priv \
+    -image compshareImage-a:300s:60s
+  # a build in chunks whose estimate is extrapolated from its progress
+  compshare-emulator -image compshareImage-b:120s:0s:chunks:extrapolate
+  # throttled: every 3rd request gets HTTP 429 with Retry-After: 2
+  compshare-emulator -fault-every 3 -fault http-429 -retry-after 2s
+  # instances and images from a file; ids unknown for 2 answers after they appear
+  compshare-emulator -images-file world.json -unknown-answers 2
+
+Keys default to $COMPSHARE_PUBLIC_KEY and $COMPSHARE_PRIVATE_KEY. Then point the provider at it:
+  export COMPSHARE_BASE_URL=http://127.0.0.1:8787 COMPSHARE_PUBLIC_KEY=pub COMPSHARE_PRIVATE_KEY=priv
+
+Flags:
+`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("compshare-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		_, _ = fmt.Fprint(fs.Output(), usageHeader)
+		fs.PrintDefaults()
+	}
 	var (
-		listen     = fs.String("listen", "127.0.0.1:0", "loopback `address` to listen on")
+		listen     = fs.String("listen", "127.0.0.1:0", "loopback `address` to listen on; a fixed port such as 127.0.0.1:8787 keeps the URL the same across runs")
 		publicKey  = fs.String("public-key", "", "API public `key` (default $COMPSHARE_PUBLIC_KEY)")
 		privateKey = fs.String("private-key", "", "API private `key` (default $COMPSHARE_PRIVATE_KEY)")
 		imagesFile = fs.String("images-file", "", imagesFileUsage)
@@ -59,10 +95,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		cfg        emulator.Config
 		images     imageFlags
 	)
-	fs.Var(&images, "image", "image `ID[:TOTAL[:ELAPSED]]` that builds in TOTAL (default 60s) and started ELAPSED ago (default 0s); repeatable")
+	fs.Var(&images, "image", fmt.Sprintf("image `ID[:TOTAL[:ELAPSED[:SHAPE[:ESTIMATE]]]]` that builds in TOTAL (default 60s), started ELAPSED ago (default 0s), "+
+		"grows along SHAPE (one of %v; default straight) and is estimated by ESTIMATE (one of %v; default clock); repeatable",
+		emulator.ShapeNames(), emulator.EstimateModes()))
 	fs.BoolVar(&cfg.DurationsAsStrings, "durations-as-strings", false, `answer TotalDuration and RemainingDuration as strings ("300") instead of integers`)
 	fs.IntVar(&cfg.FaultEvery, "fault-every", 0, "inject -fault into every `N`th request")
 	fs.StringVar((*string)(&cfg.Fault), "fault", "", fmt.Sprintf("fault `kind`, one of %v", emulator.FaultKinds()))
+	fs.IntVar(&cfg.FaultLimit, "fault-limit", 0, "stop injecting faults after `N` of them (with -fault-every 1: the first N answers)")
+	fs.DurationVar(&cfg.RetryAfter, "retry-after", 0, "send Retry-After (whole seconds) with the http-429 and http-503 faults, e.g. 3s")
+	fs.BoolVar(&cfg.RetryAfterDate, "retry-after-date", false, "send Retry-After as an HTTP date instead of seconds")
+	fs.Float64Var(&cfg.RateLimit, "rate-limit", 0, "allow `N` requests per second per public key; beyond, HTTP 429 with Retry-After")
+	fs.IntVar(&cfg.RateBurst, "rate-burst", 0, "requests a key may make at once under -rate-limit (default: the rate, at least 1)")
+	fs.IntVar(&cfg.UnknownAnswers, "unknown-answers", 0, "every image id is unknown (RetCode 230) for its first `N` answers")
+	fs.DurationVar(&cfg.UnknownFor, "unknown-for", 0, "every image id is unknown (RetCode 230) this long after it appears, e.g. 5s")
+	fs.DurationVar(&cfg.TerminateLinger, "terminate-linger", 0, "a terminated image stays listed this long, e.g. 10s")
 	fs.DurationVar(&cfg.Latency, "latency", 0, "delay before every answer, e.g. 200ms")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -81,17 +127,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	cfg.PrivateKey = cmp.Or(*privateKey, getenv("COMPSHARE_PRIVATE_KEY"))
 	cfg.Images = images
 	if *imagesFile != "" {
-		fromFile, err := readImages(*imagesFile)
+		world, err := readWorld(*imagesFile)
 		if err != nil {
 			return err
 		}
-		cfg.Images = append(cfg.Images, fromFile...)
+		cfg.Images = append(cfg.Images, world.Images...)
+		cfg.Instances = world.Instances
+		if world.NewBuild != nil {
+			cfg.NewBuild = *world.NewBuild
+		}
 	}
 	if *logging {
 		logger := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
 		cfg.OnRequest = func(r emulator.Request) {
-			logger.Printf("%s image=%q region=%q zone=%q http=%d retcode=%d fault=%q id=%s",
-				cmp.Or(r.Action, "-"), r.ImageID, r.Region, r.Zone, r.HTTPStatus, r.RetCode, r.Fault, r.RequestID)
+			logger.Printf("%s image=%q region=%q zone=%q http=%d retcode=%d fault=%q throttled=%t id=%s",
+				cmp.Or(r.Action, "-"), r.ImageID, r.Region, r.Zone, r.HTTPStatus, r.RetCode, r.Fault, r.Throttled, r.RequestID)
 		}
 	}
 	s, err := emulator.New(cfg)
@@ -157,14 +207,16 @@ func (f *imageFlags) Set(spec string) error {
 	return nil
 }
 
-// parseImage reads ID[:TOTAL[:ELAPSED]]; empty parts take their defaults.
+// parseImage reads ID[:TOTAL[:ELAPSED[:SHAPE[:ESTIMATE]]]]; empty parts take
+// their defaults. The server checks SHAPE and ESTIMATE.
 func parseImage(spec string, now time.Time) (emulator.Image, error) {
 	parts := strings.Split(spec, ":")
-	if parts[0] == "" || len(parts) > 3 {
-		return emulator.Image{}, fmt.Errorf("image %q: want ID[:TOTAL[:ELAPSED]]", spec)
+	if parts[0] == "" || len(parts) > 5 {
+		return emulator.Image{}, fmt.Errorf("image %q: want ID[:TOTAL[:ELAPSED[:SHAPE[:ESTIMATE]]]]", spec)
 	}
+	parts = append(parts, make([]string, 5-len(parts))...)
 	durations := []time.Duration{time.Minute, 0} // TOTAL, ELAPSED
-	for i, p := range parts[1:] {
+	for i, p := range parts[1:3] {
 		if p == "" {
 			continue
 		}
@@ -174,24 +226,32 @@ func parseImage(spec string, now time.Time) (emulator.Image, error) {
 		}
 		durations[i] = d
 	}
-	return emulator.Image{ID: parts[0], Total: durations[0], Start: now.Add(-durations[1])}, nil
+	return emulator.Image{
+		ID: parts[0], Total: durations[0], Start: now.Add(-durations[1]),
+		Shape: emulator.Shape(parts[3]), Estimate: emulator.EstimateMode(parts[4]),
+	}, nil
 }
 
-func readImages(path string) ([]emulator.Image, error) {
+// world is the content of an -images-file.
+type world struct {
+	Images    []emulator.Image    `json:"images"`
+	Instances []emulator.Instance `json:"instances"`
+	NewBuild  *emulator.Image     `json:"new_build"`
+}
+
+func readWorld(path string) (world, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return world{}, err
 	}
 	defer f.Close()
-	var file struct {
-		Images []emulator.Image `json:"images"`
-	}
+	var w world
 	dec := json.NewDecoder(f)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&file); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := dec.Decode(&w); err != nil {
+		return world{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return file.Images, nil
+	return w, nil
 }
 
 // writeFileAtomic writes through a temporary file so that a script polling

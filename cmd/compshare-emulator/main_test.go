@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,7 +16,25 @@ import (
 	"time"
 
 	"github.com/ucloud/ucloud-sdk-go/ucloud/auth"
+
+	"github.com/compshare/terraform-provider-compshare/internal/emulator"
 )
+
+func TestUsage(t *testing.T) {
+	var out syncBuffer
+	if err := run(context.Background(), []string{"-h"}, &out, &out, env(nil)); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, want := range []string{
+		"-listen 127.0.0.1:8787", "compshareImage-b:120s:0s:chunks:extrapolate", "COMPSHARE_BASE_URL=http://127.0.0.1:8787",
+		"-fault-limit", "-retry-after", "-rate-limit", "-unknown-answers", "-unknown-for", "-terminate-linger",
+		`"instances"`, `"new_build"`, "tail-99", "extrapolate", "html-200", "echo-private-key",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-h lacks %q:\n%s", want, out.String())
+		}
+	}
+}
 
 // syncBuffer is a bytes.Buffer safe to write from the server and read from the test.
 type syncBuffer struct {
@@ -43,7 +63,9 @@ func TestRun(t *testing.T) {
 	urlFile := filepath.Join(dir, "url")
 	imagesFile := filepath.Join(dir, "images.json")
 	err := os.WriteFile(imagesFile, []byte(`{"images":[
-		{"id":"from-file","total_seconds":100,"started_seconds_ago":50,"zone":"cn-wlcb-01"}]}`), 0o600)
+		{"id":"from-file","total_seconds":100,"started_seconds_ago":50,"zone":"cn-wlcb-01"}],
+		"instances":[{"id":"uhost-file","gpu_type":"4090"}],
+		"new_build":{"total_seconds":3600,"estimate":"none"}}`), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,10 +90,16 @@ func TestRun(t *testing.T) {
 		t.Fatalf("url file: %q", base)
 	}
 
-	for id, want := range map[string]float64{"demo": 25, "from-file": 50} {
-		p := map[string]any{
-			"Action": "GetCompShareImageCreateProgress", "Region": "cn-wlcb", "Zone": "cn-wlcb-01",
-			"CompShareImageId": id, "PublicKey": "pub-env",
+	type answer struct {
+		RetCode          int
+		Process          float64
+		TotalDuration    any
+		CompShareImageId string
+	}
+	ask := func(params map[string]any) answer {
+		p := map[string]any{"Region": "cn-wlcb", "Zone": "cn-wlcb-01", "PublicKey": "pub-env"}
+		for k, v := range params {
+			p[k] = v
 		}
 		form := url.Values{}
 		for k, v := range p {
@@ -82,19 +110,29 @@ func TestRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var answer struct {
-			RetCode       int
-			Process       float64
-			TotalDuration any
+		defer resp.Body.Close()
+		var a answer
+		if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+			t.Fatal(err)
 		}
-		err = json.NewDecoder(resp.Body).Decode(&answer)
-		resp.Body.Close()
-		if err != nil || answer.RetCode != 0 || answer.Process < want || answer.Process > want+5 {
-			t.Errorf("%s: %+v %v", id, answer, err)
+		return a
+	}
+	for id, want := range map[string]float64{"demo": 25, "from-file": 50} {
+		a := ask(map[string]any{"Action": "GetCompShareImageCreateProgress", "CompShareImageId": id})
+		if a.RetCode != 0 || a.Process < want || a.Process > want+5 {
+			t.Errorf("%s: %+v", id, a)
 		}
-		if _, isString := answer.TotalDuration.(string); !isString {
-			t.Errorf("%s: -durations-as-strings ignored: %#v", id, answer.TotalDuration)
+		if _, isString := a.TotalDuration.(string); !isString {
+			t.Errorf("%s: -durations-as-strings ignored: %#v", id, a.TotalDuration)
 		}
+	}
+	// A build from the file's instance follows its new_build: an hour long, without estimates.
+	created := ask(map[string]any{"Action": "CreateCompShareCustomImage", "UHostId": "uhost-file", "Name": "n"})
+	if created.RetCode != 0 || created.CompShareImageId == "" {
+		t.Fatalf("create: %+v", created)
+	}
+	if a := ask(map[string]any{"Action": "GetCompShareImageCreateProgress", "CompShareImageId": created.CompShareImageId}); a.RetCode != 0 || a.Process > 1 || a.TotalDuration != nil {
+		t.Errorf("new build: %+v", a)
 	}
 
 	cancel()
@@ -109,7 +147,7 @@ func TestRun(t *testing.T) {
 	if got := stdout.String(); got != "compshare-emulator listening on "+base+"\n" {
 		t.Errorf("stdout %q", got)
 	}
-	if n := strings.Count(stderr.String(), "GetCompShareImageCreateProgress image="); n != 2 {
+	if n := strings.Count(stderr.String(), "GetCompShareImageCreateProgress image="); n != 3 {
 		t.Errorf("want 2 log lines, got %q", stderr.String())
 	}
 	if out := stdout.String() + stderr.String(); strings.Contains(out, "priv-env") || strings.Contains(out, "pub-env") {
@@ -122,6 +160,10 @@ func TestRun(t *testing.T) {
 
 func TestRunRefuses(t *testing.T) {
 	keys := []string{"-public-key", "p", "-private-key", "k"}
+	badFile := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(badFile, []byte(`{"images":[],"instance":[]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := map[string][]string{
 		"all interfaces":  append([]string{"-listen", ":0"}, keys...),
 		"unspecified ip":  append([]string{"-listen", "0.0.0.0:0"}, keys...),
@@ -129,6 +171,10 @@ func TestRunRefuses(t *testing.T) {
 		"unknown fault":   append([]string{"-fault-every", "2", "-fault", "teapot"}, keys...),
 		"fault, no every": append([]string{"-fault", "reset"}, keys...),
 		"bad image":       append([]string{"-image", "x:soon"}, keys...),
+		"bad shape":       append([]string{"-image", "x:1m:0s:zigzag"}, keys...),
+		"bad estimate":    append([]string{"-image", "x:1m:0s:straight:guess"}, keys...),
+		"bad file":        append([]string{"-images-file", badFile}, keys...),
+		"negative limit":  append([]string{"-rate-limit", "-1"}, keys...),
 		"missing file":    append([]string{"-images-file", "/nonexistent.json"}, keys...),
 		"extra argument":  append([]string{"serve"}, keys...),
 	}
@@ -143,22 +189,28 @@ func TestRunRefuses(t *testing.T) {
 func TestParseImage(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
-		spec    string
-		total   time.Duration
-		elapsed time.Duration
+		spec     string
+		total    time.Duration
+		elapsed  time.Duration
+		shape    emulator.Shape
+		estimate emulator.EstimateMode
 	}{
-		{"img", time.Minute, 0},
-		{"img:90s", 90 * time.Second, 0},
-		{"img:2m:15s", 2 * time.Minute, 15 * time.Second},
-		{"img::15s", time.Minute, 15 * time.Second},
+		{"img", time.Minute, 0, "", ""},
+		{"img:90s", 90 * time.Second, 0, "", ""},
+		{"img:2m:15s", 2 * time.Minute, 15 * time.Second, "", ""},
+		{"img::15s", time.Minute, 15 * time.Second, "", ""},
+		{"img:2m:15s:chunks", 2 * time.Minute, 15 * time.Second, emulator.ShapeChunks, ""},
+		{"img:::tail-99:extrapolate", time.Minute, 0, emulator.ShapeTail99, emulator.EstimateExtrapolate},
+		{"img::::none", time.Minute, 0, "", emulator.EstimateNone},
 	}
 	for _, tt := range tests {
 		img, err := parseImage(tt.spec, now)
-		if err != nil || img.ID != "img" || img.Total != tt.total || !img.Start.Equal(now.Add(-tt.elapsed)) {
+		if err != nil || img.ID != "img" || img.Total != tt.total || !img.Start.Equal(now.Add(-tt.elapsed)) ||
+			img.Shape != tt.shape || img.Estimate != tt.estimate {
 			t.Errorf("%s: %+v %v", tt.spec, img, err)
 		}
 	}
-	for _, bad := range []string{"", ":60s", "img:60", "img:1s:2s:3s"} {
+	for _, bad := range []string{"", ":60s", "img:60", "img:1s:2s:a:b:c"} {
 		if _, err := parseImage(bad, now); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

@@ -1,21 +1,27 @@
 package emulator
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Fault is a kind of misbehaviour injected in place of a normal answer.
 type Fault string
 
-// The fault kinds. The first group replaces the answer; the second alters the
-// answer the request would otherwise get.
+// The fault kinds. The first and last groups replace the answer; the second
+// alters the answer the request would otherwise get.
 const (
 	FaultHTTP500     Fault = "http-500"     // HTTP 500 with a JSON body
 	FaultHTTP502     Fault = "http-502"     // HTTP 502 with a JSON body
@@ -32,6 +38,11 @@ const (
 	FaultProcessOver100  Fault = "process-over-100" // progress answers say Process 112.5
 	FaultProcessNegative Fault = "process-negative" // progress answers say Process -5
 	FaultNoDurations     Fault = "no-durations"     // progress answers lack TotalDuration and RemainingDuration
+	FaultProcessNoise    Fault = "process-noise"    // progress answers' Process one float step off: 100 reads 100.00000000000001, 0 reads -5e-324
+
+	FaultHTML200       Fault = "html-200"         // HTTP 200 with a 200 KB HTML maintenance page, as a proxy sends
+	FaultEchoKey       Fault = "echo-private-key" // HTTP 200, RetCode 172 "signature mismatch for key <the private key>"
+	FaultEchoSignature Fault = "echo-signature"   // HTTP 200, RetCode 171 with the request's Signature in the message
 )
 
 // FaultKinds lists every fault kind.
@@ -39,7 +50,7 @@ func FaultKinds() []Fault {
 	return []Fault{
 		FaultHTTP500, FaultHTTP502, FaultHTTP503, FaultHTTP504, FaultHTTP429, FaultRetCode8433,
 		FaultReset, FaultHTML, FaultSlow, FaultTruncated, FaultRetCodeString, FaultProcessOver100,
-		FaultProcessNegative, FaultNoDurations,
+		FaultProcessNegative, FaultNoDurations, FaultProcessNoise, FaultHTML200, FaultEchoKey, FaultEchoSignature,
 	}
 }
 
@@ -76,21 +87,41 @@ const gatewayPage = `<html>
 </html>
 `
 
+// maintenancePage is a proxy's maintenance page, padded to about 200 KB as real
+// ones are with inline styles and scripts.
+var maintenancePage = "<!DOCTYPE html>\n<html>\n<head><title>System maintenance</title>\n<style>\n" +
+	strings.Repeat("/* ............................................................... */\n", 200<<10/68) +
+	"</style></head>\n<body><h1>The service is under maintenance</h1><p>Please try again later.</p></body>\n</html>\n"
+
 // interrupt answers instead of the API for the faults that replace the answer,
 // and reports whether f was one of them.
-func (s *Server) interrupt(ctx context.Context, w http.ResponseWriter, rec *Request, f Fault, action string) bool {
+func (s *Server) interrupt(ctx context.Context, w http.ResponseWriter, rec *Request, f Fault, action string, params map[string]string) bool {
 	switch status, isHTTP := faultStatus[f]; {
 	case isHTTP:
 		rec.Fault = f
+		if s.cfg.RetryAfter > 0 && (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
+			s.retryAfter(w, s.cfg.RetryAfter)
+		}
 		s.send(w, rec, status, failure(action, status, http.StatusText(status)))
 	case f == FaultRetCode8433:
 		rec.Fault = f
 		s.send(w, rec, http.StatusOK, failure(action, 8433, "Internal service error, please try again later"))
+	case f == FaultEchoKey:
+		rec.Fault = f
+		s.send(w, rec, http.StatusOK, failure(action, 172, "signature mismatch for key "+s.cfg.PrivateKey))
+	case f == FaultEchoSignature:
+		rec.Fault = f
+		s.send(w, rec, http.StatusOK, failure(action, 171, "Signature VerifyAC Error: signature "+params["Signature"]+" does not match"))
 	case f == FaultHTML:
 		rec.Fault, rec.HTTPStatus = f, http.StatusBadGateway
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusBadGateway)
 		_, _ = io.WriteString(w, gatewayPage)
+	case f == FaultHTML200:
+		rec.Fault, rec.HTTPStatus = f, http.StatusOK
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, maintenancePage)
 	case f == FaultReset:
 		rec.Fault = f
 		resetConnection(w)
@@ -119,9 +150,58 @@ func distort(a answer, f Fault) bool {
 		p.Process = -5
 	case f == FaultNoDurations && progressOK:
 		p.TotalDuration, p.RemainingDuration = nil, nil
+	case f == FaultProcessNoise && progressOK:
+		p.Process = math.Nextafter(p.Process, math.Copysign(math.Inf(1), p.Process-50))
 	default:
 		return false
 	}
+	return true
+}
+
+// retryAfter sets Retry-After to d: whole seconds rounded up, or an HTTP date.
+func (s *Server) retryAfter(w http.ResponseWriter, d time.Duration) {
+	if s.cfg.RetryAfterDate {
+		// An HTTP date has whole seconds: round up so that the client never comes back early.
+		w.Header().Set("Retry-After", s.cfg.Now().Add(d+time.Second-1).UTC().Format(http.TimeFormat))
+		return
+	}
+	w.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(d.Seconds())), 10))
+}
+
+// maxLimiters bounds the rate limiters kept, one per public key seen.
+const maxLimiters = 1000
+
+// throttle refuses a request beyond its public key's RateLimit with HTTP 429 and
+// the time until the key may ask again, and reports whether it did.
+func (s *Server) throttle(w http.ResponseWriter, rec *Request, key, action string) bool {
+	if s.cfg.RateLimit == 0 {
+		return false
+	}
+	now := s.cfg.Now()
+	s.mu.Lock()
+	lim := s.limiters[key]
+	if lim == nil {
+		if len(s.limiters) >= maxLimiters {
+			clear(s.limiters) // bounded memory against requests with ever new keys
+		}
+		burst := cmp.Or(s.cfg.RateBurst, max(1, int(math.Ceil(s.cfg.RateLimit))))
+		lim = rate.NewLimiter(rate.Limit(s.cfg.RateLimit), burst)
+		s.limiters[key] = lim
+	}
+	allowed := lim.AllowN(now, 1)
+	var wait time.Duration
+	if !allowed {
+		r := lim.ReserveN(now, 1)
+		wait = r.DelayFrom(now)
+		r.CancelAt(now)
+	}
+	s.mu.Unlock()
+	if allowed {
+		return false
+	}
+	rec.Throttled = true
+	s.retryAfter(w, wait)
+	s.send(w, rec, http.StatusTooManyRequests, failure(action, http.StatusTooManyRequests, http.StatusText(http.StatusTooManyRequests)))
 	return true
 }
 

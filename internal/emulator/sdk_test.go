@@ -140,6 +140,9 @@ func TestSDKSeesFaults(t *testing.T) {
 	}{
 		{FaultHTTP502, uerr.ErrHTTPStatus},
 		{FaultHTML, uerr.ErrHTTPStatus},
+		{FaultHTML200, uerr.ErrResponseBodyError},
+		{FaultEchoKey, uerr.ErrRetCode},
+		{FaultProcessNoise, ""},
 		{FaultTruncated, uerr.ErrResponseBodyError},
 		{FaultReset, uerr.ErrNetwork},
 		{FaultRetCode8433, uerr.ErrRetCode},

@@ -1,8 +1,13 @@
 // Package emulator is a local Compshare API server for trying the provider
 // offline and for its acceptance tests. It speaks the real wire format
 // (signed form or JSON requests, UCloud-style JSON answers) for
-// GetCompShareImageCreateProgress and DescribeCompShareCustomImages, with image
-// builds that advance in real time, and can inject faults and latency.
+// GetCompShareImageCreateProgress, the custom image lifecycle
+// (CreateCompShareCustomImage, DescribeCompShareCustomImages,
+// UpdateCompShareImage, TerminateCompShareCustomImage) and
+// DescribeCompShareInstance. Image builds advance in real time along uneven
+// shapes; the server models the platform's awkward behaviours (status lagging
+// behind progress, ids unknown right after creation, throttling) and can
+// inject faults and latency.
 package emulator
 
 import (
@@ -12,17 +17,25 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 const (
-	actionProgress = "GetCompShareImageCreateProgress"
-	actionDescribe = "DescribeCompShareCustomImages"
+	actionProgress  = "GetCompShareImageCreateProgress"
+	actionDescribe  = "DescribeCompShareCustomImages"
+	actionCreate    = "CreateCompShareCustomImage"
+	actionUpdate    = "UpdateCompShareImage"
+	actionTerminate = "TerminateCompShareCustomImage"
+	actionInstances = "DescribeCompShareInstance"
 
 	headerRequestUUID = "X-UCLOUD-REQUEST-UUID"
 
@@ -40,6 +53,21 @@ type Config struct {
 	Latency               time.Duration    // added before every answer; a client giving up ends the wait
 	Now                   func() time.Time // nil: time.Now
 	OnRequest             func(Request)    // optional: called with each request log entry as it is added
+
+	FaultLimit     int           // >0: fault injection stops after this many faults (with FaultEvery 1: the first N answers)
+	RetryAfter     time.Duration // >0: the http-429 and http-503 faults carry Retry-After (whole seconds, rounded up)
+	RetryAfterDate bool          // Retry-After as an HTTP date instead of seconds
+	RateLimit      float64       // >0: requests per second allowed per public key; beyond it, HTTP 429 with Retry-After
+	RateBurst      int           // requests a key may make at once under RateLimit; 0: RateLimit rounded up, at least 1
+
+	// Every image's id is unknown (RetCode 230) for its first UnknownAnswers answers and
+	// during UnknownFor after the server gets it, unless the image sets its own values.
+	UnknownAnswers int
+	UnknownFor     time.Duration
+
+	Instances       []Instance    // instances for DescribeCompShareInstance and CreateCompShareCustomImage
+	NewBuild        Image         // how builds started by CreateCompShareCustomImage go; the request and instance set ID, Name, Description, Region, Zone, UHostID, Container, SourceGpuType, and Start is the creation; zero Total: built at once
+	TerminateLinger time.Duration // a terminated image stays listed this long, then is gone
 }
 
 // Request is an entry of the request log: what was asked and how it was answered.
@@ -52,19 +80,25 @@ type Request struct {
 	HTTPStatus int     // 0: nothing answered (reset, or the client gave up during Latency)
 	Fault      Fault   // the fault that replaced or altered the answer
 	Process    float64 // Process of a progress answer; 0 for other answers
+	Throttled  bool    // refused with HTTP 429 by the RateLimit
 }
 
 // Server is the emulator; it is an http.Handler, safe for concurrent use.
 type Server struct {
 	cfg Config // read-only after New; the mutable state is below
 
-	mu         sync.Mutex
-	images     []Image // in the order they were added
-	fault      Fault
-	faultEvery int
-	faultBase  int // request count when fault injection was configured
-	count      int // requests received
-	log        []Request
+	mu          sync.Mutex
+	images      []*imageState // in the order they were added
+	instances   []Instance
+	newBuild    Image
+	limiters    map[string]*rate.Limiter // by public key, under RateLimit
+	fault       Fault
+	faultEvery  int
+	faultLimit  int // 0: no limit
+	faultBase   int // request count when fault injection was configured
+	faultsGiven int // faults injected since then
+	count       int // requests received
+	log         []Request
 
 	srv *http.Server // set by Start
 	url string
@@ -82,10 +116,23 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Latency < 0 {
 		return nil, errors.New("emulator: negative latency")
 	}
+	switch {
+	case cfg.FaultLimit < 0, cfg.RetryAfter < 0, cfg.RateLimit < 0, cfg.RateBurst < 0,
+		cfg.UnknownAnswers < 0, cfg.UnknownFor < 0, cfg.TerminateLinger < 0:
+		return nil, errors.New("emulator: negative FaultLimit, RetryAfter, RateLimit, RateBurst, UnknownAnswers, UnknownFor or TerminateLinger")
+	case math.IsNaN(cfg.RateLimit) || math.IsInf(cfg.RateLimit, 0):
+		return nil, errors.New("emulator: RateLimit must be a number")
+	}
+	if err := cfg.NewBuild.validateBuild(); err != nil {
+		return nil, fmt.Errorf("emulator: new builds: %w", err)
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, fault: cfg.Fault, faultEvery: cfg.FaultEvery}
+	s := &Server{
+		cfg: cfg, fault: cfg.Fault, faultEvery: cfg.FaultEvery, faultLimit: cfg.FaultLimit,
+		newBuild: cfg.NewBuild, limiters: map[string]*rate.Limiter{},
+	}
 	for _, img := range cfg.Images {
 		if err := img.validate(); err != nil {
 			return nil, fmt.Errorf("emulator: %w", err)
@@ -93,9 +140,18 @@ func New(cfg Config) (*Server, error) {
 		if _, dup := s.find(img.ID); dup {
 			return nil, fmt.Errorf("emulator: duplicate image id %q", img.ID)
 		}
-		s.images = append(s.images, s.started(img))
+		s.images = append(s.images, s.appeared(img))
 	}
-	s.cfg.Images = nil // s.images is the truth from now on
+	for _, inst := range cfg.Instances {
+		if err := inst.validate(); err != nil {
+			return nil, fmt.Errorf("emulator: %w", err)
+		}
+		if slices.ContainsFunc(s.instances, func(x Instance) bool { return x.ID == inst.ID }) {
+			return nil, fmt.Errorf("emulator: duplicate instance id %q", inst.ID)
+		}
+		s.instances = append(s.instances, inst)
+	}
+	s.cfg.Images, s.cfg.Instances = nil, nil // the server's state is the truth from now on
 	return s, nil
 }
 
@@ -127,30 +183,72 @@ func (s *Server) Close() error {
 }
 
 // SetImage adds img, or replaces the image with the same ID; a zero Start
-// means now. An invalid image is a programming error: SetImage panics.
+// means now. A replaced image keeps the moment it appeared (for its unknown
+// window) and a pending termination. An invalid image is a programming error:
+// SetImage panics.
 func (s *Server) SetImage(img Image) {
 	if err := img.validate(); err != nil {
 		panic("emulator: SetImage: " + err.Error())
 	}
-	img = s.started(img)
+	st := s.appeared(img)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if i := slices.IndexFunc(s.images, func(x Image) bool { return x.ID == img.ID }); i >= 0 {
-		s.images[i] = img
+	if i := slices.IndexFunc(s.images, func(x *imageState) bool { return x.ID == img.ID }); i >= 0 {
+		s.images[i].Image = st.Image
 	} else {
-		s.images = append(s.images, img)
+		s.images = append(s.images, st)
 	}
 }
 
+// Image returns the image with the given id as the server has it now (with the
+// Start it was given), including images made by CreateCompShareCustomImage;
+// false if there is none or it is gone after termination.
+func (s *Server) Image(id string) (Image, bool) { return s.find(id) }
+
+// Images returns every image the server has, in the order they were added.
+func (s *Server) Images() []Image {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prune(s.cfg.Now())
+	images := make([]Image, len(s.images))
+	for i, st := range s.images {
+		images[i] = st.Image
+	}
+	return images
+}
+
+// SetNewBuild changes how builds started by CreateCompShareCustomImage from now
+// on go (see Config.NewBuild). An invalid template panics.
+func (s *Server) SetNewBuild(img Image) {
+	if err := img.validateBuild(); err != nil {
+		panic("emulator: SetNewBuild: " + err.Error())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.newBuild = img
+}
+
 // SetFault changes fault injection: from now on every Nth request gets f,
-// counting from this call. every 0 turns faults off. Bad arguments panic.
+// counting from this call, without limit. every 0 turns faults off. Bad
+// arguments panic.
 func (s *Server) SetFault(every int, f Fault) {
 	if err := checkFault(every, f); err != nil {
 		panic("emulator: SetFault: " + err.Error())
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faultEvery, s.fault, s.faultBase = every, f, s.count
+	s.faultEvery, s.fault, s.faultLimit, s.faultBase, s.faultsGiven = every, f, 0, s.count, 0
+}
+
+// SetFaultBurst makes the next n requests get f, then turns faults off.
+// Bad arguments panic.
+func (s *Server) SetFaultBurst(n int, f Fault) {
+	if err := checkFault(n, f); err != nil || n == 0 {
+		panic(fmt.Sprintf("emulator: SetFaultBurst(%d, %q): %v", n, f, err))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faultEvery, s.fault, s.faultLimit, s.faultBase, s.faultsGiven = 1, f, n, s.count, 0
 }
 
 // CompletedAt is the moment the image reaches 100 %; false for an unknown
@@ -161,6 +259,17 @@ func (s *Server) CompletedAt(id string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return img.completedAt()
+}
+
+// UsableAt is the moment DescribeCompShareCustomImages starts listing the image
+// as Available: CompletedAt plus the image's AvailableAfter. False for an
+// unknown image, one whose build fails, or one whose Status is forced.
+func (s *Server) UsableAt(id string) (time.Time, bool) {
+	img, ok := s.find(id)
+	if !ok {
+		return time.Time{}, false
+	}
+	return img.usableAt()
 }
 
 // Requests returns a copy of the request log, in the order the answers ended.
@@ -177,21 +286,68 @@ func (s *Server) RequestCount() int {
 	return s.count
 }
 
-func (s *Server) started(img Image) Image {
+// imageState is an image and what the server knows about it beyond its build.
+type imageState struct {
+	Image
+	appeared    time.Time     // when the server got it
+	answersLeft int           // answers still to refuse as unknown
+	unknownFor  time.Duration // unknown this long after appeared
+	terminated  time.Time     // zero: not terminated
+}
+
+// appeared is the state of an image the server gets now; a zero Start means now.
+func (s *Server) appeared(img Image) *imageState {
+	now := s.cfg.Now()
 	if img.Start.IsZero() {
-		img.Start = s.cfg.Now()
+		img.Start = now
 	}
-	return img
+	st := &imageState{Image: img, appeared: now, answersLeft: img.UnknownAnswers, unknownFor: img.UnknownFor}
+	if st.answersLeft == 0 {
+		st.answersLeft = s.cfg.UnknownAnswers
+	}
+	if st.unknownFor == 0 {
+		st.unknownFor = s.cfg.UnknownFor
+	}
+	return st
 }
 
 func (s *Server) find(id string) (Image, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := slices.IndexFunc(s.images, func(x Image) bool { return x.ID == id })
-	if i < 0 {
-		return Image{}, false
+	if st := s.state(id); st != nil {
+		return st.Image, true
 	}
-	return s.images[i], true
+	return Image{}, false
+}
+
+// state is the image with the given id, nil if none; s.mu must be held.
+func (s *Server) state(id string) *imageState {
+	s.prune(s.cfg.Now())
+	i := slices.IndexFunc(s.images, func(x *imageState) bool { return x.ID == id })
+	if i < 0 {
+		return nil
+	}
+	return s.images[i]
+}
+
+// prune forgets the images whose termination has run its course; s.mu must be held.
+func (s *Server) prune(now time.Time) {
+	s.images = slices.DeleteFunc(s.images, func(x *imageState) bool {
+		return !x.terminated.IsZero() && !now.Before(x.terminated.Add(s.cfg.TerminateLinger))
+	})
+}
+
+// known reports whether the API knows the image a request names, counting the
+// request as one of the answers its unknown window lasts; s.mu must be held.
+func (s *Server) known(st *imageState, now time.Time) bool {
+	hidden := st.hidden(now)
+	st.answersLeft = max(st.answersLeft-1, 0)
+	return !hidden
+}
+
+// hidden reports whether the image is still in its unknown window.
+func (st *imageState) hidden(now time.Time) bool {
+	return st.answersLeft > 0 || st.unknownFor > 0 && now.Before(st.appeared.Add(st.unknownFor))
 }
 
 // arrive counts a request and returns the fault it is to get, if any.
@@ -199,7 +355,8 @@ func (s *Server) arrive() Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.count++
-	if s.faultEvery > 0 && (s.count-s.faultBase)%s.faultEvery == 0 {
+	if s.faultEvery > 0 && (s.count-s.faultBase)%s.faultEvery == 0 && (s.faultLimit == 0 || s.faultsGiven < s.faultLimit) {
+		s.faultsGiven++
 		return s.fault
 	}
 	return ""
@@ -239,16 +396,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() { s.record(rec) }()
 	w.Header().Set(headerRequestUUID, rec.RequestID)
 
-	params, parseErr := readParams(r)
+	params, lists, parseErr := readParams(r)
 	// The SDK also puts ?Action=X in the URL; the body wins.
 	action := cmp.Or(params["Action"], r.URL.Query().Get("Action"))
 	rec.Action, rec.ImageID, rec.Region, rec.Zone = action, params["CompShareImageId"], params["Region"], params["Zone"]
 
 	fault := s.arrive()
-	if !hold(r.Context(), s.cfg.Latency) || s.interrupt(r.Context(), w, &rec, fault, action) {
+	if !hold(r.Context(), s.cfg.Latency) || s.throttle(w, &rec, params["PublicKey"], action) ||
+		s.interrupt(r.Context(), w, &rec, fault, action, params) {
 		return
 	}
-	a := s.answer(action, params, parseErr)
+	a := s.answer(action, query{params: params, lists: lists}, parseErr)
 	if distort(a, fault) {
 		rec.Fault = fault
 	}
@@ -273,21 +431,43 @@ func (s *Server) send(w http.ResponseWriter, rec *Request, status int, a answer)
 	_, _ = w.Write(body)
 }
 
+// query is a request's parameters: as signed, and the lists among them
+// (Tags.0, Tags.1, ... in a form; arrays in a JSON body).
+type query struct {
+	params map[string]string
+	lists  map[string][]string
+}
+
+func (r query) get(name string) string { return r.params[name] }
+
+// has reports whether the parameter was sent; the SDK's form encoder leaves out empty strings.
+func (r query) has(name string) bool { _, ok := r.params[name]; return ok }
+
 // answer is what the API says to a request; the checks come in the real API's order.
-func (s *Server) answer(action string, params map[string]string, parseErr error) answer {
+func (s *Server) answer(action string, req query, parseErr error) answer {
 	switch {
 	case parseErr != nil:
 		return failure(action, 160, "Params parse error: "+parseErr.Error())
 	case action == "":
 		return failure(action, 160, "Missing params [Action]")
-	case !s.authentic(params):
+	case !s.authentic(req.params):
 		return failure(action, 171, "Signature VerifyAC Error")
 	}
-	switch action {
-	case actionProgress:
-		return s.progress(params)
-	case actionDescribe:
-		return s.describe(params)
+	// UCloud zones are named after their region (cn-sh2-02 is in cn-sh2); any other
+	// zone is a bad value of Zone, whatever the action.
+	if region, zone := req.get("Region"), req.get("Zone"); region != "" && zone != "" && !strings.HasPrefix(zone, region+"-") {
+		return failure(action, 230, "Params [Zone] not available")
+	}
+	handlers := map[string]func(query, time.Time) answer{
+		actionProgress:  s.progress,
+		actionDescribe:  s.describe,
+		actionCreate:    s.create,
+		actionUpdate:    s.update,
+		actionTerminate: s.terminate,
+		actionInstances: s.describeInstances,
+	}
+	if h := handlers[action]; h != nil {
+		return h(req, s.cfg.Now())
 	}
 	return failure(action, 161, "Action ["+action+"] not found")
 }
@@ -300,34 +480,46 @@ func (s *Server) authentic(params map[string]string) bool {
 }
 
 // missing is the answer to the first required parameter absent, or nil.
-func missing(action string, params map[string]string, names ...string) *reply {
+func missing(action string, req query, names ...string) *reply {
 	for _, n := range names {
-		if params[n] == "" {
+		if req.get(n) == "" {
 			return failure(action, 160, "Missing params ["+n+"]")
 		}
 	}
 	return nil
 }
 
-func (img Image) servedIn(region, zone string) bool {
-	return (img.Region == "" || img.Region == region) && (img.Zone == "" || img.Zone == zone)
+// unknownImage is UCloud's answer to an image id it does not know.
+func unknownImage(action string) *reply {
+	return failure(action, 230, "Params [CompShareImageId] not available")
 }
 
-func (s *Server) progress(params map[string]string) answer {
-	if r := missing(actionProgress, params, "Region", "Zone", "CompShareImageId"); r != nil {
+// named is the image a request names by CompShareImageId, if the API knows it
+// there now; s.mu must be held.
+func (s *Server) named(req query, now time.Time) *imageState {
+	st := s.state(req.get("CompShareImageId"))
+	if st == nil || !st.servedIn(req.get("Region"), req.get("Zone")) || !s.known(st, now) {
+		return nil
+	}
+	return st
+}
+
+func (s *Server) progress(req query, now time.Time) answer {
+	if r := missing(actionProgress, req, "Region", "Zone", "CompShareImageId"); r != nil {
 		return r
 	}
-	img, ok := s.find(params["CompShareImageId"])
-	if !ok || !img.servedIn(params["Region"], params["Zone"]) {
-		return failure(actionProgress, 230, "Params [CompShareImageId] not available")
+	s.mu.Lock()
+	st := s.named(req, now)
+	s.mu.Unlock()
+	if st == nil {
+		return unknownImage(actionProgress)
 	}
-	p := img.progressAt(s.cfg.Now())
-	return &progressReply{
-		reply:             success(actionProgress),
-		Process:           p.percent,
-		TotalDuration:     s.seconds(p.total),
-		RemainingDuration: s.seconds(p.remaining),
+	p := st.progressAt(now)
+	a := &progressReply{reply: success(actionProgress), Process: p.percent}
+	if p.estimate {
+		a.TotalDuration, a.RemainingDuration = s.seconds(p.total), s.seconds(p.remaining)
 	}
+	return a
 }
 
 func (s *Server) seconds(n int64) any {
@@ -337,34 +529,59 @@ func (s *Server) seconds(n int64) any {
 	return n
 }
 
-func (s *Server) describe(params map[string]string) answer {
-	if r := missing(actionDescribe, params, "Region", "Zone"); r != nil {
+func (s *Server) describe(req query, now time.Time) answer {
+	if r := missing(actionDescribe, req, "Region", "Zone"); r != nil {
 		return r
 	}
-	limit, err := intParam(params, "Limit", 20)
-	if err != nil {
-		return failure(actionDescribe, 230, "Params [Limit] not available")
-	}
-	offset, err := intParam(params, "Offset", 0)
-	if err != nil {
-		return failure(actionDescribe, 230, "Params [Offset] not available")
+	offset, limit, bad := page(actionDescribe, req)
+	if bad != nil {
+		return bad
 	}
 	s.mu.Lock()
-	images := slices.Clone(s.images)
-	s.mu.Unlock()
-
-	now := s.cfg.Now()
-	items := []imageItem{} // [] rather than null when empty
-	for _, img := range images {
-		id := params["CompShareImageId"]
-		if img.servedIn(params["Region"], params["Zone"]) && (id == "" || id == img.ID) {
-			items = append(items, describeImage(img, now))
+	var images []Image
+	if id := req.get("CompShareImageId"); id != "" {
+		// An id filter names an image: one the API does not know yet is a bad value, as elsewhere.
+		if st := s.state(id); st != nil && st.servedIn(req.get("Region"), req.get("Zone")) {
+			if !s.known(st, now) {
+				s.mu.Unlock()
+				return unknownImage(actionDescribe)
+			}
+			images = append(images, st.Image)
+		}
+	} else {
+		for _, st := range s.images {
+			if st.servedIn(req.get("Region"), req.get("Zone")) && !st.hidden(now) {
+				images = append(images, st.Image)
+			}
 		}
 	}
+	s.mu.Unlock()
+
+	items := []imageItem{} // [] rather than null when empty
+	for _, img := range images {
+		items = append(items, describeImage(img, now))
+	}
 	total := len(items)
-	first := min(offset, total)
-	items = items[first : first+min(limit, 100, total-first)]
-	return &describeReply{reply: success(actionDescribe), TotalCount: total, ImageSet: items}
+	return &describeReply{reply: success(actionDescribe), TotalCount: total, ImageSet: window(items, offset, limit)}
+}
+
+// page reads Offset (default 0) and Limit (default 20, at most 100).
+func page(action string, req query) (offset, limit int, bad *reply) {
+	limit, err := intParam(req.params, "Limit", 20)
+	if err != nil {
+		return 0, 0, failure(action, 230, "Params [Limit] not available")
+	}
+	offset, err = intParam(req.params, "Offset", 0)
+	if err != nil {
+		return 0, 0, failure(action, 230, "Params [Offset] not available")
+	}
+	return offset, min(limit, 100), nil
+}
+
+// window is the page of items from offset, at most limit long.
+func window[T any](items []T, offset, limit int) []T {
+	first := min(offset, len(items))
+	return items[first : first+min(limit, len(items)-first)]
 }
 
 // intParam reads an optional non-negative integer parameter; 0 or absent means def.
@@ -381,19 +598,19 @@ func intParam(params map[string]string, name string, def int) (int, error) {
 }
 
 func describeImage(img Image, now time.Time) imageItem {
-	item := imageItem{
+	status, reason := img.statusAt(now)
+	return imageItem{
 		CompShareImageID: img.ID,
-		Name:             img.ID,
+		Name:             img.name(),
+		Description:      img.Description,
 		ImageType:        "Custom",
-		Status:           "Making",
+		Status:           status,
+		FailedReason:     reason,
+		Size:             img.SizeMB,
 		CreateTime:       img.Start.Unix(),
+		Container:        containerWord(img.Container),
+		SourceGpuType:    img.SourceGpuType,
+		Tags:             append([]string{}, img.Tags...), // [] rather than null when empty
+		Visibility:       img.Visibility,
 	}
-	switch p := img.progressAt(now); {
-	case p.failed:
-		item.Status = "UnAvailable"
-		item.FailedReason = cmp.Or(img.FailedReason, "image build failed")
-	case p.done:
-		item.Status = "Available"
-	}
-	return item
 }

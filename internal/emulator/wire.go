@@ -21,33 +21,62 @@ import (
 const maxBody = 1 << 20
 
 // readParams returns the request parameters as strings, the way the signature
-// sees them: from the body (form or JSON), or from the URL query if the body has none.
-func readParams(r *http.Request) (map[string]string, error) {
+// sees them: from the body (form or JSON), or from the URL query if the body has
+// none; and the lists among them: Name.0, Name.1, ... as the SDK's form encoder
+// sends a list, or JSON arrays.
+func readParams(r *http.Request) (params map[string]string, lists map[string][]string, err error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(body) > maxBody {
-		return nil, errors.New("body too large")
+		return nil, nil, errors.New("body too large")
 	}
-	params := map[string]string{}
+	params = map[string]string{}
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
 	case mediaType == "application/json" && len(bytes.TrimSpace(body)) > 0:
-		if params, err = jsonParams(body); err != nil {
-			return nil, err
+		if params, lists, err = jsonParams(body); err != nil {
+			return nil, nil, err
 		}
 	case mediaType != "application/json":
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		params = firstValues(form)
 	}
 	if len(params) == 0 {
 		params = firstValues(r.URL.Query())
 	}
-	return params, nil
+	if lists == nil {
+		lists = indexedLists(params)
+	}
+	return params, lists, nil
+}
+
+// indexedLists gathers the parameters named Name.N into lists, in the order of N.
+func indexedLists(params map[string]string) map[string][]string {
+	type item struct {
+		n     int
+		value string
+	}
+	items := map[string][]item{}
+	for k, v := range params {
+		name, index, ok := strings.Cut(k, ".")
+		n, err := strconv.Atoi(index)
+		if ok && err == nil && n >= 0 {
+			items[name] = append(items[name], item{n, v})
+		}
+	}
+	lists := make(map[string][]string, len(items))
+	for name, its := range items {
+		slices.SortFunc(its, func(a, b item) int { return a.n - b.n })
+		for _, it := range its {
+			lists[name] = append(lists[name], it.value)
+		}
+	}
+	return lists
 }
 
 func firstValues(v url.Values) map[string]string {
@@ -58,18 +87,26 @@ func firstValues(v url.Values) map[string]string {
 	return m
 }
 
-func jsonParams(body []byte) (map[string]string, error) {
+// jsonParams returns a JSON body's parameters as the signature sees them, and its arrays.
+func jsonParams(body []byte) (map[string]string, map[string][]string, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber() // keep integers exact, as the client signed them
 	var obj map[string]any
 	if err := dec.Decode(&obj); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	params := make(map[string]string, len(obj))
+	lists := map[string][]string{}
 	for k, v := range obj {
 		params[k] = signString(v)
+		if array, ok := v.([]any); ok {
+			lists[k] = []string{}
+			for _, e := range array {
+				lists[k] = append(lists[k], signString(e))
+			}
+		}
 	}
-	return params, nil
+	return params, lists, nil
 }
 
 // signString renders a JSON value as the SDK's signer renders the Go value it
@@ -173,8 +210,35 @@ type describeReply struct {
 type imageItem struct {
 	CompShareImageID string `json:"CompShareImageId"`
 	Name             string
+	Description      string
 	ImageType        string
 	Status           string
-	FailedReason     string `json:",omitempty"`
+	FailedReason     string
+	Size             int // MB
 	CreateTime       int64
+	Container        string // "True" or "False": a string, not a JSON boolean
+	SourceGpuType    string
+	Tags             []string
+	Visibility       int
+}
+
+type createReply struct {
+	reply
+	CompShareImageID string `json:"CompShareImageId"`
+}
+
+type instancesReply struct {
+	reply
+	TotalCount int
+	UHostSet   []instanceItem
+}
+
+// instanceItem has the fields of the SDK's ucompshare.CompShareInstanceSet that the emulator knows.
+type instanceItem struct {
+	UHostID string `json:"UHostId"`
+	Name    string
+	State   string
+	GpuType string
+	GPU     int
+	Zone    string
 }

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func TestSignatureMatchesSDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := jsonParams(b)
+		got, _, err := jsonParams(b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +63,7 @@ func TestImageJSON(t *testing.T) {
 		t.Errorf("marshal\n got %s\nwant %s", b, want)
 	}
 	var back Image
-	if err := json.Unmarshal(b, &back); err != nil || back != img {
+	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, img) {
 		t.Errorf("round trip: %+v %v", back, err)
 	}
 

@@ -1,0 +1,216 @@
+package emulator
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFaultProcessNoise(t *testing.T) {
+	clock := newClock()
+	s := startServer(t, Config{Now: clock.Now, FaultEvery: 1, Fault: FaultProcessNoise, Images: []Image{
+		{ID: "done", Start: clock.Now().Add(-time.Hour), Total: time.Minute},
+		{ID: "queued", Total: time.Minute, Shape: ShapeQueued},
+	}})
+	for id, want := range map[string]string{"done": `"Process":100.00000000000001,`, "queued": `"Process":-5e-324,`} {
+		_, body := call(t, s, progressParams(id))
+		if !strings.Contains(body, want) {
+			t.Errorf("%s: %s, want %s", id, body, want)
+		}
+	}
+	if r := s.Requests()[0]; r.Fault != FaultProcessNoise {
+		t.Errorf("log %+v", r)
+	}
+}
+
+func TestFaultHTML200Burst(t *testing.T) {
+	s := startServer(t, Config{Images: []Image{{ID: "img-1", Total: time.Minute}}})
+	s.SetFaultBurst(3, FaultHTML200)
+	for i := 1; i <= 5; i++ {
+		resp, body := call(t, s, progressParams("img-1"))
+		html := strings.HasPrefix(body, "<!DOCTYPE html>")
+		if resp.StatusCode != http.StatusOK || html != (i <= 3) {
+			t.Errorf("answer %d: HTTP %d %.40q", i, resp.StatusCode, body)
+		}
+		if html && (len(body) < 190<<10 || len(body) > 210<<10 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html")) {
+			t.Errorf("answer %d: %d bytes of %s", i, len(body), resp.Header.Get("Content-Type"))
+		}
+	}
+}
+
+func TestFaultLimit(t *testing.T) {
+	s := startServer(t, Config{Images: []Image{{ID: "img-1", Total: time.Minute}}, FaultEvery: 2, FaultLimit: 2, Fault: FaultHTTP502})
+	var statuses []int
+	for range 7 {
+		resp, _ := call(t, s, progressParams("img-1"))
+		statuses = append(statuses, resp.StatusCode)
+	}
+	if want := []int{200, 502, 200, 502, 200, 200, 200}; !equal(statuses, want) {
+		t.Errorf("statuses %v, want %v", statuses, want)
+	}
+	s.SetFault(1, FaultHTTP504) // no limit any more
+	for range 3 {
+		if resp, _ := call(t, s, progressParams("img-1")); resp.StatusCode != http.StatusGatewayTimeout {
+			t.Errorf("SetFault kept the limit: HTTP %d", resp.StatusCode)
+		}
+	}
+}
+
+func equal[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestRetryAfter(t *testing.T) {
+	clock := newClock()
+	for _, tt := range []struct {
+		fault Fault
+		cfg   Config
+		want  string
+	}{
+		{FaultHTTP429, Config{RetryAfter: 3 * time.Second}, "3"},
+		{FaultHTTP503, Config{RetryAfter: 2500 * time.Millisecond}, "3"},
+		{FaultHTTP429, Config{RetryAfter: 3 * time.Second, RetryAfterDate: true, Now: clock.Now}, clock.Now().Add(3 * time.Second).Format(http.TimeFormat)},
+		{FaultHTTP429, Config{}, ""},
+		{FaultHTTP502, Config{RetryAfter: 3 * time.Second}, ""},
+	} {
+		tt.cfg.FaultEvery, tt.cfg.Fault = 1, tt.fault
+		s := startServer(t, tt.cfg)
+		resp, body := call(t, s, progressParams("img-1"))
+		if got := resp.Header.Get("Retry-After"); got != tt.want || !decodeOK(body) {
+			t.Errorf("%s with %+v: Retry-After %q, want %q; %s", tt.fault, tt.cfg, got, tt.want, body)
+		}
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	clock := newClock()
+	s := startServer(t, Config{Now: clock.Now, RateLimit: 0.5, RateBurst: 2, Images: []Image{{ID: "img-1", Total: time.Minute}}})
+	for i, want := range []int{200, 200, 429} {
+		resp, body := call(t, s, progressParams("img-1"))
+		if resp.StatusCode != want {
+			t.Fatalf("request %d: HTTP %d %s", i+1, resp.StatusCode, body)
+		}
+		if want == 429 && (resp.Header.Get("Retry-After") != "2" || decode(t, body).RetCode != 429) {
+			t.Errorf("throttled: Retry-After %q %s", resp.Header.Get("Retry-After"), body)
+		}
+	}
+	if log := s.Requests(); !log[2].Throttled || log[2].HTTPStatus != 429 || log[1].Throttled {
+		t.Errorf("log %+v", log)
+	}
+	// Another key has its own budget (and is refused for its signature).
+	p := signed(progressParams("img-1"), testPrivate)
+	p["PublicKey"] = "other"
+	if resp, _ := post(t, s.URL(), "application/x-www-form-urlencoded", form(p)); resp.StatusCode != http.StatusOK {
+		t.Errorf("another key throttled: HTTP %d", resp.StatusCode)
+	}
+	clock.Add(1500 * time.Millisecond) // a refusal costs nothing: one token back after 2 s
+	if resp, _ := call(t, s, progressParams("img-1")); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "1" {
+		t.Errorf("0.5 s before the next token: HTTP %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	clock.Add(500 * time.Millisecond)
+	if resp, body := call(t, s, progressParams("img-1")); resp.StatusCode != http.StatusOK {
+		t.Errorf("after the wait: HTTP %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestFaultsEchoSecrets(t *testing.T) {
+	s := startServer(t, Config{FaultEvery: 1, Fault: FaultEchoKey})
+	_, body := call(t, s, progressParams("img-1"))
+	if d := decode(t, body); d.RetCode != 172 || d.Message != "signature mismatch for key "+testPrivate {
+		t.Errorf("echo key: %s", body)
+	}
+	s.SetFault(1, FaultEchoSignature)
+	p := signed(progressParams("img-1"), testPrivate)
+	_, body = post(t, s.URL(), "application/x-www-form-urlencoded", form(p))
+	if d := decode(t, body); d.RetCode != 171 || !strings.Contains(d.Message, p["Signature"].(string)) {
+		t.Errorf("echo signature: %s", body)
+	}
+}
+
+func TestZoneOutsideRegion(t *testing.T) {
+	s := startServer(t, Config{Images: []Image{{ID: "img-1", Total: time.Minute}}})
+	for _, action := range []string{actionProgress, actionDescribe, actionCreate, actionUpdate, actionTerminate, actionInstances} {
+		p := progressParams("img-1")
+		p["Action"], p["Region"] = action, "cn-sh2"
+		_, body := call(t, s, p)
+		if d := decode(t, body); d.RetCode != 230 || d.Message != "Params [Zone] not available" {
+			t.Errorf("%s in cn-sh2 / %s: %s", action, testZone, body)
+		}
+	}
+	// A region that is a prefix of the zone's region is not its region.
+	p := progressParams("img-1")
+	p["Region"] = "cn-wl"
+	if _, body := call(t, s, p); decode(t, body).RetCode != 230 {
+		t.Errorf("cn-wl / cn-wlcb-01: %s", body)
+	}
+}
+
+func TestIDsBrieflyUnknown(t *testing.T) {
+	clock := newClock()
+	s := startServer(t, Config{Now: clock.Now, Images: []Image{
+		{ID: "two-answers", Total: time.Minute, UnknownAnswers: 2},
+		{ID: "ten-seconds", Total: time.Minute, UnknownFor: 10 * time.Second},
+		{ID: "known", Total: time.Minute},
+	}})
+	listed := func() string {
+		_, body := call(t, s, map[string]any{"Action": actionDescribe, "Region": testRegion, "Zone": testZone})
+		var ids []string
+		for _, img := range decode(t, body).ImageSet {
+			ids = append(ids, img.CompShareImageId)
+		}
+		return strings.Join(ids, ",")
+	}
+	if got := listed(); got != "known" {
+		t.Errorf("listed while unknown: %s", got)
+	}
+	var codes []int
+	for range 3 {
+		_, body := call(t, s, progressParams("two-answers"))
+		codes = append(codes, decode(t, body).RetCode)
+	}
+	if !equal(codes, []int{230, 230, 0}) {
+		t.Errorf("two unknown answers: %v", codes)
+	}
+	for _, at := range []time.Duration{0, 9 * time.Second} {
+		clock.Set(s.Requests()[0].Time.Add(at))
+		_, body := call(t, s, progressParams("ten-seconds"))
+		if d := decode(t, body); d.RetCode != 230 || d.Message != "Params [CompShareImageId] not available" {
+			t.Errorf("at %v: %s", at, body)
+		}
+		// An id filter on a still unknown id is a bad value too.
+		_, body = call(t, s, map[string]any{"Action": actionDescribe, "Region": testRegion, "Zone": testZone, "CompShareImageId": "ten-seconds"})
+		if d := decode(t, body); d.RetCode != 230 {
+			t.Errorf("describe at %v: %s", at, body)
+		}
+	}
+	clock.Set(s.Requests()[0].Time.Add(10 * time.Second))
+	if _, body := call(t, s, progressParams("ten-seconds")); decode(t, body).RetCode != 0 {
+		t.Errorf("after 10 s: %s", body)
+	}
+	if got := listed(); got != "two-answers,ten-seconds,known" {
+		t.Errorf("listed once known: %s", got)
+	}
+
+	// Server-wide, for every image that appears, unless it has its own values.
+	s = startServer(t, Config{Now: clock.Now, UnknownAnswers: 1, Images: []Image{
+		{ID: "default", Total: time.Minute}, {ID: "own", Total: time.Minute, UnknownAnswers: 3},
+	}})
+	s.SetImage(Image{ID: "later", Total: time.Minute})
+	for id, unknown := range map[string]int{"default": 1, "own": 3, "later": 1} {
+		for i := range unknown + 1 {
+			_, body := call(t, s, progressParams(id))
+			if got, want := decode(t, body).RetCode, map[bool]int{true: 230, false: 0}[i < unknown]; got != want {
+				t.Errorf("%s, answer %d: %s", id, i+1, body)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -140,5 +141,49 @@ func TestDemoExampleAppliesAgainstEmulator(t *testing.T) {
 	gpu := outputs.GPUInstance.Value
 	if gpu.ImageID != buildingID || gpu.ImageReadyAt != wait.CompletedAt {
 		t.Errorf("gpu_instance = %+v, want image %s ready at %s", gpu, buildingID, wait.CompletedAt)
+	}
+}
+
+// devTFRCPlaceholder is the provider directory that examples/local-build/dev.tfrc
+// tells the reader to replace (the README's "Using a local build").
+const devTFRCPlaceholder = "/home/you/terraform-provider-compshare/bin"
+
+// TestLocalBuildExample follows the README's "Using a local build": the
+// example CLI configuration, its placeholder replaced by the built provider's
+// directory, makes examples/provider plan without terraform init.
+func TestLocalBuildExample(t *testing.T) {
+	t.Parallel()
+	w := newWorkspace(t)
+	data, err := os.ReadFile(filepath.Join(examplesDir, "local-build", "dev.tfrc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tfrc := string(data)
+	if n := strings.Count(tfrc, devTFRCPlaceholder); n != 1 {
+		t.Fatalf("examples/local-build/dev.tfrc holds the placeholder %q %d times, want once (keep it, the README and this test in step)", devTFRCPlaceholder, n)
+	}
+	binDir := filepath.Dir(cli.Provider)
+	configFile := filepath.Join(t.TempDir(), "dev.tfrc")
+	if err := os.WriteFile(configFile, []byte(strings.Replace(tfrc, devTFRCPlaceholder, binDir, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Drop the harness's own CLI configuration rather than override it, so
+	// that only the example's can make the provider found.
+	w.env = slices.DeleteFunc(w.env, func(kv string) bool { return strings.HasPrefix(kv, "TF_CLI_CONFIG_FILE=") })
+	keys := newKeyPair(t)
+	srv := startEmulator(t, keys, emulator.Config{})
+	w.setEnv(append(apiEnv(srv, keys), "TF_CLI_CONFIG_FILE="+configFile)...)
+
+	if text := copyExample(w, filepath.Join(examplesDir, "provider")); !strings.Contains(text, `source = "`+tfcli.ProviderSource+`"`) {
+		t.Fatalf("examples/provider does not name source = %q:\n%s", tfcli.ProviderSource, text)
+	}
+	overrides := "The following provider development overrides are set in the CLI configuration: - " + tfcli.ProviderSource + " in " + binDir
+	for _, args := range [][]string{{"validate", "-no-color"}, {"plan", "-no-color", "-input=false"}} {
+		if r := w.mustTerraform(args...); !strings.Contains(flat(r.stdout+r.stderr), overrides) {
+			t.Errorf("terraform %s does not mention the development overrides (%q):\n%s", args[0], overrides, r)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(w.dir, ".terraform")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the workspace has a .terraform directory (%v), want none: a local build needs no terraform init", err)
 	}
 }

@@ -2,7 +2,9 @@ package provider
 
 import (
 	"cmp"
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -68,4 +70,35 @@ func (m *progressModel) set(p compshare.Progress) {
 	m.TotalDuration = types.Float64PointerValue(p.TotalSeconds)
 	m.RemainingDuration = types.Float64PointerValue(p.RemainingSeconds)
 	m.Completed = types.BoolValue(p.Completed())
+}
+
+// imageModel holds what DescribeCompShareCustomImages tells of a custom
+// image, embedded in the resource and the data sources that show images.
+type imageModel struct {
+	Name          types.String `tfsdk:"name"`
+	Description   types.String `tfsdk:"description"`
+	Tags          types.Set    `tfsdk:"tags"`
+	Status        types.String `tfsdk:"status"`
+	FailedReason  types.String `tfsdk:"failed_reason"`
+	SizeMB        types.Int64  `tfsdk:"size_mb"`
+	CreatedAt     types.String `tfsdk:"created_at"`
+	Container     types.Bool   `tfsdk:"container"`
+	SourceGpuType types.String `tfsdk:"source_gpu_type"`
+}
+
+// set copies an image's entry into the attributes; created_at is RFC 3339,
+// null when the API gives no CreateTime.
+func (m *imageModel) set(img compshare.Image) diag.Diagnostics {
+	if img.Tags == nil {
+		img.Tags = []string{} // none listed: an empty set, not null
+	}
+	tags, diags := types.SetValueFrom(context.Background(), types.StringType, img.Tags)
+	m.Name, m.Description, m.Tags = types.StringValue(img.Name), types.StringValue(img.Description), tags
+	m.Status, m.FailedReason = types.StringValue(img.Status), types.StringValue(img.FailedReason)
+	m.SizeMB, m.Container, m.SourceGpuType = types.Int64Value(img.SizeMB), types.BoolValue(img.Container), types.StringValue(img.SourceGpuType)
+	m.CreatedAt = types.StringNull()
+	if !img.CreatedAt.IsZero() {
+		m.CreatedAt = types.StringValue(img.CreatedAt.UTC().Format(time.RFC3339))
+	}
+	return diags
 }

@@ -23,15 +23,29 @@
 //   - Budget: when the calls left before the end allow no check, the next poll
 //     is the last shot: as late in the candidates' spread as it may be while
 //     still within 1.5 s of the earliest.
+//   - API clock: Total unchanged and Remaining shorter by the time passed on
+//     consecutive answers, toward target 100. Its end is narrowed by every
+//     answer's rounding; when the calls left allow no check before it, the
+//     next poll is just after it. It is dropped for good once it runs out
+//     (Remaining 0) or overruns by a second, so a clock off by 0.5x is
+//     survived; one off by 2x only loses to progress models that end sooner.
+//   - The first answer is measured again after no longer than the build has
+//     run by the API's account, and a model trusted only for agreeing with
+//     the API likewise.
+//   - Steps: progress that jumps after standing still (or by whole steps)
+//     times each jump; pairs of jumps bound the period, which predicts the
+//     next step. Until then the schedule sleeps, then polls densely for the
+//     last step and a quarter of the window for the others.
+//   - 99.99 % (the API's last value before 100): poll every second.
 //   - No movement: back off exponentially from 1 s, not past the next
 //     predicted end. Past one, poll every second while 10 calls or more are
 //     saved, else every 1/8 of the overrun, between 1 and 5 s.
 //   - Every delay is clamped to [MinInterval, maxInterval].
 //
 // Where no schedule can see the end within 2 s on the calls of 5-s polling
-// (progress in large steps, a long stay at 99 % without a true clock, short
-// builds whose end falls just after a 5-s poll), the wait falls back to
-// polling about every 5 s near the end.
+// (steps on builds too short to time them, a long stay at 99 % without a
+// true clock, short builds whose end falls just after a 5-s poll), the wait
+// falls back to polling about every 5 s near the end.
 package schedule
 
 import (
@@ -109,14 +123,32 @@ type adaptive struct {
 	target      float64
 	maxInterval time.Duration
 
-	start   time.Time   // first observation: the call budget counts from it
-	calls   int         // observations so far
-	levels  []level     // latest distinct progress values, oldest first; at most 3
-	prev    Observation // latest observation
-	idle    int         // consecutive observations without movement
-	trusted bool        // the progress model predicted the latest movement
-	due     time.Time   // end predicted by the progress model; zero when unknown
-	apiEnd  time.Time   // end predicted by the API's clock; zero when unknown
+	start    time.Time   // first observation: the call budget counts from it
+	calls    int         // observations so far
+	levels   []level     // latest distinct progress values, oldest first; at most 3
+	prev     Observation // latest observation
+	idle     int         // consecutive observations without movement
+	trusted  bool        // the progress model predicted the latest movement, or agrees with the API's clock
+	verified bool        // the progress model predicted the latest movement
+	due      time.Time   // end predicted by the progress model; zero when unknown
+	apiEnd   time.Time   // end predicted by the API's clock; zero when unknown
+
+	// The API's clock, trusted while it counts down like one: its end lies
+	// in [clockLo, clockHi] (each answer's whole-second rounding narrows it).
+	clockLo, clockHi time.Time
+	clockOK          bool // counted down on the latest two answers; its end has not passed
+	clockBroken      bool // it ran out or overran before the target: never trusted again
+
+	// Steps: progress that jumps after standing still, as real builds do at
+	// regular intervals. Each jump happened within its bracket.
+	jumps []jump
+	unit  float64 // size of the first jump, percent: a jump of k units is k steps
+}
+
+// jump is a step of progress seen between two answers: it happened in (lo, hi].
+type jump struct {
+	lo, hi time.Time
+	n      int // steps since the first jump
 }
 
 // level is a progress value and when it was first seen.
@@ -139,13 +171,25 @@ func (a *adaptive) Next(o Observation) time.Duration {
 			return a.wait(o, stallBase)
 		}
 		a.due = o.At.Add(eta)
+		// One answer cannot confirm its estimate: measure again after no
+		// longer than the build has run by the API's account.
+		if o.Total > o.Remaining && o.Remaining >= 0 {
+			eta = min(eta, 2*(o.Total-o.Remaining))
+		}
 		return a.wait(o, eta/2)
 	}
 	prev := a.prev
 	a.prev = o
 	last := a.levels[len(a.levels)-1]
-	if o.Progress <= last.p || !o.At.After(prev.At) {
+	if !o.At.After(prev.At) {
 		return a.stalled(o, prev)
+	}
+	a.readClock(prev, o)
+	if o.Progress <= last.p {
+		return a.stalled(o, prev)
+	}
+	if size := o.Progress - last.p; a.idle > 0 || a.isStep(size) {
+		a.addJump(prev.At, o.At, size)
 	}
 	if a.idle > 0 {
 		// Resumed after a stall: only the last interval measures the pace.
@@ -154,6 +198,7 @@ func (a *adaptive) Next(o Observation) time.Duration {
 		predicted, ok := a.model(o.At)
 		a.trusted = ok && math.Abs(o.Progress-predicted) <= tolerance*(predicted-last.p)
 	}
+	a.verified = a.trusted
 	a.idle = 0
 	a.levels = append(a.levels, level{o.At, o.Progress})
 	if len(a.levels) > 3 {
@@ -171,10 +216,16 @@ func (a *adaptive) Next(o Observation) time.Duration {
 	}
 	a.due = o.At.Add(seconds(eta))
 	if end, ok := a.clockEnd(prev, o); ok {
-		a.apiEnd = end
 		api := end.Sub(o.At).Seconds()
 		a.trusted = a.trusted || math.Abs(api-eta) <= tolerance*eta+rounding.Seconds()
 		eta, lo, hi = math.Min(eta, api), math.Min(lo, api), math.Max(hi, api)
+	}
+	if a.atResolution(o) {
+		return a.final(o, denseInterval)
+	}
+	if a.clockOK && a.budgetAt(a.calls+2).After(a.clockHi) {
+		// No call to spare before the clock's end: trust it.
+		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At))
 	}
 	if a.budgetAt(a.calls + 2).After(o.At.Add(seconds(eta)).Add(aimWithin)) {
 		// No call to spare for a check before the end: one shot, as late
@@ -255,10 +306,20 @@ func (a *adaptive) clockEnd(prev, o Observation) (time.Time, bool) {
 
 // plan returns the wait for an ETA in seconds from o.
 func (a *adaptive) plan(o Observation, eta float64) time.Duration {
+	ran := o.At.Sub(a.start)
+	if o.Total > o.Remaining && o.Remaining >= 0 {
+		ran = max(ran, o.Total-o.Remaining) // the build's age by the API's account
+	}
 	if !a.trusted {
 		// An estimate from a slow start may be far too long: measure
 		// again after at most as long as the wait has run.
 		return a.wait(o, min(seconds(eta/2), o.At.Sub(a.start)))
+	}
+	if !a.verified {
+		// Trusted only for agreeing with the API, which a build that
+		// speeds up may do by chance: measure again after at most as
+		// long as the build has run.
+		eta = min(eta, ran.Seconds()+eta*tolerance)
 	}
 	if margin := eta * tolerance; margin > aimWithin.Seconds() {
 		// Wake as early as the rate may err, and measure it again.
@@ -269,10 +330,43 @@ func (a *adaptive) plan(o Observation, eta float64) time.Duration {
 
 func (a *adaptive) stalled(o, prev Observation) time.Duration {
 	a.idle++
-	a.trusted = false
-	if end, ok := a.clockEnd(prev, o); ok {
-		a.apiEnd = end
+	a.trusted, a.verified = false, false
+	if a.atResolution(o) {
+		return a.final(o, min(denseInterval, a.overdue(o)))
 	}
+	if a.clockOK && a.budgetAt(a.calls+2).After(a.clockHi) {
+		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At))
+	}
+	if lo, hi, ok := a.nextJump(); ok && hi.Add(aimWithin).After(o.At) {
+		// Steps come at regular intervals: sleep until the next may come,
+		// then poll until it does: densely for the last step, which ends
+		// the wait, else just often enough to time the step better.
+		every := denseInterval
+		if o.Progress+a.unit < a.target-1e-9 {
+			every = min(max(hi.Sub(lo)/4, denseInterval), budgetInterval)
+		}
+		return a.final(o, max(lo.Sub(o.At), every))
+	}
+	return a.final(o, a.overdue(o))
+}
+
+// final returns d, or the wait until the trusted clock's end if that comes sooner.
+func (a *adaptive) final(o Observation, d time.Duration) time.Duration {
+	if a.clockOK {
+		d = min(d, a.clockHi.Add(endSlack).Sub(o.At))
+	}
+	return a.wait(o, d)
+}
+
+// atResolution reports whether o is the API's last value before 100 (it
+// shows two decimals): only time tells when 100 comes.
+func (a *adaptive) atResolution(o Observation) bool {
+	return a.target >= 100 && o.Progress >= 100-0.01-1e-9
+}
+
+// overdue returns the wait while progress stands still and no step or
+// clock tells when it moves.
+func (a *adaptive) overdue(o Observation) time.Duration {
 	var next, passed time.Time // earliest predicted end ahead; latest one behind
 	for _, end := range []time.Time{a.due, a.apiEnd} {
 		switch {
@@ -299,7 +393,100 @@ func (a *adaptive) stalled(o, prev Observation) time.Duration {
 		}
 		d = min(d, overdue)
 	}
-	return a.wait(o, d)
+	return d
+}
+
+// readClock follows the API's estimate from prev to o: trusted while it
+// counts down like a clock toward target 100 (Remaining scaled to a lower
+// target would assume a straight build), until it runs out or overruns.
+func (a *adaptive) readClock(prev, o Observation) {
+	end, ok := a.clockEnd(prev, o)
+	if ok {
+		a.apiEnd = end
+	}
+	switch {
+	case a.clockBroken:
+		return
+	case a.clockOK && o.At.After(a.clockHi.Add(aimWithin)), o.Remaining == 0 && o.Total > 0:
+		a.clockOK, a.clockBroken = false, true
+		return
+	case !ok || a.target < 100:
+		a.clockOK = false
+		return
+	}
+	lo, hi := end.Add(-rounding), end.Add(rounding)
+	if a.clockOK && !lo.After(a.clockHi) && !hi.Before(a.clockLo) {
+		// Each answer rounds differently: keep what all agree on.
+		lo, hi = maxTime(lo, a.clockLo), minTime(hi, a.clockHi)
+	}
+	a.clockLo, a.clockHi, a.clockOK = lo, hi, true
+}
+
+// isStep reports whether progress moving by size percent is a whole number
+// of the steps seen: several steps between two answers.
+func (a *adaptive) isStep(size float64) bool {
+	k := math.Round(size / a.unit)
+	return a.unit > 0 && k >= 1 && math.Abs(size-k*a.unit) <= 0.01*a.unit
+}
+
+// addJump records that progress moved by size percent in (lo, hi] after standing still.
+func (a *adaptive) addJump(lo, hi time.Time, size float64) {
+	n := 0
+	if len(a.jumps) == 0 {
+		a.unit = size
+	} else {
+		n = a.jumps[len(a.jumps)-1].n + max(1, int(math.Round(size/a.unit)))
+	}
+	a.jumps = append(a.jumps, jump{lo, hi, n})
+	if len(a.jumps) > 8 {
+		a.jumps = a.jumps[1:]
+	}
+}
+
+// nextJump returns when the next step may come, from the period of the
+// steps seen: every pair of jumps bounds the period, every jump then bounds
+// the next one. ok is false before two jumps or when they disagree.
+func (a *adaptive) nextJump() (lo, hi time.Time, ok bool) {
+	if len(a.jumps) < 2 {
+		return lo, hi, false
+	}
+	pLo, pHi := 0.0, math.Inf(1)
+	for i, ji := range a.jumps {
+		for _, jj := range a.jumps[i+1:] {
+			k := float64(jj.n - ji.n)
+			pLo = math.Max(pLo, jj.lo.Sub(ji.hi).Seconds()/k)
+			pHi = math.Min(pHi, jj.hi.Sub(ji.lo).Seconds()/k)
+		}
+	}
+	if pLo > pHi {
+		return lo, hi, false
+	}
+	next := a.jumps[len(a.jumps)-1].n + 1
+	for i, j := range a.jumps {
+		k := float64(next - j.n)
+		l, h := j.lo.Add(seconds(k*pLo)), j.hi.Add(seconds(k*pHi))
+		if i == 0 || l.After(lo) {
+			lo = l
+		}
+		if i == 0 || h.Before(hi) {
+			hi = h
+		}
+	}
+	return lo, hi, !lo.After(hi)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // budgetAt returns the earliest moment of call n (counted from 1) that keeps

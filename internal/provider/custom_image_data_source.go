@@ -68,8 +68,8 @@ func (d *customImageDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 		Description: "With `name_regex`: when several images match, take the one created last (by `created_at`, then the " +
 			"greatest `id`). Defaults to false.",
 	}
-	attributes["region"] = dataSourceLocationAttribute("region")
-	attributes["zone"] = dataSourceLocationAttribute("zone")
+	attributes["region"] = dataSourceLocationAttribute("region", "image")
+	attributes["zone"] = dataSourceLocationAttribute("zone", "image")
 	resp.Schema = schema.Schema{
 		Description: "Reads one of the account's custom images (API action `" + compshare.ActionDescribeImages + "`), by `id`, " +
 			"or by `name_regex` with `most_recent` like `aws_ami`. Like every data source it is read during plan.",
@@ -124,8 +124,12 @@ func (d *customImageDataSource) Read(ctx context.Context, req datasource.ReadReq
 			resp.Diagnostics.Append(listErrorDiagnostic(region, zone, err))
 			return
 		}
+		re := compileNameRegex(model.NameRegex.ValueString(), &resp.Diagnostics)
+		if re == nil {
+			return
+		}
 		var problem diag.Diagnostic
-		img, problem = pickByName(all, model.NameRegex.ValueString(), model.MostRecent.ValueBool(), region, zone)
+		img, problem = pickByName(all, re, model.MostRecent.ValueBool(), region, zone)
 		if problem != nil {
 			resp.Diagnostics.Append(problem)
 			return
@@ -143,10 +147,11 @@ func (d *customImageDataSource) Read(ctx context.Context, req datasource.ReadReq
 }
 
 // pickByName returns the one image of region and zone whose name matches
-// pattern (compiled by the validator), the one created last when mostRecent;
-// no match, or several without mostRecent, is an error on name_regex.
-func pickByName(images []compshare.Image, pattern string, mostRecent bool, region, zone string) (compshare.Image, diag.Diagnostic) {
-	matches := imageFilter{nameRegex: regexp.MustCompile(pattern)}.apply(images)
+// nameRegex, the one created last when mostRecent; no match, or several
+// without mostRecent, is an error on name_regex.
+func pickByName(images []compshare.Image, nameRegex *regexp.Regexp, mostRecent bool, region, zone string) (compshare.Image, diag.Diagnostic) {
+	pattern := nameRegex.String()
+	matches := imageFilter{nameRegex: nameRegex}.apply(images)
 	switch {
 	case len(matches) == 0:
 		return compshare.Image{}, diag.NewAttributeErrorDiagnostic(path.Root("name_regex"), "No Compshare custom image found",

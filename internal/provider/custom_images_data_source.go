@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -60,8 +61,8 @@ func (d *customImagesDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 		Description: "Lists the account's custom images in a region and zone (API action `" + compshare.ActionDescribeImages + "`, " +
 			"read a hundred a page), optionally filtered by name, status and id. Like every data source it is read during plan.",
 		Attributes: map[string]schema.Attribute{
-			"region": dataSourceLocationAttribute("region"),
-			"zone":   dataSourceLocationAttribute("zone"),
+			"region": dataSourceLocationAttribute("region", "images"),
+			"zone":   dataSourceLocationAttribute("zone", "images"),
 			"name_regex": schema.StringAttribute{
 				Optional:   true,
 				Validators: []validator.String{regexValidator{}},
@@ -90,13 +91,14 @@ func (d *customImagesDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 	}
 }
 
-// locationAttribute is the optional region or zone of a data source.
-func dataSourceLocationAttribute(name string) schema.StringAttribute {
+// dataSourceLocationAttribute is the optional region or zone of a data
+// source that reads what.
+func dataSourceLocationAttribute(name, what string) schema.StringAttribute {
 	return schema.StringAttribute{
 		Optional:    true,
 		Computed:    true,
 		Validators:  nonEmpty,
-		Description: "The " + name + " of the images. Defaults to the provider's `" + name + "`.",
+		Description: "The " + name + " of the " + what + ". Defaults to the provider's `" + name + "`.",
 	}
 }
 
@@ -138,11 +140,11 @@ func listedImageAttributes() map[string]schema.Attribute {
 		},
 		"created_at": schema.StringAttribute{
 			Computed:    true,
-			Description: "When the image was created, RFC 3339 in UTC; null when the API gives no time" + from("CreateTime, Unix seconds"),
+			Description: "When the image was created, RFC 3339 in UTC, converted from Unix seconds; null when the API gives no time" + from("CreateTime"),
 		},
 		"container": schema.BoolAttribute{
 			Computed:    true,
-			Description: "Whether it is a container image (`true`) or a VM image (`false`)" + from("Container, \"True\" or \"False\""),
+			Description: "Whether it is a container image (`true`, the API's string `\"True\"`) or a VM image (`false`)" + from("Container"),
 		},
 		"source_gpu_type": schema.StringAttribute{
 			Computed:    true,
@@ -151,7 +153,7 @@ func listedImageAttributes() map[string]schema.Attribute {
 		"progress": schema.Float64Attribute{
 			Computed: true,
 			Description: "Percent of the build done, 0 to 100: 100 for an `Available` image; for a `Making` image the `Process` of " +
-				"`" + compshare.ActionImageProgress + "`, read once per such image; null for other statuses, or when the API refuses " +
+				"`" + compshare.ActionImageProgress + "`, one call per such image; null for other statuses, or when the API refuses " +
 				"to report the progress (as it is reported to do for container images).",
 		},
 	}
@@ -180,7 +182,7 @@ func (d *customImagesDataSource) Read(ctx context.Context, req datasource.ReadRe
 	region, zone := model.resolve(d.data)
 	filter := imageFilter{status: model.Status.ValueString()}
 	if !model.NameRegex.IsNull() {
-		filter.nameRegex = regexp.MustCompile(model.NameRegex.ValueString()) // the validator compiled it
+		filter.nameRegex = compileNameRegex(model.NameRegex.ValueString(), &resp.Diagnostics)
 	}
 	if !model.IDs.IsNull() {
 		var ids []string
@@ -257,7 +259,7 @@ type progressReader interface {
 // list's status says enough then, and one such image must not hide the rest.
 func newListedImageModel(ctx context.Context, progress progressReader, region, zone string, img compshare.Image) (listedImageModel, diag.Diagnostics) {
 	m := listedImageModel{ID: types.StringValue(img.ID), Progress: types.Float64Null()}
-	diags := m.imageModel.set(img)
+	diags := m.set(img)
 	switch {
 	case strings.EqualFold(img.Status, "Available"):
 		m.Progress = types.Float64Value(100)
@@ -284,6 +286,15 @@ func listErrorDiagnostic(region, zone string, err error) diag.Diagnostic {
 	}
 	return diag.NewErrorDiagnostic("Cannot list Compshare custom images",
 		fmt.Sprintf("%v.\n\nThe images of region %q, zone %q could not be listed. Check region and zone.", err, region, zone))
+}
+
+// compileNameRegex compiles a name_regex that regexValidator accepted.
+func compileNameRegex(pattern string, diags *diag.Diagnostics) *regexp.Regexp {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		diags.AddAttributeError(path.Root("name_regex"), "Invalid regular expression", fmt.Sprintf("name_regex %q: %v.", pattern, err))
+	}
+	return re
 }
 
 // regexValidator accepts Go (RE2) regular expressions. The framework's

@@ -18,7 +18,7 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
 )
 
-func imageConfig(url, arguments string) string {
+func oneImageConfig(url, arguments string) string {
 	return providerConfig(url) + fmt.Sprintf(`
 data "compshare_custom_image" "one" {
   %s
@@ -26,75 +26,75 @@ data "compshare_custom_image" "one" {
 `, arguments)
 }
 
-func expectImage(attribute string, check knownvalue.Check) statecheck.StateCheck {
+func expectOneImage(attribute string, check knownvalue.Check) statecheck.StateCheck {
 	return statecheck.ExpectKnownValue("data.compshare_custom_image.one", tfjsonpath.New(attribute), check)
 }
 
-// releases are builds of one image, a day apart: release-1 is the oldest.
-func releases(n int) []emulator.Image {
+// releasedImages are builds of one image, a day apart: release-1 is the oldest.
+func releasedImages(n int) []emulator.Image {
 	var images []emulator.Image
 	for i := n; i >= 1; i-- {
-		images = append(images, seeded(emulator.Image{
-			ID: fmt.Sprintf("compshareImage-r%d", i), Name: fmt.Sprintf("release-%d", i), Start: listedAt.Add(time.Duration(i) * 24 * time.Hour),
+		images = append(images, seededImage(emulator.Image{
+			ID: fmt.Sprintf("compshareImage-r%d", i), Name: fmt.Sprintf("release-%d", i), Start: seededAt.Add(time.Duration(i) * 24 * time.Hour),
 		}))
 	}
 	return images
 }
 
 func TestAccCustomImageDataSource_byID(t *testing.T) {
-	srv := startEmulator(t, emulator.Config{Images: append(releases(2),
-		seeded(emulator.Image{ID: "compshareImage-pod", Name: "pod", Description: "container base", Tags: []string{"pod"}, SizeMB: 512,
-			Container: true, SourceGpuType: "A100", Start: listedAt}),
-		makingImage("compshareImage-half", "building"),
-		emulator.Image{ID: "compshareImage-sh2", Name: "elsewhere", Region: "cn-sh2", Zone: "cn-sh2-02", Start: listedAt},
+	srv := startEmulator(t, emulator.Config{Images: append(releasedImages(2),
+		seededImage(emulator.Image{ID: "compshareImage-pod", Name: "pod", Description: "container base", Tags: []string{"pod"}, SizeMB: 512,
+			Container: true, SourceGpuType: "A100", Start: seededAt}),
+		halfBuiltImage("compshareImage-half", "building"),
+		emulator.Image{ID: "compshareImage-sh2", Name: "elsewhere", Region: "cn-sh2", Zone: "cn-sh2-02", Start: seededAt},
 	)})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: imageConfig(srv.URL(), `id = "compshareImage-pod"`),
+				Config: oneImageConfig(srv.URL(), `id = "compshareImage-pod"`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectImage("id", knownvalue.StringExact("compshareImage-pod")),
-					expectImage("region", knownvalue.StringExact("cn-wlcb")),
-					expectImage("zone", knownvalue.StringExact("cn-wlcb-01")),
-					expectImage("name", knownvalue.StringExact("pod")),
-					expectImage("description", knownvalue.StringExact("container base")),
-					expectImage("tags", knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("pod")})),
-					expectImage("status", knownvalue.StringExact("Available")),
-					expectImage("failed_reason", knownvalue.StringExact("")),
-					expectImage("size_mb", knownvalue.Int64Exact(512)),
-					expectImage("created_at", knownvalue.StringExact("2025-01-01T00:00:00Z")),
-					expectImage("container", knownvalue.Bool(true)),
-					expectImage("source_gpu_type", knownvalue.StringExact("A100")),
-					expectImage("progress", knownvalue.Float64Exact(100)),
-					expectImage("name_regex", knownvalue.Null()),
-					expectImage("most_recent", knownvalue.Null()),
+					expectOneImage("id", knownvalue.StringExact("compshareImage-pod")),
+					expectOneImage("region", knownvalue.StringExact("cn-wlcb")),
+					expectOneImage("zone", knownvalue.StringExact("cn-wlcb-01")),
+					expectOneImage("name", knownvalue.StringExact("pod")),
+					expectOneImage("description", knownvalue.StringExact("container base")),
+					expectOneImage("tags", knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("pod")})),
+					expectOneImage("status", knownvalue.StringExact("Available")),
+					expectOneImage("failed_reason", knownvalue.StringExact("")),
+					expectOneImage("size_mb", knownvalue.Int64Exact(512)),
+					expectOneImage("created_at", knownvalue.StringExact("2025-01-01T00:00:00Z")),
+					expectOneImage("container", knownvalue.Bool(true)),
+					expectOneImage("source_gpu_type", knownvalue.StringExact("A100")),
+					expectOneImage("progress", knownvalue.Float64Exact(100)),
+					expectOneImage("name_regex", knownvalue.Null()),
+					expectOneImage("most_recent", knownvalue.Null()),
 				},
 			},
 			{
-				Config: imageConfig(srv.URL(), `id = "compshareImage-half"`),
+				Config: oneImageConfig(srv.URL(), `id = "compshareImage-half"`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectImage("status", knownvalue.StringExact("Making")),
-					expectImage("progress", between(49.9, 50.1)),
+					expectOneImage("status", knownvalue.StringExact("Making")),
+					expectOneImage("progress", between(49.9, 50.1)),
 				},
 			},
 			{
-				Config: imageConfig(srv.URL(), `
+				Config: oneImageConfig(srv.URL(), `
   id     = "compshareImage-sh2"
   region = "cn-sh2"
   zone   = "cn-sh2-02"`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectImage("name", knownvalue.StringExact("elsewhere")),
-					expectImage("zone", knownvalue.StringExact("cn-sh2-02")),
+					expectOneImage("name", knownvalue.StringExact("elsewhere")),
+					expectOneImage("zone", knownvalue.StringExact("cn-sh2-02")),
 				},
 			},
 			{
 				// The image is in another region.
-				Config:      imageConfig(srv.URL(), `id = "compshareImage-sh2"`),
+				Config:      oneImageConfig(srv.URL(), `id = "compshareImage-sh2"`),
 				ExpectError: errorMatching(`No Compshare custom image found.*Region "cn-wlcb", zone "cn-wlcb-01" has no custom image with id "compshareImage-sh2"`),
 			},
 			{
-				Config:      imageConfig(srv.URL(), `id = "compshareImage-nosuch"`),
+				Config:      oneImageConfig(srv.URL(), `id = "compshareImage-nosuch"`),
 				ExpectError: errorMatching(`No Compshare custom image found.*DescribeCompShareCustomImages.*compshareImage-nosuch.*request id .*has no custom image with id "compshareImage-nosuch". Check id, region and zone.`),
 			},
 		},
@@ -102,49 +102,49 @@ func TestAccCustomImageDataSource_byID(t *testing.T) {
 }
 
 func TestAccCustomImageDataSource_byName(t *testing.T) {
-	images := append(releases(7), seeded(emulator.Image{ID: "compshareImage-tools", Name: "tools", Start: listedAt}))
+	images := append(releasedImages(7), seededImage(emulator.Image{ID: "compshareImage-tools", Name: "tools", Start: seededAt}))
 	srv := startEmulator(t, emulator.Config{Images: images})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				// One match needs no most_recent.
-				Config: imageConfig(srv.URL(), `name_regex = "^tool"`),
+				Config: oneImageConfig(srv.URL(), `name_regex = "^tool"`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectImage("id", knownvalue.StringExact("compshareImage-tools")),
-					expectImage("name", knownvalue.StringExact("tools")),
-					expectImage("progress", knownvalue.Float64Exact(100)),
+					expectOneImage("id", knownvalue.StringExact("compshareImage-tools")),
+					expectOneImage("name", knownvalue.StringExact("tools")),
+					expectOneImage("progress", knownvalue.Float64Exact(100)),
 				},
 			},
 			{
-				Config: imageConfig(srv.URL(), `
+				Config: oneImageConfig(srv.URL(), `
   name_regex  = "^release-"
   most_recent = true`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectImage("id", knownvalue.StringExact("compshareImage-r7")),
-					expectImage("name", knownvalue.StringExact("release-7")),
-					expectImage("created_at", knownvalue.StringExact("2025-01-08T00:00:00Z")),
+					expectOneImage("id", knownvalue.StringExact("compshareImage-r7")),
+					expectOneImage("name", knownvalue.StringExact("release-7")),
+					expectOneImage("created_at", knownvalue.StringExact("2025-01-08T00:00:00Z")),
 				},
 			},
 			{
-				Config: imageConfig(srv.URL(), `
+				Config: oneImageConfig(srv.URL(), `
   name_regex  = "^release-[1-3]$"
   most_recent = true`),
-				ConfigStateChecks: []statecheck.StateCheck{expectImage("id", knownvalue.StringExact("compshareImage-r3"))},
+				ConfigStateChecks: []statecheck.StateCheck{expectOneImage("id", knownvalue.StringExact("compshareImage-r3"))},
 			},
 			{
 				// Newest first, the five newest named, the rest counted.
-				Config: imageConfig(srv.URL(), `name_regex = "release"`),
+				Config: oneImageConfig(srv.URL(), `name_regex = "release"`),
 				ExpectError: errorMatching(`Several Compshare custom images match.*7 custom images in region "cn-wlcb", zone "cn-wlcb-01" have a name matching ` +
 					`name_regex "release", newest first: "release-7" \(compshareImage-r7\), "release-6" \(compshareImage-r6\), "release-5" \(compshareImage-r5\), ` +
 					`"release-4" \(compshareImage-r4\), "release-3" \(compshareImage-r3\), and 2 more. Set most_recent = true to take the one created last, or narrow name_regex.`),
 			},
 			{
-				Config:      imageConfig(srv.URL(), `name_regex = "^release-[12]$"`),
+				Config:      oneImageConfig(srv.URL(), `name_regex = "^release-[12]$"`),
 				ExpectError: errorMatching(`2 custom images.*newest first: "release-2" \(compshareImage-r2\), "release-1" \(compshareImage-r1\). Set most_recent`),
 			},
 			{
-				Config: imageConfig(srv.URL(), `
+				Config: oneImageConfig(srv.URL(), `
   name_regex  = "^nightly-"
   most_recent = true`),
 				ExpectError: errorMatching(`No Compshare custom image found.*None of the 8 custom images in region "cn-wlcb", zone "cn-wlcb-01" has a name matching name_regex "\^nightly-". Check name_regex, region and zone.`),
@@ -154,18 +154,18 @@ func TestAccCustomImageDataSource_byName(t *testing.T) {
 }
 
 func TestAccCustomImageDataSource_mostRecentAcrossPages(t *testing.T) {
-	srv := startEmulator(t, emulator.Config{Images: releases(130)})
+	srv := startEmulator(t, emulator.Config{Images: releasedImages(130)})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: imageConfig(srv.URL(), `
+			Config: oneImageConfig(srv.URL(), `
   name_regex  = "^release-"
   most_recent = true`),
-			// releases lists the newest first: the oldest are on the second page.
-			ConfigStateChecks: []statecheck.StateCheck{expectImage("id", knownvalue.StringExact("compshareImage-r130"))},
+			// releasedImages lists the newest first: the oldest are on the second page.
+			ConfigStateChecks: []statecheck.StateCheck{expectOneImage("id", knownvalue.StringExact("compshareImage-r130"))},
 		}, {
-			Config:            imageConfig(srv.URL(), `name_regex = "^release-1$"`),
-			ConfigStateChecks: []statecheck.StateCheck{expectImage("id", knownvalue.StringExact("compshareImage-r1"))},
+			Config:            oneImageConfig(srv.URL(), `name_regex = "^release-1$"`),
+			ConfigStateChecks: []statecheck.StateCheck{expectOneImage("id", knownvalue.StringExact("compshareImage-r1"))},
 		}},
 	})
 }
@@ -183,7 +183,7 @@ func TestAccCustomImageDataSource_invalidInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviderFactories,
-				Steps:                    []resource.TestStep{{Config: imageConfig(srv.URL(), tc.arguments), PlanOnly: true, ExpectError: errorMatching(tc.want)}},
+				Steps:                    []resource.TestStep{{Config: oneImageConfig(srv.URL(), tc.arguments), PlanOnly: true, ExpectError: errorMatching(tc.want)}},
 			})
 		})
 	}
@@ -197,10 +197,10 @@ func TestAccCustomImageDataSource_invalidInput(t *testing.T) {
 func TestPickByName(t *testing.T) {
 	var images []compshare.Image
 	for i := 1; i <= 7; i++ {
-		images = append(images, compshare.Image{ID: fmt.Sprintf("compshareImage-%d", i), Name: fmt.Sprintf("v%d", i), CreatedAt: listedAt.Add(time.Duration(i) * time.Hour)})
+		images = append(images, compshare.Image{ID: fmt.Sprintf("compshareImage-%d", i), Name: fmt.Sprintf("v%d", i), CreatedAt: seededAt.Add(time.Duration(i) * time.Hour)})
 	}
 	// Same time as v7: the greater id is taken as the later.
-	images = append(images, compshare.Image{ID: "compshareImage-0", Name: "v0", CreatedAt: listedAt.Add(7 * time.Hour)})
+	images = append(images, compshare.Image{ID: "compshareImage-0", Name: "v0", CreatedAt: seededAt.Add(7 * time.Hour)})
 	for _, tc := range []struct {
 		pattern    string
 		mostRecent bool

@@ -23,22 +23,22 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/settings"
 )
 
-// listedAt is when the seeded images of the data source tests were created.
-var listedAt = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+// seededAt is when the seeded images of the data source tests were created.
+var seededAt = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// seeded places an image in the provider's default region and zone.
-func seeded(img emulator.Image) emulator.Image {
+// seededImage places an image in the provider's default region and zone.
+func seededImage(img emulator.Image) emulator.Image {
 	img.Region, img.Zone = cmp.Or(img.Region, settings.DefaultRegion), cmp.Or(img.Zone, settings.DefaultZone)
 	return img
 }
 
-// makingImage is a build half done, due in 500 hours.
-func makingImage(id, name string) emulator.Image {
-	return seeded(emulator.Image{ID: id, Name: name, Start: time.Now().Add(-500 * time.Hour), Total: 1000 * time.Hour})
+// halfBuiltImage is a build half done, due in 500 hours.
+func halfBuiltImage(id, name string) emulator.Image {
+	return seededImage(emulator.Image{ID: id, Name: name, Start: time.Now().Add(-500 * time.Hour), Total: 1000 * time.Hour})
 }
 
-// idsAre checks the ids of a list of images, in order.
-func idsAre(ids ...string) knownvalue.Check {
+// imageIDsAre checks the ids of a list of images, in order.
+func imageIDsAre(ids ...string) knownvalue.Check {
 	checks := []knownvalue.Check{}
 	for _, id := range ids {
 		checks = append(checks, knownvalue.ObjectPartial(map[string]knownvalue.Check{"id": knownvalue.StringExact(id)}))
@@ -46,7 +46,7 @@ func idsAre(ids ...string) knownvalue.Check {
 	return knownvalue.ListExact(checks)
 }
 
-func imagesConfig(url, arguments string) string {
+func imageListConfig(url, arguments string) string {
 	return providerConfig(url) + fmt.Sprintf(`
 data "compshare_custom_images" "all" {
   %s
@@ -54,26 +54,26 @@ data "compshare_custom_images" "all" {
 `, arguments)
 }
 
-func expectImages(check knownvalue.Check) []statecheck.StateCheck {
+func expectImageList(check knownvalue.Check) []statecheck.StateCheck {
 	return []statecheck.StateCheck{statecheck.ExpectKnownValue("data.compshare_custom_images.all", tfjsonpath.New("images"), check)}
 }
 
 func TestAccCustomImagesDataSource_filters(t *testing.T) {
 	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{
-		seeded(emulator.Image{ID: "compshareImage-b1", Name: "gpu-base-v1", Description: "CUDA 12 base", Tags: []string{"gpu", "base"},
-			SizeMB: 20480, SourceGpuType: "4090", Start: listedAt}),
-		seeded(emulator.Image{ID: "compshareImage-a9", Name: "old-tie", Start: listedAt}), // same time as b1: the id decides
-		seeded(emulator.Image{ID: "compshareImage-b2", Name: "gpu-base-v2", Container: true, Start: listedAt.Add(time.Hour)}),
-		seeded(emulator.Image{ID: "compshareImage-c", Name: "cpu-tools", Status: compshare.StatusFailed, FailedReason: "disk full", Start: listedAt.Add(2 * time.Hour)}),
-		seeded(emulator.Image{ID: "compshareImage-f", Name: "gpu-withdrawn", Status: "Offline", Start: listedAt.Add(3 * time.Hour)}),
-		makingImage("compshareImage-d", "gpu-building"),
-		{ID: "compshareImage-e", Name: "gpu-elsewhere", Region: "cn-sh2", Zone: "cn-sh2-02", Start: listedAt},
+		seededImage(emulator.Image{ID: "compshareImage-b1", Name: "gpu-base-v1", Description: "CUDA 12 base", Tags: []string{"gpu", "base"},
+			SizeMB: 20480, SourceGpuType: "4090", Start: seededAt}),
+		seededImage(emulator.Image{ID: "compshareImage-a9", Name: "old-tie", Start: seededAt}), // same time as b1: the id decides
+		seededImage(emulator.Image{ID: "compshareImage-b2", Name: "gpu-base-v2", Container: true, Start: seededAt.Add(time.Hour)}),
+		seededImage(emulator.Image{ID: "compshareImage-c", Name: "cpu-tools", Status: compshare.StatusFailed, FailedReason: "disk full", Start: seededAt.Add(2 * time.Hour)}),
+		seededImage(emulator.Image{ID: "compshareImage-f", Name: "gpu-withdrawn", Status: "Offline", Start: seededAt.Add(3 * time.Hour)}),
+		halfBuiltImage("compshareImage-d", "gpu-building"),
+		{ID: "compshareImage-e", Name: "gpu-elsewhere", Region: "cn-sh2", Zone: "cn-sh2-02", Start: seededAt},
 	}})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: imagesConfig(srv.URL(), "") + `
+				Config: imageListConfig(srv.URL(), "") + `
 output "count" {
   value = length(data.compshare_custom_images.all.images)
 }`,
@@ -81,7 +81,7 @@ output "count" {
 					// Known in the plan: read at plan time.
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectKnownOutputValue("count", knownvalue.Int64Exact(6))},
 				},
-				ConfigStateChecks: append(expectImages(idsAre("compshareImage-a9", "compshareImage-b1", "compshareImage-b2", "compshareImage-c", "compshareImage-f", "compshareImage-d")),
+				ConfigStateChecks: append(expectImageList(imageIDsAre("compshareImage-a9", "compshareImage-b1", "compshareImage-b2", "compshareImage-c", "compshareImage-f", "compshareImage-d")),
 					statecheck.ExpectKnownValue("data.compshare_custom_images.all", tfjsonpath.New("region"), knownvalue.StringExact(settings.DefaultRegion)),
 					statecheck.ExpectKnownValue("data.compshare_custom_images.all", tfjsonpath.New("zone"), knownvalue.StringExact(settings.DefaultZone)),
 					statecheck.ExpectKnownValue("data.compshare_custom_images.all", tfjsonpath.New("images").AtSliceIndex(1), knownvalue.ObjectExact(map[string]knownvalue.Check{
@@ -111,40 +111,40 @@ output "count" {
 				),
 			},
 			{
-				Config:            imagesConfig(srv.URL(), `name_regex = "^gpu-base"`),
-				ConfigStateChecks: expectImages(idsAre("compshareImage-b1", "compshareImage-b2")),
+				Config:            imageListConfig(srv.URL(), `name_regex = "^gpu-base"`),
+				ConfigStateChecks: expectImageList(imageIDsAre("compshareImage-b1", "compshareImage-b2")),
 			},
 			{
 				// Status words compare without regard to case.
-				Config:            imagesConfig(srv.URL(), `status = "available"`),
-				ConfigStateChecks: expectImages(idsAre("compshareImage-a9", "compshareImage-b1", "compshareImage-b2")),
+				Config:            imageListConfig(srv.URL(), `status = "available"`),
+				ConfigStateChecks: expectImageList(imageIDsAre("compshareImage-a9", "compshareImage-b1", "compshareImage-b2")),
 			},
 			{
-				Config:            imagesConfig(srv.URL(), `ids = ["compshareImage-d", "compshareImage-c", "compshareImage-nosuch", "compshareImage-e"]`),
-				ConfigStateChecks: expectImages(idsAre("compshareImage-c", "compshareImage-d")),
+				Config:            imageListConfig(srv.URL(), `ids = ["compshareImage-d", "compshareImage-c", "compshareImage-nosuch", "compshareImage-e"]`),
+				ConfigStateChecks: expectImageList(imageIDsAre("compshareImage-c", "compshareImage-d")),
 			},
 			{
-				Config:            imagesConfig(srv.URL(), `ids = []`),
-				ConfigStateChecks: expectImages(knownvalue.ListExact([]knownvalue.Check{})),
+				Config:            imageListConfig(srv.URL(), `ids = []`),
+				ConfigStateChecks: expectImageList(knownvalue.ListExact([]knownvalue.Check{})),
 			},
 			{
 				// Every filter applies.
-				Config: imagesConfig(srv.URL(), `
+				Config: imageListConfig(srv.URL(), `
   name_regex = "gpu"
   status     = "Making"
   ids        = ["compshareImage-b1", "compshareImage-c", "compshareImage-d"]`),
-				ConfigStateChecks: expectImages(idsAre("compshareImage-d")),
+				ConfigStateChecks: expectImageList(imageIDsAre("compshareImage-d")),
 			},
 			{
-				Config: imagesConfig(srv.URL(), `
+				Config: imageListConfig(srv.URL(), `
   name_regex = "^nothing"`),
-				ConfigStateChecks: expectImages(knownvalue.ListExact([]knownvalue.Check{})),
+				ConfigStateChecks: expectImageList(knownvalue.ListExact([]knownvalue.Check{})),
 			},
 			{
-				Config: imagesConfig(srv.URL(), `
+				Config: imageListConfig(srv.URL(), `
   region = "cn-sh2"
   zone   = "cn-sh2-02"`),
-				ConfigStateChecks: expectImages(idsAre("compshareImage-e")),
+				ConfigStateChecks: expectImageList(imageIDsAre("compshareImage-e")),
 			},
 		},
 	})
@@ -153,7 +153,7 @@ output "count" {
 func TestAccCustomImagesDataSource_pagesThroughMoreThanAHundred(t *testing.T) {
 	var images []emulator.Image
 	for i := range 130 {
-		images = append(images, seeded(emulator.Image{ID: fmt.Sprintf("compshareImage-bulk%03d", i), Name: fmt.Sprintf("bulk-%03d", i), Start: listedAt.Add(time.Duration(i) * time.Minute)}))
+		images = append(images, seededImage(emulator.Image{ID: fmt.Sprintf("compshareImage-bulk%03d", i), Name: fmt.Sprintf("bulk-%03d", i), Start: seededAt.Add(time.Duration(i) * time.Minute)}))
 	}
 	// The API lists in its own order, not by creation.
 	slices.Reverse(images)
@@ -162,16 +162,16 @@ func TestAccCustomImagesDataSource_pagesThroughMoreThanAHundred(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: imagesConfig(srv.URL(), ""),
-				ConfigStateChecks: append(expectImages(knownvalue.ListSizeExact(130)),
+				Config: imageListConfig(srv.URL(), ""),
+				ConfigStateChecks: append(expectImageList(knownvalue.ListSizeExact(130)),
 					statecheck.ExpectKnownValue("data.compshare_custom_images.all", tfjsonpath.New("images").AtSliceIndex(0).AtMapKey("id"), knownvalue.StringExact("compshareImage-bulk000")),
 					statecheck.ExpectKnownValue("data.compshare_custom_images.all", tfjsonpath.New("images").AtSliceIndex(129).AtMapKey("id"), knownvalue.StringExact("compshareImage-bulk129")),
 				),
 			},
 			{
 				// The matches lie on both pages.
-				Config:            imagesConfig(srv.URL(), `name_regex = "^bulk-(0[0-4]|12)"`),
-				ConfigStateChecks: expectImages(knownvalue.ListSizeExact(60)),
+				Config:            imageListConfig(srv.URL(), `name_regex = "^bulk-(0[0-4]|12)"`),
+				ConfigStateChecks: expectImageList(knownvalue.ListSizeExact(60)),
 			},
 		},
 	})
@@ -184,16 +184,16 @@ func TestAccCustomImagesDataSource_pagesThroughMoreThanAHundred(t *testing.T) {
 
 func TestAccCustomImagesDataSource_progressOfBuilds(t *testing.T) {
 	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{
-		makingImage("compshareImage-m1", "making-1"),
-		makingImage("compshareImage-m2", "making-2"),
-		seeded(emulator.Image{ID: "compshareImage-done", Name: "done", Start: listedAt}),
-		seeded(emulator.Image{ID: "compshareImage-review", Name: "review", Status: "Reviewing", Start: listedAt}),
+		halfBuiltImage("compshareImage-m1", "making-1"),
+		halfBuiltImage("compshareImage-m2", "making-2"),
+		seededImage(emulator.Image{ID: "compshareImage-done", Name: "done", Start: seededAt}),
+		seededImage(emulator.Image{ID: "compshareImage-review", Name: "review", Status: "Reviewing", Start: seededAt}),
 	}})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: imagesConfig(srv.URL(), ""),
-			ConfigStateChecks: expectImages(knownvalue.ListExact([]knownvalue.Check{
+			Config: imageListConfig(srv.URL(), ""),
+			ConfigStateChecks: expectImageList(knownvalue.ListExact([]knownvalue.Check{
 				knownvalue.ObjectPartial(map[string]knownvalue.Check{"id": knownvalue.StringExact("compshareImage-done"), "progress": knownvalue.Float64Exact(100)}),
 				knownvalue.ObjectPartial(map[string]knownvalue.Check{"id": knownvalue.StringExact("compshareImage-review"), "progress": knownvalue.Null()}),
 				knownvalue.ObjectPartial(map[string]knownvalue.Check{"id": knownvalue.StringExact("compshareImage-m1"), "progress": between(49.9, 50.1)}),
@@ -225,8 +225,8 @@ func TestAccCustomImagesDataSource_progressRefused(t *testing.T) {
 	srv := startEmulator(t, emulator.Config{
 		FaultEvery: 2, Fault: emulator.FaultRetCode8433,
 		Images: []emulator.Image{
-			makingImage("compshareImage-m1", "making-1"),
-			seeded(emulator.Image{ID: "compshareImage-done", Name: "done", Start: listedAt}),
+			halfBuiltImage("compshareImage-m1", "making-1"),
+			seededImage(emulator.Image{ID: "compshareImage-done", Name: "done", Start: seededAt}),
 		},
 	})
 	resource.ParallelTest(t, resource.TestCase{
@@ -241,7 +241,7 @@ provider "compshare" {
 }
 data "compshare_custom_images" "all" {}
 `, srv.URL(), testPublicKey, testPrivateKey),
-			ConfigStateChecks: expectImages(knownvalue.ListExact([]knownvalue.Check{
+			ConfigStateChecks: expectImageList(knownvalue.ListExact([]knownvalue.Check{
 				knownvalue.ObjectPartial(map[string]knownvalue.Check{"id": knownvalue.StringExact("compshareImage-done"), "progress": knownvalue.Float64Exact(100)}),
 				knownvalue.ObjectPartial(map[string]knownvalue.Check{"id": knownvalue.StringExact("compshareImage-m1"), "status": knownvalue.StringExact("Making"), "progress": knownvalue.Null()}),
 			})),
@@ -291,7 +291,7 @@ func TestAccCustomImagesDataSource_invalidInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviderFactories,
-				Steps:                    []resource.TestStep{{Config: imagesConfig(srv.URL(), tc.arguments), PlanOnly: true, ExpectError: errorMatching(tc.want)}},
+				Steps:                    []resource.TestStep{{Config: imageListConfig(srv.URL(), tc.arguments), PlanOnly: true, ExpectError: errorMatching(tc.want)}},
 			})
 		})
 	}
@@ -303,7 +303,7 @@ func TestAccCustomImagesDataSource_invalidInput(t *testing.T) {
 }
 
 func TestImageFilter(t *testing.T) {
-	at := func(h int) time.Time { return listedAt.Add(time.Duration(h) * time.Hour) }
+	at := func(h int) time.Time { return seededAt.Add(time.Duration(h) * time.Hour) }
 	images := []compshare.Image{
 		{ID: "compshareImage-3", Name: "gpu-b", Status: "Making", CreatedAt: at(2)},
 		{ID: "compshareImage-2", Name: "gpu-a", Status: "Available", CreatedAt: at(1)},
@@ -341,13 +341,13 @@ func TestImageFilter(t *testing.T) {
 	}
 }
 
-// fakeProgress answers progress reads from a map of image id to answer.
-type fakeProgress struct {
+// fakeProgressReader answers progress reads from a map of image id to answer.
+type fakeProgressReader struct {
 	answers map[string]error // nil error: 42 %
 	asked   []string
 }
 
-func (f *fakeProgress) ImageProgress(_ context.Context, _, _, imageID string) (compshare.Progress, error) {
+func (f *fakeProgressReader) ImageProgress(_ context.Context, _, _, imageID string) (compshare.Progress, error) {
 	f.asked = append(f.asked, imageID)
 	if err := f.answers[imageID]; err != nil {
 		return compshare.Progress{}, err
@@ -373,7 +373,7 @@ func TestNewListedImageModelProgress(t *testing.T) {
 		{"reviewing", "compshareImage-rev", "Reviewing", types.Float64Null(), false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			progress := &fakeProgress{answers: map[string]error{"compshareImage-pod": refused, "compshareImage-net": unreachable}}
+			progress := &fakeProgressReader{answers: map[string]error{"compshareImage-pod": refused, "compshareImage-net": unreachable}}
 			m, diags := newListedImageModel(context.Background(), progress, "cn-wlcb", "cn-wlcb-01", compshare.Image{ID: tc.id, Name: "n", Status: tc.status})
 			if got := fmt.Sprint(diags); tc.wantErr == "" && diags.HasError() || tc.wantErr != "" && !strings.Contains(got, tc.wantErr) {
 				t.Fatalf("diagnostics %s, want an error with %q", got, tc.wantErr)

@@ -207,7 +207,7 @@ func (p *compshareProvider) Resources(_ context.Context) []func() resource.Resou
 }
 
 func (p *compshareProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newImageProgressDataSource}
+	return []func() datasource.DataSource{newImageProgressDataSource, newCustomImagesDataSource, newCustomImageDataSource}
 }
 
 func (p *compshareProvider) Actions(_ context.Context) []func() action.Action {

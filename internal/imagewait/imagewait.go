@@ -47,17 +47,27 @@ type Request struct {
 	MaxInterval           time.Duration     // upper bound between two polls (<=0: schedule.DefaultMaxInterval)
 	Schedule              schedule.Schedule // nil: schedule.NewAdaptive(Target, MaxInterval)
 	// OnPoll, if set, is called after every progress answer with the delay
-	// before the next poll (0 when the wait is over).
+	// before the wait next calls the API (0 when the wait ends with it).
 	OnPoll func(p compshare.Progress, next time.Duration)
 	// OnTransientError, if set, is called when a poll failed in a way that
 	// may pass, with the delay before the next try.
 	OnTransientError func(err error, next time.Duration)
 }
 
-func (r Request) notify(p compshare.Progress, next time.Duration) {
-	if r.OnPoll != nil {
-		r.OnPoll(p, next)
+// normalized checks the target and fills in the defaults: the one place
+// where the max interval gets its default and lower bound.
+func (r Request) normalized() (Request, error) {
+	if !(r.Target > 0 && r.Target <= 100) {
+		return r, fmt.Errorf("image %s: target %v %% is outside (0, 100]", r.ImageID, r.Target)
 	}
+	if r.MaxInterval <= 0 {
+		r.MaxInterval = schedule.DefaultMaxInterval
+	}
+	r.MaxInterval = max(r.MaxInterval, schedule.MinInterval)
+	if r.Schedule == nil {
+		r.Schedule = schedule.NewAdaptive(r.Target, r.MaxInterval)
+	}
+	return r, nil
 }
 
 // Wait polls until progress >= req.Target and returns the last answer. On
@@ -65,12 +75,13 @@ func (r Request) notify(p compshare.Progress, next time.Duration) {
 // passed, a *FailedError when the platform marked the build failed, an error
 // wrapping context.Canceled when ctx was cancelled, or the API's error as is.
 func Wait(ctx context.Context, r Reader, req Request) (compshare.Progress, error) {
-	return waiter{clock: realClock{}, statusTimeout: statusTimeout}.wait(ctx, r, req)
+	return waiter{r: r, clock: realClock{}, statusTimeout: statusTimeout}.wait(ctx, req)
 }
 
 // TimeoutError says that the deadline passed before the target was reached.
 type TimeoutError struct {
 	ImageID string
+	Target  float64             // percent
 	Last    *compshare.Progress // nil when no answer arrived
 	Elapsed time.Duration
 	LastErr error // last transient error, if any
@@ -84,16 +95,7 @@ func (e *TimeoutError) Error() string {
 		}
 		return fmt.Sprintf("image %s: no answer from the API after %v: %v", e.ImageID, after, e.LastErr)
 	}
-	var left string
-	switch r := apiDuration(e.Last.RemainingSeconds); {
-	case r > 0:
-		left = fmt.Sprintf("about %v left by the API's estimate", r.Round(time.Second))
-	case r == 0:
-		left = "the API's estimate of the time left has run out"
-	default:
-		left = "the API gives no estimate of the time left"
-	}
-	return fmt.Sprintf("image %s still at %s %% after %v (%s)", e.ImageID, FormatPercent(e.Last.Percent), after, left)
+	return fmt.Sprintf("image %s still at %s %% after %v (%s)", e.ImageID, FormatPercent(e.Last.Percent), after, TimeLeft(*e.Last, e.Target, 0))
 }
 
 // Unwrap lets errors.Is(err, context.DeadlineExceeded) hold.
@@ -137,130 +139,162 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
+// waiter is what a wait works with; what it learns is in a state.
 type waiter struct {
+	r             Reader
 	clock         clock
-	statusTimeout time.Duration
+	statusTimeout time.Duration // bounds one status lookup
 }
 
-func (w waiter) wait(ctx context.Context, r Reader, req Request) (compshare.Progress, error) {
-	if !(req.Target > 0 && req.Target <= 100) {
-		return compshare.Progress{}, fmt.Errorf("image %s: target %v %% is outside (0, 100]", req.ImageID, req.Target)
-	}
-	maxInterval := req.MaxInterval
-	if maxInterval <= 0 {
-		maxInterval = schedule.DefaultMaxInterval
-	}
-	maxInterval = max(maxInterval, schedule.MinInterval)
-	sched := req.Schedule
-	if sched == nil {
-		sched = schedule.NewAdaptive(req.Target, maxInterval)
-	}
+// state is everything a wait has learnt so far. The loop's steps read and
+// update it; nothing else changes during a wait.
+type state struct {
+	req   Request // normalized
+	start time.Time
 
-	s := &state{imageID: req.ImageID, start: w.clock.Now()}
-	status := &statusCheck{waiter: w, r: r, req: req, last: s.start}
-	backoff, idle := firstBackoff, 0
+	last    *compshare.Progress // latest answer; nil before the first
+	lastAt  time.Time           // when last arrived
+	lastErr error               // latest transient error
+	idle    int                 // answers in a row without movement
+	backoff time.Duration       // pause after the next transient error
+	pollAt  time.Time           // when to read the progress next
+
+	lookupAt  time.Time // when to look the status up next
+	statusOff bool      // the server refused the status action: do not ask again
+}
+
+func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, error) {
+	req, err := req.normalized()
+	if err != nil {
+		return compshare.Progress{}, err
+	}
+	now := w.clock.Now()
+	s := &state{req: req, start: now, backoff: firstBackoff, pollAt: now, lookupAt: now.Add(statusEvery)}
 	for {
-		if err := s.interrupted(ctx, w.clock.Now()); err != nil {
+		now := w.clock.Now()
+		if err := s.interrupted(ctx, now); err != nil {
 			return compshare.Progress{}, err
 		}
-		p, err := r.ImageProgress(ctx, req.Region, req.Zone, req.ImageID)
-		now := w.clock.Now()
-		var delay time.Duration
-		lookUp := now.Sub(status.last) >= statusEvery
+		answered, err := false, error(nil)
+		if !now.Before(s.pollAt) {
+			answered, err = w.poll(ctx, s)
+		}
+		if err == nil && !s.done() && s.lookupDue(w.clock.Now()) {
+			err = w.lookUp(ctx, s)
+		}
+		var next time.Duration
+		if err == nil && !s.done() {
+			next = max(0, s.wake().Sub(w.clock.Now()))
+		}
+		if answered && req.OnPoll != nil {
+			req.OnPoll(*s.last, next)
+		}
 		switch {
 		case err != nil:
-			// The client reports an ended ctx as its own error; what the
-			// caller must see is the timeout or the cancellation.
-			if ierr := s.interrupted(ctx, now); ierr != nil {
-				return compshare.Progress{}, ierr
-			}
-			if !compshare.IsTransient(err) {
-				// A failed build may be why the progress action refuses.
-				if ferr := status.failure(ctx, now, s.lastPercent()); ferr != nil {
-					return compshare.Progress{}, ferr
-				}
-				return compshare.Progress{}, err
-			}
-			s.lastErr = err
-			delay, backoff = min(backoff, maxInterval), min(2*backoff, maxInterval)
-			if req.OnTransientError != nil {
-				req.OnTransientError(err, delay)
-			}
-		case !(p.Percent >= 0 && p.Percent <= 100):
-			// The client refuses such answers; other Readers may not.
-			return compshare.Progress{}, fmt.Errorf("image %s: the API answered progress %v %%, outside 0..100 (request id %s)", req.ImageID, p.Percent, p.RequestID)
-		case p.Percent >= req.Target:
-			req.notify(p, 0)
-			return p, nil
-		default:
-			if s.last != nil && p.Percent <= s.last.Percent {
-				idle++
-			} else {
-				idle = 0
-			}
-			s.last, backoff = &p, firstBackoff
-			// Clamped also here, since req.Schedule may be any schedule.
-			delay = min(max(sched.Next(Observe(p, now)), schedule.MinInterval), maxInterval)
-			lookUp = lookUp || idle == stallPolls
+			return compshare.Progress{}, err
+		case s.done():
+			return *s.last, nil
 		}
-		if lookUp {
-			if ferr := status.failure(ctx, now, s.lastPercent()); ferr != nil {
-				if s.last != nil {
-					req.notify(*s.last, 0)
-				}
-				return compshare.Progress{}, ferr
-			}
-			// The lookup took time the schedule meant to sleep.
-			delay = max(0, delay-w.clock.Now().Sub(now))
-		}
-		if err == nil {
-			req.notify(p, delay)
-		}
-		w.clock.Sleep(ctx, delay)
+		w.clock.Sleep(ctx, next)
 	}
 }
 
-// statusCheck looks the image's status up, which is the only way to learn
-// that a build failed.
-type statusCheck struct {
-	waiter
-	r        Reader
-	req      Request
-	last     time.Time // of the latest lookup
-	disabled bool      // the server refused the action: do not ask again
+// poll reads the progress; answered says whether an answer arrived. The
+// error ends the wait.
+func (w waiter) poll(ctx context.Context, s *state) (answered bool, err error) {
+	req := s.req
+	p, err := w.r.ImageProgress(ctx, req.Region, req.Zone, req.ImageID)
+	now := w.clock.Now()
+	if err != nil {
+		if s.interrupted(ctx, now) != nil {
+			// The client reports an ended ctx as its own error; the loop
+			// reports the timeout or the cancellation instead.
+			return false, nil
+		}
+		if !compshare.IsTransient(err) {
+			// A failed build may be why the progress action refuses.
+			if ferr := w.lookUp(ctx, s); ferr != nil {
+				return false, ferr
+			}
+			return false, err
+		}
+		delay := s.backoff
+		s.lastErr, s.backoff, s.pollAt = err, min(2*s.backoff, req.MaxInterval), now.Add(delay)
+		if req.OnTransientError != nil {
+			req.OnTransientError(err, delay)
+		}
+		return false, nil
+	}
+	if !(p.Percent >= 0 && p.Percent <= 100) {
+		// The client refuses such answers; other Readers may not.
+		return false, fmt.Errorf("image %s: the API answered progress %v %%, outside 0..100 (request id %s)", req.ImageID, p.Percent, p.RequestID)
+	}
+	s.observe(p, now)
+	return true, nil
 }
 
-// failure returns the error for a failed build, else nil. Lookup errors are
-// dropped: the action may be unsupported or refuse the image (then it is not
-// asked again), and the progress polls go on without it.
-func (c *statusCheck) failure(ctx context.Context, now time.Time, progress float64) *FailedError {
-	if c.disabled {
+// observe takes in a progress answer.
+func (s *state) observe(p compshare.Progress, now time.Time) {
+	if s.last != nil && p.Percent <= s.last.Percent {
+		s.idle++
+	} else {
+		s.idle = 0
+	}
+	if s.idle == stallPolls {
+		s.lookupAt = now
+	}
+	s.last, s.lastAt, s.backoff = &p, now, firstBackoff
+	if !s.atTarget() {
+		s.pollAt = now.Add(s.clamp(s.req.Schedule.Next(Observe(p, now))))
+	}
+}
+
+// lookUp looks the image's status up, which is the only way to learn that a
+// build failed; the error is a *FailedError. Lookup errors are dropped: the
+// action may be unsupported or refuse the image (then it is not asked
+// again), and the progress polls go on without it.
+func (w waiter) lookUp(ctx context.Context, s *state) error {
+	if s.statusOff {
 		return nil
 	}
-	c.last = now
-	ctx, cancel := context.WithTimeout(ctx, c.statusTimeout)
+	req := s.req
+	ctx, cancel := context.WithTimeout(ctx, w.statusTimeout)
 	defer cancel()
-	st, err := c.r.ImageStatus(ctx, c.req.Region, c.req.Zone, c.req.ImageID)
+	st, err := w.r.ImageStatus(ctx, req.Region, req.Zone, req.ImageID)
+	s.lookupAt = w.clock.Now().Add(statusEvery)
 	if err != nil {
-		c.disabled = !compshare.IsTransient(err) && ctx.Err() == nil
+		s.statusOff = !compshare.IsTransient(err) && ctx.Err() == nil
 		return nil
 	}
 	if !st.Failed() {
 		return nil
 	}
-	return &FailedError{ImageID: c.req.ImageID, Reason: st.FailedReason, RequestID: st.RequestID, Progress: progress}
+	return &FailedError{ImageID: req.ImageID, Reason: st.FailedReason, RequestID: st.RequestID, Progress: s.percent()}
 }
 
-// state is what a wait has seen so far, for the error that ends it.
-type state struct {
-	imageID string
-	start   time.Time
-	last    *compshare.Progress // latest answer; nil before the first
-	lastErr error               // latest transient error
+// atTarget reports whether the latest answer reached the target.
+func (s *state) atTarget() bool { return s.last != nil && s.last.Percent >= s.req.Target }
+
+// done reports whether the wait is over with success.
+func (s *state) done() bool { return s.atTarget() }
+
+func (s *state) lookupDue(now time.Time) bool { return !s.statusOff && !now.Before(s.lookupAt) }
+
+// wake returns when the next call is due.
+func (s *state) wake() time.Time {
+	if s.statusOff || s.pollAt.Before(s.lookupAt) {
+		return s.pollAt
+	}
+	return s.lookupAt
 }
 
-// lastPercent is the latest answer's progress, 0 before the first.
-func (s *state) lastPercent() float64 {
+// clamp bounds a delay chosen by a schedule, which may be any schedule.
+func (s *state) clamp(d time.Duration) time.Duration {
+	return min(max(d, schedule.MinInterval), s.req.MaxInterval)
+}
+
+// percent is the latest answer's progress, 0 before the first.
+func (s *state) percent() float64 {
 	if s.last == nil {
 		return 0
 	}
@@ -273,13 +307,13 @@ func (s *state) interrupted(ctx context.Context, now time.Time) error {
 	deadline, ok := ctx.Deadline()
 	switch {
 	case ok && !now.Before(deadline), errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return &TimeoutError{ImageID: s.imageID, Last: s.last, Elapsed: now.Sub(s.start), LastErr: s.lastErr}
+		return &TimeoutError{ImageID: s.req.ImageID, Target: s.req.Target, Last: s.last, Elapsed: now.Sub(s.start), LastErr: s.lastErr}
 	case ctx.Err() != nil:
 		where := "before any answer"
 		if s.last != nil {
 			where = "at " + FormatPercent(s.last.Percent) + " %"
 		}
-		return fmt.Errorf("waiting for image %s stopped %s after %v: %w", s.imageID, where, now.Sub(s.start).Round(time.Second), ctx.Err())
+		return fmt.Errorf("waiting for image %s stopped %s after %v: %w", s.req.ImageID, where, now.Sub(s.start).Round(time.Second), ctx.Err())
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,7 @@ type fakeBuild struct {
 	statusAt          []time.Duration // when the status was looked up, since start
 	answersAtLookup   int             // len(answers) at the latest lookup
 	progressCalls     int
+	callsAt           []time.Duration // when each call (progress or status) began, since start
 }
 
 func newBuild(work time.Duration) *fakeBuild {
@@ -84,6 +86,7 @@ func (b *fakeBuild) stalled() bool { return b.stallFor > 0 && b.elapsed() > b.st
 
 func (b *fakeBuild) ImageProgress(ctx context.Context, r, z, id string) (compshare.Progress, error) {
 	b.progressCalls++
+	b.callsAt = append(b.callsAt, b.elapsed())
 	if r != region || z != zone || id != imageID {
 		return compshare.Progress{}, fmt.Errorf("unexpected request %s/%s/%s", r, z, id)
 	}
@@ -112,6 +115,7 @@ func (b *fakeBuild) ImageProgress(ctx context.Context, r, z, id string) (compsha
 
 func (b *fakeBuild) ImageStatus(ctx context.Context, r, z, id string) (compshare.ImageStatus, error) {
 	b.statusAt = append(b.statusAt, b.elapsed())
+	b.callsAt = append(b.callsAt, b.elapsed())
 	b.answersAtLookup = len(b.answers)
 	switch {
 	case b.statusHangs:
@@ -143,7 +147,7 @@ func (b *fakeBuild) run(t *testing.T, req Request, timeout time.Duration) (comps
 	if req.Target == 0 {
 		req.Target = 100
 	}
-	return waiter{clock: b.clock, statusTimeout: 50 * time.Millisecond}.wait(ctx, b, req)
+	return waiter{r: b, clock: b.clock, statusTimeout: 50 * time.Millisecond}.wait(ctx, req)
 }
 
 func transient(msg string) error {
@@ -158,9 +162,13 @@ type poll struct {
 func TestCompletes(t *testing.T) {
 	b := newBuild(10 * time.Minute)
 	b.latency = 200 * time.Millisecond
-	var polls []poll
+	type timedPoll struct {
+		poll
+		at time.Duration
+	}
+	var polls []timedPoll
 	p, err := b.run(t, Request{OnPoll: func(p compshare.Progress, next time.Duration) {
-		polls = append(polls, poll{p.Percent, next})
+		polls = append(polls, timedPoll{poll{p.Percent, next}, b.elapsed()})
 	}}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -171,16 +179,16 @@ func TestCompletes(t *testing.T) {
 	if lag := b.elapsed() - b.work; lag < 0 || lag > 5*time.Second || b.progressCalls > 40 {
 		t.Errorf("lag %v with %d calls", lag, b.progressCalls)
 	}
-	// OnPoll: once per answer, with the delay actually slept, and 0 at the end.
-	if len(polls) != b.progressCalls || len(b.clock.sleeps) != len(polls)-1 {
-		t.Fatalf("%d OnPoll calls, %d sleeps, %d answers", len(polls), len(b.clock.sleeps), b.progressCalls)
+	// OnPoll: once per answer, with the delay until the next call, and 0 at the end.
+	if len(polls) != b.progressCalls {
+		t.Fatalf("%d OnPoll calls, %d answers", len(polls), b.progressCalls)
 	}
-	for i, s := range b.clock.sleeps {
-		if polls[i].next != s || s <= 0 {
-			t.Errorf("OnPoll %d said next %v, slept %v", i, polls[i].next, s)
+	for i, p := range polls[:len(polls)-1] {
+		if !slices.Contains(b.callsAt, p.at+p.next) || p.next <= 0 {
+			t.Errorf("OnPoll %d at %v said next %v; calls at %v", i, p.at, p.next, b.callsAt)
 		}
 	}
-	if last := polls[len(polls)-1]; last != (poll{100, 0}) {
+	if last := polls[len(polls)-1].poll; last != (poll{100, 0}) {
 		t.Errorf("last OnPoll %+v, want 100 %% and next 0", last)
 	}
 }
@@ -274,7 +282,7 @@ func TestMalformedAnswerIsAnError(t *testing.T) {
 	for _, pct := range []float64{math.NaN(), 150, -1} {
 		c := &fakeClock{now: time.Now()}
 		ctx, cancel := context.WithDeadline(context.Background(), c.now.Add(time.Hour))
-		_, err := waiter{clock: c, statusTimeout: time.Second}.wait(ctx, constReader{compshare.Progress{Percent: pct}}, Request{ImageID: imageID, Target: 100})
+		_, err := waiter{r: constReader{compshare.Progress{Percent: pct}}, clock: c, statusTimeout: time.Second}.wait(ctx, Request{ImageID: imageID, Target: 100})
 		cancel()
 		var timeout *TimeoutError
 		if err == nil || errors.As(err, &timeout) || !strings.Contains(err.Error(), "outside 0..100") {
@@ -461,13 +469,13 @@ func TestTimeoutMessages(t *testing.T) {
 		err  TimeoutError
 		want string
 	}{
-		{TimeoutError{ImageID: "i", Last: &compshare.Progress{Percent: 42.5, RemainingSeconds: f(105)}, Elapsed: 30*time.Minute + 400*time.Millisecond},
+		{TimeoutError{ImageID: "i", Target: 100, Last: &compshare.Progress{Percent: 42.5, RemainingSeconds: f(105)}, Elapsed: 30*time.Minute + 400*time.Millisecond},
 			"image i still at 42.5 % after 30m0s (about 1m45s left by the API's estimate)"},
-		{TimeoutError{ImageID: "i", Last: &compshare.Progress{Percent: 0.29, RemainingSeconds: f(0)}, Elapsed: time.Minute},
+		{TimeoutError{ImageID: "i", Target: 100, Last: &compshare.Progress{Percent: 0.29, RemainingSeconds: f(0)}, Elapsed: time.Minute},
 			"image i still at 0.29 % after 1m0s (the API's estimate of the time left has run out)"},
-		{TimeoutError{ImageID: "i", Last: &compshare.Progress{Percent: 99.999}, Elapsed: 1500 * time.Millisecond},
+		{TimeoutError{ImageID: "i", Target: 100, Last: &compshare.Progress{Percent: 99.999}, Elapsed: 1500 * time.Millisecond},
 			"image i still at 99.99 % after 2s (the API gives no estimate of the time left)"},
-		{TimeoutError{ImageID: "i", Last: &compshare.Progress{Percent: 100.0 / 3, RemainingSeconds: f(math.NaN())}, Elapsed: time.Hour},
+		{TimeoutError{ImageID: "i", Target: 100, Last: &compshare.Progress{Percent: 100.0 / 3, RemainingSeconds: f(math.NaN())}, Elapsed: time.Hour},
 			"image i still at 33.33 % after 1h0m0s (the API gives no estimate of the time left)"},
 		{TimeoutError{ImageID: "i", Elapsed: 30 * time.Minute, LastErr: errors.New("HTTP 503")},
 			"image i: no answer from the API after 30m0s: HTTP 503"},

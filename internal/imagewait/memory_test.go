@@ -43,7 +43,7 @@ func TestMemoryConstantOverLongWait(t *testing.T) {
 	}
 	polls := 0
 	var early, late uint64
-	_, err := waiter{clock: b, statusTimeout: time.Second}.wait(context.Background(), b, Request{
+	_, err := waiter{r: b, clock: b, statusTimeout: time.Second}.wait(context.Background(), Request{
 		Region: region, Zone: zone, ImageID: imageID, Target: 100, MaxInterval: time.Second,
 		Schedule: schedule.NewFixed(schedule.MinInterval),
 		OnPoll: func(compshare.Progress, time.Duration) {

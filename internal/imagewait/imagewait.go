@@ -1,6 +1,7 @@
 // Package imagewait waits for a Compshare image build to reach a target
 // percentage: it polls the progress API on a schedule, rides out transient
-// faults, and looks for a failed build, which the progress action cannot report.
+// faults, and looks the image's status up, since the progress action can say
+// neither that a build failed nor that a finished image is usable.
 package imagewait
 
 import (
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
@@ -25,6 +27,10 @@ const (
 	// statusTimeout bounds one status lookup: it is optional, so a slow
 	// server must not hold up the progress polls.
 	statusTimeout = 10 * time.Second
+	// confirmEvery is the shortest pause between two status lookups while a
+	// build at 100 % is not yet listed as Available; the pause grows with that
+	// wait (a quarter of it), up to the max interval.
+	confirmEvery = time.Second
 	// firstBackoff is the pause after the first transient error; it doubles up to the max interval.
 	firstBackoff = time.Second
 	// maxEstimate (seconds, about 30 years) bounds what is taken as an
@@ -52,6 +58,9 @@ type Request struct {
 	// OnTransientError, if set, is called when a poll failed in a way that
 	// may pass, with the delay before the next try.
 	OnTransientError func(err error, next time.Duration)
+	// OnUnknownStatus, if set, is called the first time the status action
+	// answers a word this package does not know; the wait goes on.
+	OnUnknownStatus func(status string)
 }
 
 // normalized checks the target and fills in the defaults: the one place
@@ -70,7 +79,10 @@ func (r Request) normalized() (Request, error) {
 	return r, nil
 }
 
-// Wait polls until progress >= req.Target and returns the last answer. On
+// Wait polls until progress >= req.Target and returns the last answer. At a
+// Target of 100 the wait also needs DescribeCompShareCustomImages to list the
+// image as Available, unless that action is refused (a non-transient error
+// other than not-found), when the progress alone decides. On
 // error the Progress is zero; the error is a *TimeoutError when ctx's deadline
 // passed, a *FailedError when the platform marked the build failed, an error
 // wrapping context.Canceled when ctx was cancelled, or the API's error as is.
@@ -83,6 +95,7 @@ type TimeoutError struct {
 	ImageID string
 	Target  float64             // percent
 	Last    *compshare.Progress // nil when no answer arrived
+	Status  string              // the latest status word; "" when none was read
 	Elapsed time.Duration
 	LastErr error // last transient error, if any
 }
@@ -95,16 +108,24 @@ func (e *TimeoutError) Error() string {
 		}
 		return fmt.Sprintf("image %s: no answer from the API after %v: %v", e.ImageID, after, e.LastErr)
 	}
-	return fmt.Sprintf("image %s still at %s %% after %v (%s)", e.ImageID, FormatPercent(e.Last.Percent), after, TimeLeft(*e.Last, e.Target, 0))
+	left := TimeLeft(*e.Last, e.Target, 0)
+	if e.Status != "" && e.Last.Percent >= e.Target {
+		left += "; listed as " + e.Status
+	}
+	return fmt.Sprintf("image %s still at %s %% after %v (%s)", e.ImageID, FormatPercent(e.Last.Percent), after, left)
 }
 
 // Unwrap lets errors.Is(err, context.DeadlineExceeded) hold.
 func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
 
-// FailedError says that the platform marked the build failed.
+// FailedError says that the platform listed the image as failed or taken
+// down (DescribeCompShareCustomImages: UnAvailable or Offline).
 type FailedError struct {
-	ImageID, Reason, RequestID string
-	Progress                   float64
+	ImageID   string
+	Status    string // the status word as the API wrote it
+	Reason    string // the API's FailedReason; may be empty
+	RequestID string
+	Progress  float64 // percent, at the latest answer
 }
 
 func (e *FailedError) Error() string {
@@ -112,7 +133,11 @@ func (e *FailedError) Error() string {
 	if reason == "" {
 		reason = "the API gives no reason"
 	}
-	msg := fmt.Sprintf("the build of image %s failed at %s %%: %s", e.ImageID, FormatPercent(e.Progress), reason)
+	what := "the build of image " + e.ImageID + " failed"
+	if !strings.EqualFold(e.Status, statusUnavailable) {
+		what = "image " + e.ImageID + " is " + e.Status
+	}
+	msg := fmt.Sprintf("%s at %s %%: %s", what, FormatPercent(e.Progress), reason)
 	if e.RequestID != "" {
 		msg += " (request id " + e.RequestID + ")"
 	}
@@ -161,6 +186,8 @@ type state struct {
 
 	lookupAt  time.Time // when to look the status up next
 	statusOff bool      // the server refused the status action: do not ask again
+	status    string    // latest status word; "" before the first
+	reported  string    // latest unknown status word reported
 }
 
 func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, error) {
@@ -176,7 +203,7 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 			return compshare.Progress{}, err
 		}
 		answered, err := false, error(nil)
-		if !now.Before(s.pollAt) {
+		if !s.atTarget() && !now.Before(s.pollAt) {
 			answered, err = w.poll(ctx, s)
 		}
 		if err == nil && !s.done() && s.lookupDue(w.clock.Now()) {
@@ -244,15 +271,20 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 		s.lookupAt = now
 	}
 	s.last, s.lastAt, s.backoff = &p, now, firstBackoff
-	if !s.atTarget() {
-		s.pollAt = now.Add(s.clamp(s.req.Schedule.Next(Observe(p, now))))
+	if s.atTarget() {
+		// Done, or as soon as the image is listed as Available.
+		s.lookupAt = now
+		return
 	}
+	s.pollAt = now.Add(s.clamp(s.req.Schedule.Next(Observe(p, now))))
 }
 
 // lookUp looks the image's status up, which is the only way to learn that a
-// build failed; the error is a *FailedError. Lookup errors are dropped: the
-// action may be unsupported or refuse the image (then it is not asked
-// again), and the progress polls go on without it.
+// build failed or that a finished image is usable; the error is a
+// *FailedError. Lookup errors are dropped: the action may be unsupported or
+// refuse the image (then it is not asked again, and the progress alone
+// decides), and the progress polls go on without it. Not-found is not a
+// refusal: a new image may not be listed yet.
 func (w waiter) lookUp(ctx context.Context, s *state) error {
 	if s.statusOff {
 		return nil
@@ -261,31 +293,55 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 	ctx, cancel := context.WithTimeout(ctx, w.statusTimeout)
 	defer cancel()
 	st, err := w.r.ImageStatus(ctx, req.Region, req.Zone, req.ImageID)
-	s.lookupAt = w.clock.Now().Add(statusEvery)
+	now := w.clock.Now()
+	s.lookupAt = now.Add(s.lookupEvery(now))
 	if err != nil {
-		s.statusOff = !compshare.IsTransient(err) && ctx.Err() == nil
+		s.statusOff = !compshare.IsTransient(err) && !compshare.IsNotFound(err) && ctx.Err() == nil
 		return nil
 	}
-	if !st.Failed() {
-		return nil
+	s.status = st.Status
+	switch judge(st.Status) {
+	case failed:
+		return &FailedError{ImageID: req.ImageID, Status: st.Status, Reason: st.FailedReason, RequestID: st.RequestID, Progress: s.percent()}
+	case unknown:
+		if st.Status != s.reported && req.OnUnknownStatus != nil {
+			req.OnUnknownStatus(st.Status)
+		}
+		s.reported = st.Status
 	}
-	return &FailedError{ImageID: req.ImageID, Reason: st.FailedReason, RequestID: st.RequestID, Progress: s.percent()}
+	return nil
+}
+
+// lookupEvery is the pause after a status lookup: while a finished build
+// waits to be listed as Available, a quarter of that wait so far (from
+// confirmEvery up to the max interval), else statusEvery.
+func (s *state) lookupEvery(now time.Time) time.Duration {
+	if s.atTarget() {
+		return min(max(now.Sub(s.lastAt)/4, confirmEvery), s.req.MaxInterval)
+	}
+	return statusEvery
 }
 
 // atTarget reports whether the latest answer reached the target.
 func (s *state) atTarget() bool { return s.last != nil && s.last.Percent >= s.req.Target }
 
-// done reports whether the wait is over with success.
-func (s *state) done() bool { return s.atTarget() }
+// done reports whether the wait is over with success: the target is reached
+// and, at 100 %, the image is listed as Available or the status action was
+// refused.
+func (s *state) done() bool {
+	return s.atTarget() && (s.req.Target < 100 || s.statusOff || judge(s.status) == usable)
+}
 
 func (s *state) lookupDue(now time.Time) bool { return !s.statusOff && !now.Before(s.lookupAt) }
 
-// wake returns when the next call is due.
+// wake returns when the next call is due: at the target only status
+// lookups are; the wait is over before both are off.
 func (s *state) wake() time.Time {
-	if s.statusOff || s.pollAt.Before(s.lookupAt) {
-		return s.pollAt
+	switch {
+	case s.atTarget(), !s.statusOff && s.lookupAt.Before(s.pollAt):
+		return s.lookupAt
 	}
-	return s.lookupAt
+	return s.pollAt
 }
 
 // clamp bounds a delay chosen by a schedule, which may be any schedule.
@@ -307,7 +363,7 @@ func (s *state) interrupted(ctx context.Context, now time.Time) error {
 	deadline, ok := ctx.Deadline()
 	switch {
 	case ok && !now.Before(deadline), errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return &TimeoutError{ImageID: s.req.ImageID, Target: s.req.Target, Last: s.last, Elapsed: now.Sub(s.start), LastErr: s.lastErr}
+		return &TimeoutError{ImageID: s.req.ImageID, Target: s.req.Target, Last: s.last, Status: s.status, Elapsed: now.Sub(s.start), LastErr: s.lastErr}
 	case ctx.Err() != nil:
 		where := "before any answer"
 		if s.last != nil {

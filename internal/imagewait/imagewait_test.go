@@ -1,6 +1,7 @@
 package imagewait
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -57,7 +58,12 @@ type fakeBuild struct {
 	noEstimate        bool
 	latency           time.Duration // every progress call takes this long
 	errs              []error       // returned by the first progress calls, in turn; the last repeats; nil answers
-	statusErr         error
+	statusErr         error         // returned by status lookups (until statusFaultEnd)
+	statusFaultEnd    time.Duration // statusErr and statusHangs stop then; 0: never
+	statusLag         time.Duration // the status says Making this long after the build is done, then Available
+	failStatus        string        // the status of a failed build; "" for UnAvailable
+	failReason        string        // its FailedReason
+	unknownStatus     string        // if set, the status before Available instead of Making
 	statusHangs       bool
 	answers           []float64
 	statusAt          []time.Duration // when the status was looked up, since start
@@ -68,7 +74,7 @@ type fakeBuild struct {
 
 func newBuild(work time.Duration) *fakeBuild {
 	c := &fakeClock{now: time.Now()}
-	return &fakeBuild{clock: c, start: c.now, work: work}
+	return &fakeBuild{clock: c, start: c.now, work: work, failReason: "disk full"}
 }
 
 func (b *fakeBuild) elapsed() time.Duration { return b.clock.now.Sub(b.start) }
@@ -117,21 +123,24 @@ func (b *fakeBuild) ImageStatus(ctx context.Context, r, z, id string) (compshare
 	b.statusAt = append(b.statusAt, b.elapsed())
 	b.callsAt = append(b.callsAt, b.elapsed())
 	b.answersAtLookup = len(b.answers)
+	fault := b.statusFaultEnd == 0 || b.elapsed() < b.statusFaultEnd
 	switch {
-	case b.statusHangs:
+	case b.statusHangs && fault:
 		select {
 		case <-ctx.Done():
 			return compshare.ImageStatus{}, ctx.Err()
 		case <-time.After(2 * time.Second):
 			// Never reached when the lookup is bounded; else the wait fails.
-			return compshare.ImageStatus{Status: compshare.StatusFailed, FailedReason: "lookup not bounded"}, nil
+			return compshare.ImageStatus{Status: "UnAvailable", FailedReason: "lookup not bounded"}, nil
 		}
-	case b.statusErr != nil:
+	case b.statusErr != nil && fault:
 		return compshare.ImageStatus{}, b.statusErr
 	case b.failed && b.stalled():
-		return compshare.ImageStatus{Status: compshare.StatusFailed, FailedReason: "disk full", RequestID: "status-req"}, nil
+		return compshare.ImageStatus{Status: cmp.Or(b.failStatus, "UnAvailable"), FailedReason: b.failReason, RequestID: "status-req"}, nil
+	case b.done() == b.work && b.elapsed() >= b.work+b.statusLag:
+		return compshare.ImageStatus{Status: "Available"}, nil
 	}
-	return compshare.ImageStatus{Status: "Making"}, nil
+	return compshare.ImageStatus{Status: cmp.Or(b.unknownStatus, "Making")}, nil
 }
 
 // run waits for b on its fake clock; timeout > 0 sets a deadline on that clock.
@@ -301,7 +310,7 @@ func TestFailedBuild(t *testing.T) {
 		t.Fatalf("error %v, want *FailedError", err)
 	}
 	want := "the build of image compshareImage-x failed at 42.5 %: disk full (request id status-req)"
-	if err.Error() != want || *failed != (FailedError{ImageID: imageID, Reason: "disk full", RequestID: "status-req", Progress: 42.5}) {
+	if err.Error() != want || *failed != (FailedError{ImageID: imageID, Status: "UnAvailable", Reason: "disk full", RequestID: "status-req", Progress: 42.5}) {
 		t.Fatalf("got %q (%+v), want %q", err, *failed, want)
 	}
 	// Looked up once, as soon as two answers in a row showed no movement.
@@ -326,6 +335,7 @@ func TestStatusLookupCadence(t *testing.T) {
 	for at := 220 * time.Second; at < 1300*time.Second; at += 60 * time.Second {
 		want = append(want, at)
 	}
+	want = append(want, 1300*time.Second) // at 100 %: is it Available?
 	if fmt.Sprint(b.statusAt) != fmt.Sprint(want) {
 		t.Fatalf("lookups at %v, want %v", b.statusAt, want)
 	}
@@ -338,25 +348,42 @@ func TestStatusErrorsIgnored(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		setup func(*fakeBuild)
+		check func(t *testing.T, b *fakeBuild, p compshare.Progress, err error)
 	}{
 		{"refused", func(b *fakeBuild) {
 			b.statusErr = &compshare.Error{Action: compshare.ActionDescribeImages, ImageID: imageID, RetCode: 161, Message: "unknown action"}
+		}, func(t *testing.T, b *fakeBuild, p compshare.Progress, err error) {
+			// A refusal is final: the action is not asked again, and the
+			// progress alone decides.
+			if err != nil || p.Percent != 100 || len(b.statusAt) != 1 || b.elapsed() > b.work+b.stallFor+5*time.Second {
+				t.Fatalf("p=%+v err=%v after %v; lookups at %v", p, err, b.elapsed(), b.statusAt)
+			}
 		}},
-		{"transient", func(b *fakeBuild) { b.statusErr = transient("busy") }},
-		{"hangs", func(b *fakeBuild) { b.statusHangs = true }},
+		{"not found", func(b *fakeBuild) {
+			b.statusErr = &compshare.Error{Action: compshare.ActionDescribeImages, ImageID: imageID, RetCode: 230, Message: "Params [CompShareImageId] not available"}
+		}, func(t *testing.T, b *fakeBuild, _ compshare.Progress, err error) {
+			// Not a refusal: a new image may not be listed yet, and done
+			// means listed as Available.
+			var timeout *TimeoutError
+			if !errors.As(err, &timeout) || !strings.Contains(err.Error(), "still at 100 % after 1h0m0s (not yet listed as Available)") {
+				t.Fatalf("error %v, want a timeout at 100 %%", err)
+			}
+		}},
+		{"transient", func(b *fakeBuild) { b.statusErr, b.statusFaultEnd = transient("busy"), 4*time.Minute }, nil},
+		{"hangs", func(b *fakeBuild) { b.statusHangs, b.statusFaultEnd = true, 4*time.Minute }, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBuild(3 * time.Minute)
 			b.stallAt, b.stallFor = time.Minute, 30*time.Second
 			tc.setup(b)
 			p, err := b.run(t, Request{}, time.Hour)
-			if err != nil || p.Percent != 100 {
-				t.Fatalf("p=%+v err=%v", p, err)
+			if tc.check != nil {
+				tc.check(t, b, p, err)
+				return
 			}
-			// A refusal is final: the action is not asked again; other
-			// errors may pass.
-			if want := 2; tc.name == "refused" && len(b.statusAt) != 1 || tc.name != "refused" && len(b.statusAt) < want {
-				t.Fatalf("status looked up %d times", len(b.statusAt))
+			// Transient faults pass: the wait ends with the first answer after them.
+			if err != nil || p.Percent != 100 || b.elapsed() < b.statusFaultEnd || b.elapsed() > b.statusFaultEnd+10*time.Second {
+				t.Fatalf("p=%+v err=%v after %v; lookups at %v", p, err, b.elapsed(), b.statusAt)
 			}
 		})
 	}

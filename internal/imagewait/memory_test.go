@@ -27,6 +27,9 @@ func (b *leanBuild) ImageProgress(context.Context, string, string, string) (comp
 }
 
 func (b *leanBuild) ImageStatus(context.Context, string, string, string) (compshare.ImageStatus, error) {
+	if b.now.Sub(b.start) >= b.work {
+		return compshare.ImageStatus{Status: "Available"}, nil
+	}
 	return compshare.ImageStatus{Status: "Making"}, nil
 }
 

@@ -19,10 +19,11 @@ import (
 //	the API gives no estimate of the time left
 //
 // The estimate is schedule.ETA at the moment of the answer, counted down by
-// age; an answer at or past target gets "the target is reached".
+// age. At or past target, a wait goes on only until the image is listed as
+// Available, so that is what it says then.
 func TimeLeft(p compshare.Progress, target float64, age time.Duration) string {
 	if p.Percent >= target {
-		return "the target is reached"
+		return "not yet listed as " + statusAvailable
 	}
 	eta, ok := schedule.ETA(Observe(p, time.Time{}), target)
 	switch left := eta - age; {

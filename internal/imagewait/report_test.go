@@ -25,7 +25,7 @@ func TestTimeLeft(t *testing.T) {
 		{compshare.Progress{Percent: 0.29, RemainingSeconds: seconds(0)}, 100, 0, "the API's estimate of the time left has run out"},
 		{compshare.Progress{Percent: 0.29}, 100, 0, "the API gives no estimate of the time left"},
 		{compshare.Progress{Percent: 33, RemainingSeconds: seconds(math.NaN())}, 100, 0, "the API gives no estimate of the time left"},
-		{compshare.Progress{Percent: 100}, 100, 0, "the target is reached"},
+		{compshare.Progress{Percent: 100}, 100, 0, "not yet listed as Available"},
 	} {
 		if got := TimeLeft(tc.p, tc.target, tc.age); got != tc.want {
 			t.Errorf("TimeLeft(%+v, %v, %v) = %q, want %q", tc.p, tc.target, tc.age, got, tc.want)

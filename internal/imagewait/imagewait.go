@@ -18,12 +18,11 @@ import (
 )
 
 const (
-	// statusEvery bounds how long a failed build whose progress still seems
-	// to move goes unnoticed, at about one extra call a minute.
-	statusEvery = 60 * time.Second
-	// stallPolls answers without movement make a failure likely enough to
-	// look the status up at once.
-	stallPolls = 2
+	// A failed build is reported within max(noticeWithin, 1/noticeShare of
+	// the time the wait has run) of failing, and never later than the max
+	// interval (plus one lookup). See lookupGap.
+	noticeWithin = 10 * time.Second
+	noticeShare  = 10
 	// statusTimeout bounds one status lookup: it is optional, so a slow
 	// server must not hold up the progress polls.
 	statusTimeout = 10 * time.Second
@@ -179,8 +178,8 @@ type state struct {
 
 	last    *compshare.Progress // latest answer; nil before the first
 	lastAt  time.Time           // when last arrived
+	moving  bool                // the latest answer showed movement
 	lastErr error               // latest transient error
-	idle    int                 // answers in a row without movement
 	backoff time.Duration       // pause after the next transient error
 	pollAt  time.Time           // when to read the progress next
 
@@ -196,7 +195,8 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 		return compshare.Progress{}, err
 	}
 	now := w.clock.Now()
-	s := &state{req: req, start: now, backoff: firstBackoff, pollAt: now, lookupAt: now.Add(statusEvery)}
+	s := &state{req: req, start: now, backoff: firstBackoff, pollAt: now}
+	s.lookupAt = now.Add(s.lookupGap(now))
 	for {
 		now := w.clock.Now()
 		if err := s.interrupted(ctx, now); err != nil {
@@ -262,14 +262,19 @@ func (w waiter) poll(ctx context.Context, s *state) (answered bool, err error) {
 
 // observe takes in a progress answer.
 func (s *state) observe(p compshare.Progress, now time.Time) {
-	if s.last != nil && p.Percent <= s.last.Percent {
-		s.idle++
-	} else {
-		s.idle = 0
-	}
-	if s.idle == stallPolls {
+	moved := s.last != nil && p.Percent > s.last.Percent
+	switch {
+	case moved:
+		// A failed build's progress stands still: this one had not failed
+		// when the previous answer arrived, so the next lookup can wait
+		// from then.
+		s.lookupAt = later(s.lookupAt, s.lastAt.Add(s.lookupGap(s.lastAt)))
+	case s.moving:
+		// It stopped: a failure is likely enough to look at once (once
+		// per stop).
 		s.lookupAt = now
 	}
+	s.moving = moved
 	s.last, s.lastAt, s.backoff = &p, now, firstBackoff
 	if s.atTarget() {
 		// Done, or as soon as the image is listed as Available.
@@ -314,12 +319,22 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 
 // lookupEvery is the pause after a status lookup: while a finished build
 // waits to be listed as Available, a quarter of that wait so far (from
-// confirmEvery up to the max interval), else statusEvery.
+// confirmEvery up to the max interval), else lookupGap.
 func (s *state) lookupEvery(now time.Time) time.Duration {
 	if s.atTarget() {
 		return min(max(now.Sub(s.lastAt)/4, confirmEvery), s.req.MaxInterval)
 	}
-	return statusEvery
+	return s.lookupGap(now)
+}
+
+// lookupGap is how long after a moment when the build was known not to have
+// failed the status must be looked up again: max(noticeWithin, 1/noticeShare
+// of the time the wait had run), capped by the max interval. A failure after
+// that moment is then noticed within the same bound of it, since the bound
+// only grows with time. Progress that moves proves the build alive too (see
+// observe), so polls that are frequent enough spare lookups.
+func (s *state) lookupGap(at time.Time) time.Duration {
+	return min(max(noticeWithin, at.Sub(s.start)/noticeShare), s.req.MaxInterval)
 }
 
 // atTarget reports whether the latest answer reached the target.
@@ -342,6 +357,13 @@ func (s *state) wake() time.Time {
 		return s.lookupAt
 	}
 	return s.pollAt
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // clamp bounds a delay chosen by a schedule, which may be any schedule.

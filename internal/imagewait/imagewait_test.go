@@ -225,14 +225,14 @@ func TestInvalidTarget(t *testing.T) {
 func TestTransientErrorsThenSuccess(t *testing.T) {
 	b := newBuild(time.Minute)
 	b.errs = []error{transient("a"), transient("b"), transient("c"), nil, transient("d"), nil}
-	p, err := b.run(t, Request{}, time.Hour)
+	var pauses []time.Duration
+	p, err := b.run(t, Request{OnTransientError: func(_ error, next time.Duration) { pauses = append(pauses, next) }}, time.Hour)
 	if err != nil || p.Percent != 100 {
 		t.Fatalf("p=%+v err=%v", p, err)
 	}
 	// The backoff doubles, and starts over after an answer.
-	sleeps := b.clock.sleeps
-	if len(sleeps) < 5 || sleeps[0] != time.Second || sleeps[1] != 2*time.Second || sleeps[2] != 4*time.Second || sleeps[4] != time.Second {
-		t.Fatalf("sleeps %v, want 1s 2s 4s, a scheduled one, 1s", sleeps)
+	if fmt.Sprint(pauses) != "[1s 2s 4s 1s]" {
+		t.Fatalf("pauses %v, want 1s 2s 4s 1s", pauses)
 	}
 }
 
@@ -271,7 +271,7 @@ func TestOutageLookupsAndReports(t *testing.T) {
 	if !errors.As(err, &failed) {
 		t.Fatalf("error %v: an outage of the progress action must not hide a failed build", err)
 	}
-	if reported == 0 || len(b.statusAt) != 1 || b.statusAt[0] < statusEvery {
+	if reported == 0 || fmt.Sprint(b.statusAt) != fmt.Sprint([]time.Duration{noticeWithin}) {
 		t.Fatalf("%d errors reported, lookups at %v", reported, b.statusAt)
 	}
 }
@@ -313,10 +313,9 @@ func TestFailedBuild(t *testing.T) {
 	if err.Error() != want || *failed != (FailedError{ImageID: imageID, Status: "UnAvailable", Reason: "disk full", RequestID: "status-req", Progress: 42.5}) {
 		t.Fatalf("got %q (%+v), want %q", err, *failed, want)
 	}
-	// Looked up once, as soon as two answers in a row showed no movement.
-	n := b.answersAtLookup
-	if len(b.statusAt) != 1 || n != len(b.answers) || n < 4 || b.answers[n-4] >= 42.5 || b.answers[n-3] != 42.5 || b.answers[n-2] != 42.5 || b.answers[n-1] != 42.5 {
-		t.Fatalf("lookups at %v; answers %v, %d of them at the lookup", b.statusAt, b.answers, n)
+	// Looked up once, 1.5 s after the failure, 10 s into the wait.
+	if fmt.Sprint(b.statusAt) != fmt.Sprint([]time.Duration{noticeWithin}) || b.elapsed() != noticeWithin {
+		t.Fatalf("lookups at %v; answers %v; ended after %v", b.statusAt, b.answers, b.elapsed())
 	}
 	if last != (poll{42.5, 0}) {
 		t.Errorf("last OnPoll %+v, want next 0", last)
@@ -330,14 +329,24 @@ func TestStatusLookupCadence(t *testing.T) {
 	if _, err := b.run(t, Request{Schedule: schedule.NewFixed(10 * time.Second)}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	// Every 60 s, plus once when the stall shows (at the second answer without movement, 220 s).
-	want := []time.Duration{60 * time.Second, 120 * time.Second, 180 * time.Second}
-	for at := 220 * time.Second; at < 1300*time.Second; at += 60 * time.Second {
-		want = append(want, at)
+	const maxInterval = schedule.DefaultMaxInterval
+	at := b.statusAt
+	// At once when the stall shows (the answer at 210 s repeats the one at
+	// 200 s), and when the progress reads 100 %.
+	if !slices.Contains(at, 210*time.Second) || at[len(at)-1] != 1300*time.Second {
+		t.Fatalf("lookups at %v, want one at 210s and the last at 21m40s", at)
 	}
-	want = append(want, 1300*time.Second) // at 100 %: is it Available?
-	if fmt.Sprint(b.statusAt) != fmt.Sprint(want) {
-		t.Fatalf("lookups at %v, want %v", b.statusAt, want)
+	for i := 1; i < len(at); i++ {
+		gap, bound := at[i]-at[i-1], min(max(noticeWithin, at[i-1]/noticeShare), maxInterval)
+		switch {
+		case at[i-1] >= 210*time.Second && at[i] <= 500*time.Second && gap != bound:
+			// No progress to prove the build alive: the lookups alone must.
+			t.Errorf("lookups at %v and %v during the stall, want %v apart", at[i-1], at[i], bound)
+		case at[i-1] >= 600*time.Second && at[i] < 1300*time.Second && gap < 2*maxInterval-10*time.Second:
+			// Progress moving every 10 s proves the build alive: one
+			// lookup where the max interval would allow two.
+			t.Errorf("lookups at %v and %v while the progress moves", at[i-1], at[i])
+		}
 	}
 	if b.progressCalls != 131 {
 		t.Fatalf("%d progress calls, want 131", b.progressCalls)
@@ -476,15 +485,17 @@ func TestMaxIntervalRespected(t *testing.T) {
 			b := newBuild(2 * time.Minute)
 			req := Request{MaxInterval: maxInterval}
 			tc.setup(b, &req)
+			var pauses []time.Duration // before the next try after an error
+			req.OnTransientError = func(_ error, next time.Duration) { pauses = append(pauses, next) }
 			if _, err := b.run(t, req, time.Hour); err != nil {
 				t.Fatal(err)
 			}
 			longest := time.Duration(0)
-			for _, s := range b.clock.sleeps {
+			for _, s := range append(pauses, b.clock.sleeps...) {
 				longest = max(longest, s)
 			}
 			if longest != maxInterval {
-				t.Fatalf("longest sleep %v, want %v (sleeps %v)", longest, maxInterval, b.clock.sleeps)
+				t.Fatalf("longest pause %v, want %v (sleeps %v, pauses after errors %v)", longest, maxInterval, b.clock.sleeps, pauses)
 			}
 		})
 	}

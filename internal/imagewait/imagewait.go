@@ -30,6 +30,10 @@ const (
 	// build at 100 % is not yet listed as Available; the pause grows with that
 	// wait (a quarter of it), up to the max interval.
 	confirmEvery = time.Second
+	// newImageWindow is how long after the wait starts the API may not know
+	// the image yet (it was created a moment ago): until then, and until a
+	// first answer, not-found is retried like a transient fault.
+	newImageWindow = 30 * time.Second
 	// firstBackoff is the pause after the first transient error; it doubles up to the max interval.
 	firstBackoff = time.Second
 	// maxEstimate (seconds, about 30 years) bounds what is taken as an
@@ -51,11 +55,17 @@ type Request struct {
 	Target                float64           // percent, (0, 100]
 	MaxInterval           time.Duration     // upper bound between two polls (<=0: schedule.DefaultMaxInterval)
 	Schedule              schedule.Schedule // nil: schedule.NewAdaptive(Target, MaxInterval)
+	// MayBeNew says that the image may have been created a moment ago (for
+	// example, the plan could not read it): until a first answer, not-found
+	// is retried like a transient fault for the whole wait, not only for
+	// newImageWindow.
+	MayBeNew bool
 	// OnPoll, if set, is called after every progress answer with the delay
 	// before the wait next calls the API (0 when the wait ends with it).
 	OnPoll func(p compshare.Progress, next time.Duration)
 	// OnTransientError, if set, is called when a poll failed in a way that
-	// may pass, with the delay before the next try.
+	// may pass (a transient error, an unreadable answer, not-found of a new
+	// image), with the delay before the next try.
 	OnTransientError func(err error, next time.Duration)
 	// OnUnknownStatus, if set, is called the first time the status action
 	// answers a word this package does not know; the wait goes on.
@@ -86,7 +96,7 @@ func (r Request) normalized() (Request, error) {
 // passed, a *FailedError when the platform marked the build failed, an error
 // wrapping context.Canceled when ctx was cancelled, or the API's error as is.
 func Wait(ctx context.Context, r Reader, req Request) (compshare.Progress, error) {
-	return waiter{r: r, clock: realClock{}, statusTimeout: statusTimeout}.wait(ctx, req)
+	return waiter{r: r, clock: realClock{}, faults: clientFaults, statusTimeout: statusTimeout}.wait(ctx, req)
 }
 
 // TimeoutError says that the deadline passed before the target was reached.
@@ -167,6 +177,7 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) {
 type waiter struct {
 	r             Reader
 	clock         clock
+	faults        faults
 	statusTimeout time.Duration // bounds one status lookup
 }
 
@@ -238,15 +249,15 @@ func (w waiter) poll(ctx context.Context, s *state) (answered bool, err error) {
 			// reports the timeout or the cancellation instead.
 			return false, nil
 		}
-		if !compshare.IsTransient(err) {
+		if !w.faults.transient(err) && !s.mayBeNew(err, now) {
 			// A failed build may be why the progress action refuses.
 			if ferr := w.lookUp(ctx, s); ferr != nil {
 				return false, ferr
 			}
 			return false, err
 		}
-		delay := s.backoff
-		s.lastErr, s.backoff, s.pollAt = err, min(2*s.backoff, req.MaxInterval), now.Add(delay)
+		delay := s.pause(ctx, now, w.faults.retryAfter(err))
+		s.lastErr, s.pollAt = err, now.Add(delay)
 		if req.OnTransientError != nil {
 			req.OnTransientError(err, delay)
 		}
@@ -301,7 +312,8 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 	now := w.clock.Now()
 	s.lookupAt = now.Add(s.lookupEvery(now))
 	if err != nil {
-		s.statusOff = !compshare.IsTransient(err) && !compshare.IsNotFound(err) && ctx.Err() == nil
+		s.statusOff = !w.faults.transient(err) && !compshare.IsNotFound(err) && ctx.Err() == nil
+		s.lookupAt = later(s.lookupAt, now.Add(min(w.faults.retryAfter(err), req.MaxInterval)))
 		return nil
 	}
 	s.status = st.Status
@@ -335,6 +347,25 @@ func (s *state) lookupEvery(now time.Time) time.Duration {
 // observe), so polls that are frequent enough spare lookups.
 func (s *state) lookupGap(at time.Time) time.Duration {
 	return min(max(noticeWithin, at.Sub(s.start)/noticeShare), s.req.MaxInterval)
+}
+
+// mayBeNew reports whether err may say only that the image was created a
+// moment ago.
+func (s *state) mayBeNew(err error, now time.Time) bool {
+	return compshare.IsNotFound(err) && s.last == nil && (s.req.MayBeNew || now.Sub(s.start) < newImageWindow)
+}
+
+// pause returns the wait before the next try after a transient error: the
+// backoff, which doubles, or longer when the server asked for it
+// (retryAfter), but no longer than the max interval and not past ctx's
+// deadline.
+func (s *state) pause(ctx context.Context, now time.Time, retryAfter time.Duration) time.Duration {
+	d := min(max(s.backoff, retryAfter), s.req.MaxInterval)
+	if deadline, ok := ctx.Deadline(); ok {
+		d = max(0, min(d, deadline.Sub(now)))
+	}
+	s.backoff = min(2*s.backoff, s.req.MaxInterval)
+	return d
 }
 
 // atTarget reports whether the latest answer reached the target.

@@ -156,7 +156,7 @@ func (b *fakeBuild) run(t *testing.T, req Request, timeout time.Duration) (comps
 	if req.Target == 0 {
 		req.Target = 100
 	}
-	return waiter{r: b, clock: b.clock, statusTimeout: 50 * time.Millisecond}.wait(ctx, req)
+	return waiter{r: b, clock: b.clock, faults: testFaults, statusTimeout: 50 * time.Millisecond}.wait(ctx, req)
 }
 
 func transient(msg string) error {
@@ -238,10 +238,10 @@ func TestTransientErrorsThenSuccess(t *testing.T) {
 
 func TestPermanentErrorEndsAtOnce(t *testing.T) {
 	b := newBuild(time.Minute)
-	notFound := &compshare.Error{Action: compshare.ActionImageProgress, ImageID: imageID, RetCode: 230, Message: "Params [CompShareImageId] not available", RequestID: "req-1"}
-	b.errs = []error{notFound}
+	refused := &compshare.Error{Action: compshare.ActionImageProgress, ImageID: imageID, RetCode: 171, Message: "signature error", RequestID: "req-1"}
+	b.errs = []error{refused}
 	_, err := b.run(t, Request{}, time.Hour)
-	if !errors.Is(err, notFound) || !compshare.IsNotFound(err) {
+	if !errors.Is(err, refused) {
 		t.Fatalf("error %v, want the API's error as is", err)
 	}
 	// One status lookup: a failed build may be why the action refuses.

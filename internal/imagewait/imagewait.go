@@ -26,6 +26,9 @@ const (
 	// statusTimeout bounds one status lookup: it is optional, so a slow
 	// server must not hold up the progress polls.
 	statusTimeout = 10 * time.Second
+	// finalReadTimeout bounds the read that tells a timed-out wait's error
+	// where the build is now.
+	finalReadTimeout = 5 * time.Second
 	// confirmEvery is the shortest pause between two status lookups while a
 	// build at 100 % is not yet listed as Available; the pause grows with that
 	// wait (a quarter of it), up to the max interval.
@@ -88,7 +91,9 @@ func (r Request) normalized() (Request, error) {
 	return r, nil
 }
 
-// Wait polls until progress >= req.Target and returns the last answer. At a
+// Wait polls until progress >= req.Target and returns the last answer. When
+// ctx's deadline passes, it reads the progress once more (for at most a few
+// seconds) so that the *TimeoutError tells where the build is now. At a
 // Target of 100 the wait also needs DescribeCompShareCustomImages to list the
 // image as Available, unless that action is refused (a non-transient error
 // other than not-found), when the progress alone decides. On
@@ -96,7 +101,7 @@ func (r Request) normalized() (Request, error) {
 // passed, a *FailedError when the platform marked the build failed, an error
 // wrapping context.Canceled when ctx was cancelled, or the API's error as is.
 func Wait(ctx context.Context, r Reader, req Request) (compshare.Progress, error) {
-	return waiter{r: r, clock: realClock{}, faults: clientFaults, statusTimeout: statusTimeout}.wait(ctx, req)
+	return waiter{r: r, clock: realClock{}, faults: clientFaults, statusTimeout: statusTimeout, finalReadTimeout: finalReadTimeout}.wait(ctx, req)
 }
 
 // TimeoutError says that the deadline passed before the target was reached.
@@ -175,10 +180,11 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) {
 
 // waiter is what a wait works with; what it learns is in a state.
 type waiter struct {
-	r             Reader
-	clock         clock
-	faults        faults
-	statusTimeout time.Duration // bounds one status lookup
+	r                Reader
+	clock            clock
+	faults           faults
+	statusTimeout    time.Duration // bounds one status lookup
+	finalReadTimeout time.Duration // bounds the read after the deadline
 }
 
 // state is everything a wait has learnt so far. The loop's steps read and
@@ -211,6 +217,9 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 	for {
 		now := w.clock.Now()
 		if err := s.interrupted(ctx, now); err != nil {
+			if timeout := (*TimeoutError)(nil); errors.As(err, &timeout) {
+				return w.timedOut(ctx, s, timeout)
+			}
 			return compshare.Progress{}, err
 		}
 		answered, err := false, error(nil)
@@ -263,13 +272,40 @@ func (w waiter) poll(ctx context.Context, s *state) (answered bool, err error) {
 		}
 		return false, nil
 	}
-	if !(p.Percent >= 0 && p.Percent <= 100) {
+	if !validPercent(p.Percent) {
 		// The client refuses such answers; other Readers may not.
 		return false, fmt.Errorf("image %s: the API answered progress %v %%, outside 0..100 (request id %s)", req.ImageID, p.Percent, p.RequestID)
 	}
 	s.observe(p, now)
 	return true, nil
 }
+
+// timedOut ends a wait whose deadline passed. Short of the target, it reads
+// the progress once more, so that the error tells where the build is now;
+// if the build reached the target meanwhile (and needs no status), the wait
+// ends well after all.
+func (w waiter) timedOut(ctx context.Context, s *state, timeout *TimeoutError) (compshare.Progress, error) {
+	if s.atTarget() {
+		return compshare.Progress{}, timeout
+	}
+	req := s.req
+	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), w.clock.Now().Add(w.finalReadTimeout))
+	defer cancel()
+	p, err := w.r.ImageProgress(ctx, req.Region, req.Zone, req.ImageID)
+	if err != nil || !validPercent(p.Percent) {
+		return compshare.Progress{}, timeout
+	}
+	s.last, timeout.Last = &p, &p
+	if req.OnPoll != nil {
+		req.OnPoll(p, 0)
+	}
+	if s.done() {
+		return p, nil
+	}
+	return compshare.Progress{}, timeout
+}
+
+func validPercent(p float64) bool { return p >= 0 && p <= 100 }
 
 // observe takes in a progress answer.
 func (s *state) observe(p compshare.Progress, now time.Time) {

@@ -156,7 +156,7 @@ func (b *fakeBuild) run(t *testing.T, req Request, timeout time.Duration) (comps
 	if req.Target == 0 {
 		req.Target = 100
 	}
-	return waiter{r: b, clock: b.clock, faults: testFaults, statusTimeout: 50 * time.Millisecond}.wait(ctx, req)
+	return waiter{r: b, clock: b.clock, faults: testFaults, statusTimeout: 50 * time.Millisecond, finalReadTimeout: 5 * time.Second}.wait(ctx, req)
 }
 
 func transient(msg string) error {
@@ -406,19 +406,20 @@ func TestTimeout(t *testing.T) {
 		want       string
 		lastErr    bool
 		noProgress bool
-		inCall     bool // the deadline cuts a call short
+		failed     int // progress calls without an answer; -1: all
 	}{
 		{
+			// Polled at 1700 s (42.5 %), read again at the deadline.
 			name:    "with estimate",
 			setup:   func(b *fakeBuild) {},
 			timeout: 1750 * time.Second,
-			want:    "image compshareImage-x still at 42.5 % after 29m10s (about 38m20s left by the API's estimate)",
+			want:    "image compshareImage-x still at 43.75 % after 29m10s (about 37m30s left by the API's estimate)",
 		},
 		{
 			name:    "without estimate",
 			setup:   func(b *fakeBuild) { b.noEstimate = true },
 			timeout: 1750 * time.Second,
-			want:    "image compshareImage-x still at 42.5 % after 29m10s (the API gives no estimate of the time left)",
+			want:    "image compshareImage-x still at 43.75 % after 29m10s (the API gives no estimate of the time left)",
 		},
 		{
 			name:       "no answer ever",
@@ -427,14 +428,24 @@ func TestTimeout(t *testing.T) {
 			want:       "image compshareImage-x: no answer from the API after 30m0s: " + transient("gateway down").Error(),
 			lastErr:    true,
 			noProgress: true,
+			failed:     -1,
 		},
 		{
-			// Calls answer at 10 s and 120 s (12 %); the third is under way when the deadline passes.
+			// Calls answer at 10 s and 120 s (12 %); the third is under way
+			// when the deadline passes, and the read after it takes longer
+			// than it may.
 			name:    "deadline during a call",
 			setup:   func(b *fakeBuild) { b.latency = 10 * time.Second; b.work = 1000 * time.Second },
 			timeout: 225 * time.Second,
 			want:    "image compshareImage-x still at 12 % after 3m45s (about 14m40s left by the API's estimate)",
-			inCall:  true,
+			failed:  2,
+		},
+		{
+			// Calls answer at 3 s, 106 s and 209 s; the read after the deadline at 228 s.
+			name:    "slow answers",
+			setup:   func(b *fakeBuild) { b.latency = 3 * time.Second; b.work = 1000 * time.Second },
+			timeout: 225 * time.Second,
+			want:    "image compshareImage-x still at 22.8 % after 3m45s (about 12m52s left by the API's estimate)",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -452,7 +463,7 @@ func TestTimeout(t *testing.T) {
 			if timeout.Elapsed != tc.timeout || (timeout.Last == nil) != tc.noProgress || (timeout.LastErr != nil) != tc.lastErr {
 				t.Fatalf("got %+v", *timeout)
 			}
-			if tc.inCall != (b.progressCalls == len(b.answers)+1) {
+			if tc.failed >= 0 && b.progressCalls-len(b.answers) != tc.failed {
 				t.Fatalf("%d calls, %d answers", b.progressCalls, len(b.answers))
 			}
 			for _, s := range b.clock.sleeps {
@@ -537,7 +548,8 @@ func TestRealDeadlineDuringCall(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := Wait(ctx, blockingReader{}, Request{ImageID: imageID, Target: 100})
+	// The read after the deadline is bounded too.
+	_, err := waiter{r: blockingReader{}, clock: realClock{}, faults: testFaults, statusTimeout: statusTimeout, finalReadTimeout: 50 * time.Millisecond}.wait(ctx, Request{ImageID: imageID, Target: 100})
 	var timeout *TimeoutError
 	if !errors.As(err, &timeout) || timeout.Last != nil || time.Since(start) > time.Second {
 		t.Fatalf("error %v after %v, want a prompt *TimeoutError", err, time.Since(start))
@@ -567,5 +579,26 @@ func TestCancel(t *testing.T) {
 				t.Fatalf("got %q, want %q wrapping context.Canceled", err, tc.want)
 			}
 		})
+	}
+}
+
+// The read after the deadline may find the target reached: below 100 % that
+// ends the wait well; at 100 % the image must still be listed as Available.
+func TestReadAfterDeadline(t *testing.T) {
+	const maxInterval = 100 * time.Second
+	b := newBuild(580 * time.Second)
+	var polled []poll
+	p, err := b.run(t, Request{Target: 50, MaxInterval: maxInterval, Schedule: schedule.NewFixed(maxInterval), OnPoll: func(p compshare.Progress, next time.Duration) {
+		polled = append(polled, poll{p.Percent, next})
+	}}, 290*time.Second)
+	if err != nil || p.Percent != 50 || polled[len(polled)-1] != (poll{50, 0}) {
+		t.Fatalf("p=%+v err=%v; polls %v", p, err, polled)
+	}
+
+	b = newBuild(290 * time.Second)
+	_, err = b.run(t, Request{MaxInterval: maxInterval, Schedule: schedule.NewFixed(maxInterval)}, 290*time.Second)
+	want := "image compshareImage-x still at 100 % after 4m50s (not yet listed as Available; listed as Making)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got  %v\nwant %s", err, want)
 	}
 }

@@ -41,8 +41,9 @@ func TimeLeft(p compshare.Progress, target float64, age time.Duration) string {
 }
 
 // Reporter turns a wait's answers into messages for someone watching: one per
-// answer, and one whenever nothing was said for its interval, with the time
-// left counted down since the latest answer. Its methods may be called from
+// answer, and one whenever nothing was said for its interval, which tells how
+// long ago the latest figure was read and counts the API's estimate of the
+// time left down since. Its methods may be called from
 // any goroutine; send is never called by two at once.
 type Reporter struct {
 	imageID string
@@ -128,5 +129,11 @@ func (r *Reporter) message() string {
 	if r.last == nil {
 		return fmt.Sprintf("%s: waiting for the first answer (%v elapsed)", r.imageID, now.Sub(r.start).Round(time.Second))
 	}
-	return fmt.Sprintf("%s: %s %% done, %s", r.imageID, FormatPercent(r.last.Percent), TimeLeft(*r.last, r.target, now.Sub(r.lastAt)))
+	// Between answers, the figure is as old as the latest answer, and says so.
+	msg := fmt.Sprintf("%s: %s %% done", r.imageID, FormatPercent(r.last.Percent))
+	age := now.Sub(r.lastAt)
+	if age >= time.Second {
+		msg += fmt.Sprintf(" when read %v ago", age.Round(time.Second))
+	}
+	return msg + ", " + TimeLeft(*r.last, r.target, age)
 }

@@ -63,7 +63,7 @@ func TestReporterMessages(t *testing.T) {
 	want := []string{
 		"compshareImage-x: waiting for the first answer (12s elapsed)",
 		"compshareImage-x: 65.5 % done, about 1m43s left by the API's estimate",
-		"compshareImage-x: 65.5 % done, about 1m33s left by the API's estimate",
+		"compshareImage-x: 65.5 % done when read 10s ago, about 1m33s left by the API's estimate",
 		"compshareImage-x: 70 % done, the API gives no estimate of the time left",
 		"compshareImage-x: 100 % done, finished waiting after 23s",
 	}

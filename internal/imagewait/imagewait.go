@@ -20,7 +20,7 @@ import (
 const (
 	// A failed build is reported within max(noticeWithin, 1/noticeShare of
 	// the time the wait has run) of failing, and never later than the max
-	// interval (plus one lookup). See lookupGap.
+	// interval after it (plus the lookup's own time). See lookupGap.
 	noticeWithin = 10 * time.Second
 	noticeShare  = 10
 	// statusTimeout bounds one status lookup: it is optional, so a slow
@@ -91,15 +91,18 @@ func (r Request) normalized() (Request, error) {
 	return r, nil
 }
 
-// Wait polls until progress >= req.Target and returns the last answer. When
-// ctx's deadline passes, it reads the progress once more (for at most a few
-// seconds) so that the *TimeoutError tells where the build is now. At a
-// Target of 100 the wait also needs DescribeCompShareCustomImages to list the
+// Wait polls until progress >= req.Target and returns the last answer. At a
+// Target of 100 it also waits until DescribeCompShareCustomImages lists the
 // image as Available, unless that action is refused (a non-transient error
-// other than not-found), when the progress alone decides. On
-// error the Progress is zero; the error is a *TimeoutError when ctx's deadline
-// passed, a *FailedError when the platform marked the build failed, an error
-// wrapping context.Canceled when ctx was cancelled, or the API's error as is.
+// other than not-found): then the progress alone decides. The status is also
+// looked up to notice a failed build (see lookupGap). When ctx's deadline
+// passes, the progress is read once more (for at most a few seconds) so that
+// the *TimeoutError tells where the build is now.
+//
+// On error the Progress is zero; the error is a *TimeoutError when ctx's
+// deadline passed, a *FailedError when the platform listed the image as
+// failed or taken down, an error wrapping context.Canceled when ctx was
+// cancelled, or the API's error as is.
 func Wait(ctx context.Context, r Reader, req Request) (compshare.Progress, error) {
 	return waiter{r: r, clock: realClock{}, faults: clientFaults, statusTimeout: statusTimeout, finalReadTimeout: finalReadTimeout}.wait(ctx, req)
 }
@@ -211,9 +214,9 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 	if err != nil {
 		return compshare.Progress{}, err
 	}
-	now := w.clock.Now()
-	s := &state{req: req, start: now, backoff: firstBackoff, pollAt: now}
-	s.lookupAt = now.Add(s.lookupGap(now))
+	start := w.clock.Now()
+	s := &state{req: req, start: start, backoff: firstBackoff, pollAt: start}
+	s.lookupAt = start.Add(s.lookupGap(start))
 	for {
 		now := w.clock.Now()
 		if err := s.interrupted(ctx, now); err != nil {

@@ -66,6 +66,8 @@ type Reporter struct {
 func NewReporter(imageID string, target float64, every time.Duration, send func(message string)) *Reporter {
 	r := &Reporter{imageID: imageID, target: target, every: every, send: send, now: time.Now}
 	r.start, r.sentAt = r.now(), r.now()
+	r.mu.Lock() // the timer may fire before it is stored
+	defer r.mu.Unlock()
 	r.timer = time.AfterFunc(every, r.remind)
 	return r
 }

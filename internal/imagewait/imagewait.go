@@ -1,6 +1,7 @@
 // Package imagewait waits for a Compshare image build to reach a target
 // percentage: it polls the progress API on a schedule, rides out transient
-// faults, and looks for a failed build, which the progress action cannot report.
+// faults, and looks the image's status up, since the progress action can say
+// neither that a build failed nor that a finished image is usable.
 package imagewait
 
 import (
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
@@ -16,15 +18,25 @@ import (
 )
 
 const (
-	// statusEvery bounds how long a failed build whose progress still seems
-	// to move goes unnoticed, at about one extra call a minute.
-	statusEvery = 60 * time.Second
-	// stallPolls answers without movement make a failure likely enough to
-	// look the status up at once.
-	stallPolls = 2
+	// A failed build is reported within max(noticeWithin, 1/noticeShare of
+	// the time the wait has run) of failing, and never later than the max
+	// interval after it (plus the lookup's own time). See lookupGap.
+	noticeWithin = 10 * time.Second
+	noticeShare  = 10
 	// statusTimeout bounds one status lookup: it is optional, so a slow
 	// server must not hold up the progress polls.
 	statusTimeout = 10 * time.Second
+	// finalReadTimeout bounds the read that tells a timed-out wait's error
+	// where the build is now.
+	finalReadTimeout = 5 * time.Second
+	// confirmEvery is the shortest pause between two status lookups while a
+	// build at 100 % is not yet listed as Available; the pause grows with that
+	// wait (a quarter of it), up to the max interval.
+	confirmEvery = time.Second
+	// newImageWindow is how long after the wait starts the API may not know
+	// the image yet (it was created a moment ago): until then, and until a
+	// first answer, not-found is retried like a transient fault.
+	newImageWindow = 30 * time.Second
 	// firstBackoff is the pause after the first transient error; it doubles up to the max interval.
 	firstBackoff = time.Second
 	// maxEstimate (seconds, about 30 years) bounds what is taken as an
@@ -46,32 +58,61 @@ type Request struct {
 	Target                float64           // percent, (0, 100]
 	MaxInterval           time.Duration     // upper bound between two polls (<=0: schedule.DefaultMaxInterval)
 	Schedule              schedule.Schedule // nil: schedule.NewAdaptive(Target, MaxInterval)
+	// MayBeNew says that the image may have been created a moment ago (for
+	// example, the plan could not read it): until a first answer, not-found
+	// is retried like a transient fault for the whole wait, not only for
+	// newImageWindow.
+	MayBeNew bool
 	// OnPoll, if set, is called after every progress answer with the delay
-	// before the next poll (0 when the wait is over).
+	// before the wait next calls the API (0 when the wait ends with it).
 	OnPoll func(p compshare.Progress, next time.Duration)
 	// OnTransientError, if set, is called when a poll failed in a way that
-	// may pass, with the delay before the next try.
+	// may pass (a transient error, an unreadable answer, not-found of a new
+	// image), with the delay before the next try.
 	OnTransientError func(err error, next time.Duration)
+	// OnUnknownStatus, if set, is called the first time the status action
+	// answers a word this package does not know; the wait goes on.
+	OnUnknownStatus func(status string)
 }
 
-func (r Request) notify(p compshare.Progress, next time.Duration) {
-	if r.OnPoll != nil {
-		r.OnPoll(p, next)
+// normalized checks the target and fills in the defaults: the one place
+// where the max interval gets its default and lower bound.
+func (r Request) normalized() (Request, error) {
+	if !(r.Target > 0 && r.Target <= 100) {
+		return r, fmt.Errorf("image %s: target %v %% is outside (0, 100]", r.ImageID, r.Target)
 	}
+	if r.MaxInterval <= 0 {
+		r.MaxInterval = schedule.DefaultMaxInterval
+	}
+	r.MaxInterval = max(r.MaxInterval, schedule.MinInterval)
+	if r.Schedule == nil {
+		r.Schedule = schedule.NewAdaptive(r.Target, r.MaxInterval)
+	}
+	return r, nil
 }
 
-// Wait polls until progress >= req.Target and returns the last answer. On
-// error the Progress is zero; the error is a *TimeoutError when ctx's deadline
-// passed, a *FailedError when the platform marked the build failed, an error
-// wrapping context.Canceled when ctx was cancelled, or the API's error as is.
+// Wait polls until progress >= req.Target and returns the last answer. At a
+// Target of 100 it also waits until DescribeCompShareCustomImages lists the
+// image as Available, unless that action is refused (a non-transient error
+// other than not-found): then the progress alone decides. The status is also
+// looked up to notice a failed build (see lookupGap). When ctx's deadline
+// passes, the progress is read once more (for at most a few seconds) so that
+// the *TimeoutError tells where the build is now.
+//
+// On error the Progress is zero; the error is a *TimeoutError when ctx's
+// deadline passed, a *FailedError when the platform listed the image as
+// failed or taken down, an error wrapping context.Canceled when ctx was
+// cancelled, or the API's error as is.
 func Wait(ctx context.Context, r Reader, req Request) (compshare.Progress, error) {
-	return waiter{clock: realClock{}, statusTimeout: statusTimeout}.wait(ctx, r, req)
+	return waiter{r: r, clock: realClock{}, statusTimeout: statusTimeout, finalReadTimeout: finalReadTimeout}.wait(ctx, req)
 }
 
 // TimeoutError says that the deadline passed before the target was reached.
 type TimeoutError struct {
 	ImageID string
+	Target  float64             // percent
 	Last    *compshare.Progress // nil when no answer arrived
+	Status  string              // the latest status word; "" when none was read
 	Elapsed time.Duration
 	LastErr error // last transient error, if any
 }
@@ -84,14 +125,9 @@ func (e *TimeoutError) Error() string {
 		}
 		return fmt.Sprintf("image %s: no answer from the API after %v: %v", e.ImageID, after, e.LastErr)
 	}
-	var left string
-	switch r := apiDuration(e.Last.RemainingSeconds); {
-	case r > 0:
-		left = fmt.Sprintf("about %v left by the API's estimate", r.Round(time.Second))
-	case r == 0:
-		left = "the API's estimate of the time left has run out"
-	default:
-		left = "the API gives no estimate of the time left"
+	left := TimeLeft(*e.Last, e.Target, 0)
+	if e.Status != "" && e.Last.Percent >= e.Target {
+		left += "; listed as " + e.Status
 	}
 	return fmt.Sprintf("image %s still at %s %% after %v (%s)", e.ImageID, FormatPercent(e.Last.Percent), after, left)
 }
@@ -99,10 +135,14 @@ func (e *TimeoutError) Error() string {
 // Unwrap lets errors.Is(err, context.DeadlineExceeded) hold.
 func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
 
-// FailedError says that the platform marked the build failed.
+// FailedError says that the platform listed the image as failed or taken
+// down (DescribeCompShareCustomImages: UnAvailable or Offline).
 type FailedError struct {
-	ImageID, Reason, RequestID string
-	Progress                   float64
+	ImageID   string
+	Status    string // the status word as the API wrote it
+	Reason    string // the API's FailedReason; may be empty
+	RequestID string
+	Progress  float64 // percent, at the latest answer
 }
 
 func (e *FailedError) Error() string {
@@ -110,7 +150,11 @@ func (e *FailedError) Error() string {
 	if reason == "" {
 		reason = "the API gives no reason"
 	}
-	msg := fmt.Sprintf("the build of image %s failed at %s %%: %s", e.ImageID, FormatPercent(e.Progress), reason)
+	what := "the build of image " + e.ImageID + " failed"
+	if !strings.EqualFold(e.Status, statusUnavailable) {
+		what = "image " + e.ImageID + " is " + e.Status
+	}
+	msg := fmt.Sprintf("%s at %s %%: %s", what, FormatPercent(e.Progress), reason)
 	if e.RequestID != "" {
 		msg += " (request id " + e.RequestID + ")"
 	}
@@ -137,130 +181,267 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
+// waiter is what a wait works with; what it learns is in a state.
 type waiter struct {
-	clock         clock
-	statusTimeout time.Duration
+	r                Reader
+	clock            clock
+	statusTimeout    time.Duration // bounds one status lookup
+	finalReadTimeout time.Duration // bounds the read after the deadline
 }
 
-func (w waiter) wait(ctx context.Context, r Reader, req Request) (compshare.Progress, error) {
-	if !(req.Target > 0 && req.Target <= 100) {
-		return compshare.Progress{}, fmt.Errorf("image %s: target %v %% is outside (0, 100]", req.ImageID, req.Target)
-	}
-	maxInterval := req.MaxInterval
-	if maxInterval <= 0 {
-		maxInterval = schedule.DefaultMaxInterval
-	}
-	maxInterval = max(maxInterval, schedule.MinInterval)
-	sched := req.Schedule
-	if sched == nil {
-		sched = schedule.NewAdaptive(req.Target, maxInterval)
-	}
+// state is everything a wait has learnt so far. The loop's steps read and
+// update it; nothing else changes during a wait.
+type state struct {
+	req   Request // normalized
+	start time.Time
 
-	s := &state{imageID: req.ImageID, start: w.clock.Now()}
-	status := &statusCheck{waiter: w, r: r, req: req, last: s.start}
-	backoff, idle := firstBackoff, 0
+	last    *compshare.Progress // latest answer; nil before the first
+	lastAt  time.Time           // when last arrived
+	moving  bool                // the latest answer showed movement
+	lastErr error               // latest transient error
+	backoff time.Duration       // pause after the next transient error
+	pollAt  time.Time           // when to read the progress next
+
+	lookupAt  time.Time // when to look the status up next
+	statusOff bool      // the server refused the status action: do not ask again
+	status    string    // latest status word; "" before the first
+	reported  string    // latest unknown status word reported
+}
+
+func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, error) {
+	req, err := req.normalized()
+	if err != nil {
+		return compshare.Progress{}, err
+	}
+	start := w.clock.Now()
+	s := &state{req: req, start: start, backoff: firstBackoff, pollAt: start}
+	s.lookupAt = start.Add(s.lookupGap(start))
 	for {
-		if err := s.interrupted(ctx, w.clock.Now()); err != nil {
+		now := w.clock.Now()
+		if err := s.interrupted(ctx, now); err != nil {
+			if timeout := (*TimeoutError)(nil); errors.As(err, &timeout) {
+				return w.timedOut(ctx, s, timeout)
+			}
 			return compshare.Progress{}, err
 		}
-		p, err := r.ImageProgress(ctx, req.Region, req.Zone, req.ImageID)
-		now := w.clock.Now()
-		var delay time.Duration
-		lookUp := now.Sub(status.last) >= statusEvery
+		answered, err := false, error(nil)
+		if !s.atTarget() && !now.Before(s.pollAt) {
+			answered, err = w.poll(ctx, s)
+		}
+		if err == nil && !s.done() && s.lookupDue(w.clock.Now()) {
+			err = w.lookUp(ctx, s)
+		}
+		var next time.Duration
+		if err == nil && !s.done() {
+			next = max(0, s.wake().Sub(w.clock.Now()))
+		}
+		if answered && req.OnPoll != nil {
+			req.OnPoll(*s.last, next)
+		}
 		switch {
 		case err != nil:
-			// The client reports an ended ctx as its own error; what the
-			// caller must see is the timeout or the cancellation.
-			if ierr := s.interrupted(ctx, now); ierr != nil {
-				return compshare.Progress{}, ierr
-			}
-			if !compshare.IsTransient(err) {
-				// A failed build may be why the progress action refuses.
-				if ferr := status.failure(ctx, now, s.lastPercent()); ferr != nil {
-					return compshare.Progress{}, ferr
-				}
-				return compshare.Progress{}, err
-			}
-			s.lastErr = err
-			delay, backoff = min(backoff, maxInterval), min(2*backoff, maxInterval)
-			if req.OnTransientError != nil {
-				req.OnTransientError(err, delay)
-			}
-		case !(p.Percent >= 0 && p.Percent <= 100):
-			// The client refuses such answers; other Readers may not.
-			return compshare.Progress{}, fmt.Errorf("image %s: the API answered progress %v %%, outside 0..100 (request id %s)", req.ImageID, p.Percent, p.RequestID)
-		case p.Percent >= req.Target:
-			req.notify(p, 0)
-			return p, nil
-		default:
-			if s.last != nil && p.Percent <= s.last.Percent {
-				idle++
-			} else {
-				idle = 0
-			}
-			s.last, backoff = &p, firstBackoff
-			// Clamped also here, since req.Schedule may be any schedule.
-			delay = min(max(sched.Next(Observe(p, now)), schedule.MinInterval), maxInterval)
-			lookUp = lookUp || idle == stallPolls
+			return compshare.Progress{}, err
+		case s.done():
+			return *s.last, nil
 		}
-		if lookUp {
-			if ferr := status.failure(ctx, now, s.lastPercent()); ferr != nil {
-				if s.last != nil {
-					req.notify(*s.last, 0)
-				}
-				return compshare.Progress{}, ferr
-			}
-			// The lookup took time the schedule meant to sleep.
-			delay = max(0, delay-w.clock.Now().Sub(now))
-		}
-		if err == nil {
-			req.notify(p, delay)
-		}
-		w.clock.Sleep(ctx, delay)
+		w.clock.Sleep(ctx, next)
 	}
 }
 
-// statusCheck looks the image's status up, which is the only way to learn
-// that a build failed.
-type statusCheck struct {
-	waiter
-	r        Reader
-	req      Request
-	last     time.Time // of the latest lookup
-	disabled bool      // the server refused the action: do not ask again
-}
-
-// failure returns the error for a failed build, else nil. Lookup errors are
-// dropped: the action may be unsupported or refuse the image (then it is not
-// asked again), and the progress polls go on without it.
-func (c *statusCheck) failure(ctx context.Context, now time.Time, progress float64) *FailedError {
-	if c.disabled {
-		return nil
-	}
-	c.last = now
-	ctx, cancel := context.WithTimeout(ctx, c.statusTimeout)
-	defer cancel()
-	st, err := c.r.ImageStatus(ctx, c.req.Region, c.req.Zone, c.req.ImageID)
+// poll reads the progress; answered says whether an answer arrived. The
+// error ends the wait.
+func (w waiter) poll(ctx context.Context, s *state) (answered bool, err error) {
+	req := s.req
+	p, err := w.r.ImageProgress(ctx, req.Region, req.Zone, req.ImageID)
+	now := w.clock.Now()
 	if err != nil {
-		c.disabled = !compshare.IsTransient(err) && ctx.Err() == nil
-		return nil
+		if s.interrupted(ctx, now) != nil {
+			// The client reports an ended ctx as its own error; the loop
+			// reports the timeout or the cancellation instead.
+			return false, nil
+		}
+		if !mayPass(err) && !s.mayBeNew(err, now) {
+			// A failed build may be why the progress action refuses.
+			if ferr := w.lookUp(ctx, s); ferr != nil {
+				return false, ferr
+			}
+			return false, err
+		}
+		delay := s.pause(ctx, now, compshare.RetryAfter(err))
+		s.lastErr, s.pollAt = err, now.Add(delay)
+		if req.OnTransientError != nil {
+			req.OnTransientError(err, delay)
+		}
+		return false, nil
 	}
-	if !st.Failed() {
-		return nil
+	if !validPercent(p.Percent) {
+		// The client refuses such answers; other Readers may not.
+		return false, fmt.Errorf("image %s: the API answered progress %v %%, outside 0..100 (request id %s)", req.ImageID, p.Percent, p.RequestID)
 	}
-	return &FailedError{ImageID: c.req.ImageID, Reason: st.FailedReason, RequestID: st.RequestID, Progress: progress}
+	s.observe(p, now)
+	return true, nil
 }
 
-// state is what a wait has seen so far, for the error that ends it.
-type state struct {
-	imageID string
-	start   time.Time
-	last    *compshare.Progress // latest answer; nil before the first
-	lastErr error               // latest transient error
+// timedOut ends a wait whose deadline passed. Short of the target, it reads
+// the progress once more, so that the error tells where the build is now;
+// if the build reached the target meanwhile (and needs no status), the wait
+// ends well after all.
+func (w waiter) timedOut(ctx context.Context, s *state, timeout *TimeoutError) (compshare.Progress, error) {
+	if s.atTarget() {
+		return compshare.Progress{}, timeout
+	}
+	req := s.req
+	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), w.clock.Now().Add(w.finalReadTimeout))
+	defer cancel()
+	p, err := w.r.ImageProgress(ctx, req.Region, req.Zone, req.ImageID)
+	if err != nil || !validPercent(p.Percent) {
+		return compshare.Progress{}, timeout
+	}
+	s.last, timeout.Last = &p, &p
+	if req.OnPoll != nil {
+		req.OnPoll(p, 0)
+	}
+	if s.done() {
+		return p, nil
+	}
+	return compshare.Progress{}, timeout
 }
 
-// lastPercent is the latest answer's progress, 0 before the first.
-func (s *state) lastPercent() float64 {
+func validPercent(p float64) bool { return p >= 0 && p <= 100 }
+
+// observe takes in a progress answer.
+func (s *state) observe(p compshare.Progress, now time.Time) {
+	moved := s.last != nil && p.Percent > s.last.Percent
+	switch {
+	case moved:
+		// A failed build's progress stands still: this one had not failed
+		// when the previous answer arrived, so the next lookup can wait
+		// from then.
+		s.lookupAt = later(s.lookupAt, s.lastAt.Add(s.lookupGap(s.lastAt)))
+	case s.moving:
+		// It stopped: a failure is likely enough to look at once (once
+		// per stop).
+		s.lookupAt = now
+	}
+	s.moving = moved
+	s.last, s.lastAt, s.backoff = &p, now, firstBackoff
+	if s.atTarget() {
+		// Done, or as soon as the image is listed as Available.
+		s.lookupAt = now
+		return
+	}
+	s.pollAt = now.Add(s.clamp(s.req.Schedule.Next(Observe(p, now))))
+}
+
+// lookUp looks the image's status up, which is the only way to learn that a
+// build failed or that a finished image is usable; the error is a
+// *FailedError. Lookup errors are dropped: the action may be unsupported or
+// refuse the image (then it is not asked again, and the progress alone
+// decides), and the progress polls go on without it. Not-found is not a
+// refusal: a new image may not be listed yet.
+func (w waiter) lookUp(ctx context.Context, s *state) error {
+	if s.statusOff {
+		return nil
+	}
+	req := s.req
+	ctx, cancel := context.WithTimeout(ctx, w.statusTimeout)
+	defer cancel()
+	st, err := w.r.ImageStatus(ctx, req.Region, req.Zone, req.ImageID)
+	now := w.clock.Now()
+	s.lookupAt = now.Add(s.lookupEvery(now))
+	if err != nil {
+		s.statusOff = !mayPass(err) && !compshare.IsNotFound(err) && ctx.Err() == nil
+		s.lookupAt = later(s.lookupAt, now.Add(min(compshare.RetryAfter(err), req.MaxInterval)))
+		return nil
+	}
+	s.status = st.Status
+	switch Judge(st.Status) {
+	case Failed:
+		return &FailedError{ImageID: req.ImageID, Status: st.Status, Reason: st.FailedReason, RequestID: st.RequestID, Progress: s.percent()}
+	case Unknown:
+		if st.Status != s.reported && req.OnUnknownStatus != nil {
+			req.OnUnknownStatus(st.Status)
+		}
+		s.reported = st.Status
+	}
+	return nil
+}
+
+// lookupEvery is the pause after a status lookup: while a finished build
+// waits to be listed as Available, a quarter of that wait so far (from
+// confirmEvery up to the max interval), else lookupGap.
+func (s *state) lookupEvery(now time.Time) time.Duration {
+	if s.atTarget() {
+		return min(max(now.Sub(s.lastAt)/4, confirmEvery), s.req.MaxInterval)
+	}
+	return s.lookupGap(now)
+}
+
+// lookupGap is how long after a moment when the build was known not to have
+// failed the status must be looked up again: max(noticeWithin, 1/noticeShare
+// of the time the wait had run), capped by the max interval. A failure after
+// that moment is then noticed within the same bound of it, since the bound
+// only grows with time. Progress that moves proves the build alive too (see
+// observe), so polls that are frequent enough spare lookups.
+func (s *state) lookupGap(at time.Time) time.Duration {
+	return min(max(noticeWithin, at.Sub(s.start)/noticeShare), s.req.MaxInterval)
+}
+
+// mayBeNew reports whether err may say only that the image was created a
+// moment ago.
+func (s *state) mayBeNew(err error, now time.Time) bool {
+	return compshare.IsNotFound(err) && s.last == nil && (s.req.MayBeNew || now.Sub(s.start) < newImageWindow)
+}
+
+// pause returns the wait before the next try after a transient error: the
+// backoff, which doubles, or longer when the server asked for it
+// (retryAfter), but no longer than the max interval and not past ctx's
+// deadline.
+func (s *state) pause(ctx context.Context, now time.Time, retryAfter time.Duration) time.Duration {
+	d := min(max(s.backoff, retryAfter), s.req.MaxInterval)
+	if deadline, ok := ctx.Deadline(); ok {
+		d = max(0, min(d, deadline.Sub(now)))
+	}
+	s.backoff = min(2*s.backoff, s.req.MaxInterval)
+	return d
+}
+
+// atTarget reports whether the latest answer reached the target.
+func (s *state) atTarget() bool { return s.last != nil && s.last.Percent >= s.req.Target }
+
+// done reports whether the wait is over with success: the target is reached
+// and, at 100 %, the image is listed as Available or the status action was
+// refused.
+func (s *state) done() bool {
+	return s.atTarget() && (s.req.Target < 100 || s.statusOff || Judge(s.status) == Usable)
+}
+
+func (s *state) lookupDue(now time.Time) bool { return !s.statusOff && !now.Before(s.lookupAt) }
+
+// wake returns when the next call is due: at the target only status
+// lookups are; the wait is over before both are off.
+func (s *state) wake() time.Time {
+	switch {
+	case s.atTarget(), !s.statusOff && s.lookupAt.Before(s.pollAt):
+		return s.lookupAt
+	}
+	return s.pollAt
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// clamp bounds a delay chosen by a schedule, which may be any schedule.
+func (s *state) clamp(d time.Duration) time.Duration {
+	return min(max(d, schedule.MinInterval), s.req.MaxInterval)
+}
+
+// percent is the latest answer's progress, 0 before the first.
+func (s *state) percent() float64 {
 	if s.last == nil {
 		return 0
 	}
@@ -273,13 +454,13 @@ func (s *state) interrupted(ctx context.Context, now time.Time) error {
 	deadline, ok := ctx.Deadline()
 	switch {
 	case ok && !now.Before(deadline), errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return &TimeoutError{ImageID: s.imageID, Last: s.last, Elapsed: now.Sub(s.start), LastErr: s.lastErr}
+		return &TimeoutError{ImageID: s.req.ImageID, Target: s.req.Target, Last: s.last, Status: s.status, Elapsed: now.Sub(s.start), LastErr: s.lastErr}
 	case ctx.Err() != nil:
 		where := "before any answer"
 		if s.last != nil {
 			where = "at " + FormatPercent(s.last.Percent) + " %"
 		}
-		return fmt.Errorf("waiting for image %s stopped %s after %v: %w", s.imageID, where, now.Sub(s.start).Round(time.Second), ctx.Err())
+		return fmt.Errorf("waiting for image %s stopped %s after %v: %w", s.req.ImageID, where, now.Sub(s.start).Round(time.Second), ctx.Err())
 	}
 	return nil
 }

@@ -1,10 +1,12 @@
 package imagewait
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,17 +58,23 @@ type fakeBuild struct {
 	noEstimate        bool
 	latency           time.Duration // every progress call takes this long
 	errs              []error       // returned by the first progress calls, in turn; the last repeats; nil answers
-	statusErr         error
+	statusErr         error         // returned by status lookups (until statusFaultEnd)
+	statusFaultEnd    time.Duration // statusErr and statusHangs stop then; 0: never
+	statusLag         time.Duration // the status says Making this long after the build is done, then Available
+	failStatus        string        // the status of a failed build; "" for UnAvailable
+	failReason        string        // its FailedReason
+	unknownStatus     string        // if set, the status before Available instead of Making
 	statusHangs       bool
 	answers           []float64
 	statusAt          []time.Duration // when the status was looked up, since start
 	answersAtLookup   int             // len(answers) at the latest lookup
 	progressCalls     int
+	callsAt           []time.Duration // when each call (progress or status) began, since start
 }
 
 func newBuild(work time.Duration) *fakeBuild {
 	c := &fakeClock{now: time.Now()}
-	return &fakeBuild{clock: c, start: c.now, work: work}
+	return &fakeBuild{clock: c, start: c.now, work: work, failReason: "disk full"}
 }
 
 func (b *fakeBuild) elapsed() time.Duration { return b.clock.now.Sub(b.start) }
@@ -84,6 +92,7 @@ func (b *fakeBuild) stalled() bool { return b.stallFor > 0 && b.elapsed() > b.st
 
 func (b *fakeBuild) ImageProgress(ctx context.Context, r, z, id string) (compshare.Progress, error) {
 	b.progressCalls++
+	b.callsAt = append(b.callsAt, b.elapsed())
 	if r != region || z != zone || id != imageID {
 		return compshare.Progress{}, fmt.Errorf("unexpected request %s/%s/%s", r, z, id)
 	}
@@ -112,22 +121,26 @@ func (b *fakeBuild) ImageProgress(ctx context.Context, r, z, id string) (compsha
 
 func (b *fakeBuild) ImageStatus(ctx context.Context, r, z, id string) (compshare.ImageStatus, error) {
 	b.statusAt = append(b.statusAt, b.elapsed())
+	b.callsAt = append(b.callsAt, b.elapsed())
 	b.answersAtLookup = len(b.answers)
+	fault := b.statusFaultEnd == 0 || b.elapsed() < b.statusFaultEnd
 	switch {
-	case b.statusHangs:
+	case b.statusHangs && fault:
 		select {
 		case <-ctx.Done():
 			return compshare.ImageStatus{}, ctx.Err()
 		case <-time.After(2 * time.Second):
 			// Never reached when the lookup is bounded; else the wait fails.
-			return compshare.ImageStatus{Status: compshare.StatusFailed, FailedReason: "lookup not bounded"}, nil
+			return compshare.ImageStatus{Status: "UnAvailable", FailedReason: "lookup not bounded"}, nil
 		}
-	case b.statusErr != nil:
+	case b.statusErr != nil && fault:
 		return compshare.ImageStatus{}, b.statusErr
 	case b.failed && b.stalled():
-		return compshare.ImageStatus{Status: compshare.StatusFailed, FailedReason: "disk full", RequestID: "status-req"}, nil
+		return compshare.ImageStatus{Status: cmp.Or(b.failStatus, "UnAvailable"), FailedReason: b.failReason, RequestID: "status-req"}, nil
+	case b.done() == b.work && b.elapsed() >= b.work+b.statusLag:
+		return compshare.ImageStatus{Status: "Available"}, nil
 	}
-	return compshare.ImageStatus{Status: "Making"}, nil
+	return compshare.ImageStatus{Status: cmp.Or(b.unknownStatus, "Making")}, nil
 }
 
 // run waits for b on its fake clock; timeout > 0 sets a deadline on that clock.
@@ -143,7 +156,7 @@ func (b *fakeBuild) run(t *testing.T, req Request, timeout time.Duration) (comps
 	if req.Target == 0 {
 		req.Target = 100
 	}
-	return waiter{clock: b.clock, statusTimeout: 50 * time.Millisecond}.wait(ctx, b, req)
+	return waiter{r: b, clock: b.clock, statusTimeout: 50 * time.Millisecond, finalReadTimeout: 5 * time.Second}.wait(ctx, req)
 }
 
 func transient(msg string) error {
@@ -158,9 +171,13 @@ type poll struct {
 func TestCompletes(t *testing.T) {
 	b := newBuild(10 * time.Minute)
 	b.latency = 200 * time.Millisecond
-	var polls []poll
+	type timedPoll struct {
+		poll
+		at time.Duration
+	}
+	var polls []timedPoll
 	p, err := b.run(t, Request{OnPoll: func(p compshare.Progress, next time.Duration) {
-		polls = append(polls, poll{p.Percent, next})
+		polls = append(polls, timedPoll{poll{p.Percent, next}, b.elapsed()})
 	}}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -171,16 +188,16 @@ func TestCompletes(t *testing.T) {
 	if lag := b.elapsed() - b.work; lag < 0 || lag > 5*time.Second || b.progressCalls > 40 {
 		t.Errorf("lag %v with %d calls", lag, b.progressCalls)
 	}
-	// OnPoll: once per answer, with the delay actually slept, and 0 at the end.
-	if len(polls) != b.progressCalls || len(b.clock.sleeps) != len(polls)-1 {
-		t.Fatalf("%d OnPoll calls, %d sleeps, %d answers", len(polls), len(b.clock.sleeps), b.progressCalls)
+	// OnPoll: once per answer, with the delay until the next call, and 0 at the end.
+	if len(polls) != b.progressCalls {
+		t.Fatalf("%d OnPoll calls, %d answers", len(polls), b.progressCalls)
 	}
-	for i, s := range b.clock.sleeps {
-		if polls[i].next != s || s <= 0 {
-			t.Errorf("OnPoll %d said next %v, slept %v", i, polls[i].next, s)
+	for i, p := range polls[:len(polls)-1] {
+		if !slices.Contains(b.callsAt, p.at+p.next) || p.next <= 0 {
+			t.Errorf("OnPoll %d at %v said next %v; calls at %v", i, p.at, p.next, b.callsAt)
 		}
 	}
-	if last := polls[len(polls)-1]; last != (poll{100, 0}) {
+	if last := polls[len(polls)-1].poll; last != (poll{100, 0}) {
 		t.Errorf("last OnPoll %+v, want 100 %% and next 0", last)
 	}
 }
@@ -208,23 +225,23 @@ func TestInvalidTarget(t *testing.T) {
 func TestTransientErrorsThenSuccess(t *testing.T) {
 	b := newBuild(time.Minute)
 	b.errs = []error{transient("a"), transient("b"), transient("c"), nil, transient("d"), nil}
-	p, err := b.run(t, Request{}, time.Hour)
+	var pauses []time.Duration
+	p, err := b.run(t, Request{OnTransientError: func(_ error, next time.Duration) { pauses = append(pauses, next) }}, time.Hour)
 	if err != nil || p.Percent != 100 {
 		t.Fatalf("p=%+v err=%v", p, err)
 	}
 	// The backoff doubles, and starts over after an answer.
-	sleeps := b.clock.sleeps
-	if len(sleeps) < 5 || sleeps[0] != time.Second || sleeps[1] != 2*time.Second || sleeps[2] != 4*time.Second || sleeps[4] != time.Second {
-		t.Fatalf("sleeps %v, want 1s 2s 4s, a scheduled one, 1s", sleeps)
+	if fmt.Sprint(pauses) != "[1s 2s 4s 1s]" {
+		t.Fatalf("pauses %v, want 1s 2s 4s 1s", pauses)
 	}
 }
 
 func TestPermanentErrorEndsAtOnce(t *testing.T) {
 	b := newBuild(time.Minute)
-	notFound := &compshare.Error{Action: compshare.ActionImageProgress, ImageID: imageID, RetCode: 230, Message: "Params [CompShareImageId] not available", RequestID: "req-1"}
-	b.errs = []error{notFound}
+	refused := &compshare.Error{Action: compshare.ActionImageProgress, ImageID: imageID, RetCode: 171, Message: "signature error", RequestID: "req-1"}
+	b.errs = []error{refused}
 	_, err := b.run(t, Request{}, time.Hour)
-	if !errors.Is(err, notFound) || !compshare.IsNotFound(err) {
+	if !errors.Is(err, refused) {
 		t.Fatalf("error %v, want the API's error as is", err)
 	}
 	// One status lookup: a failed build may be why the action refuses.
@@ -254,7 +271,7 @@ func TestOutageLookupsAndReports(t *testing.T) {
 	if !errors.As(err, &failed) {
 		t.Fatalf("error %v: an outage of the progress action must not hide a failed build", err)
 	}
-	if reported == 0 || len(b.statusAt) != 1 || b.statusAt[0] < statusEvery {
+	if reported == 0 || fmt.Sprint(b.statusAt) != fmt.Sprint([]time.Duration{noticeWithin}) {
 		t.Fatalf("%d errors reported, lookups at %v", reported, b.statusAt)
 	}
 }
@@ -274,7 +291,7 @@ func TestMalformedAnswerIsAnError(t *testing.T) {
 	for _, pct := range []float64{math.NaN(), 150, -1} {
 		c := &fakeClock{now: time.Now()}
 		ctx, cancel := context.WithDeadline(context.Background(), c.now.Add(time.Hour))
-		_, err := waiter{clock: c, statusTimeout: time.Second}.wait(ctx, constReader{compshare.Progress{Percent: pct}}, Request{ImageID: imageID, Target: 100})
+		_, err := waiter{r: constReader{compshare.Progress{Percent: pct}}, clock: c, statusTimeout: time.Second}.wait(ctx, Request{ImageID: imageID, Target: 100})
 		cancel()
 		var timeout *TimeoutError
 		if err == nil || errors.As(err, &timeout) || !strings.Contains(err.Error(), "outside 0..100") {
@@ -293,13 +310,12 @@ func TestFailedBuild(t *testing.T) {
 		t.Fatalf("error %v, want *FailedError", err)
 	}
 	want := "the build of image compshareImage-x failed at 42.5 %: disk full (request id status-req)"
-	if err.Error() != want || *failed != (FailedError{ImageID: imageID, Reason: "disk full", RequestID: "status-req", Progress: 42.5}) {
+	if err.Error() != want || *failed != (FailedError{ImageID: imageID, Status: "UnAvailable", Reason: "disk full", RequestID: "status-req", Progress: 42.5}) {
 		t.Fatalf("got %q (%+v), want %q", err, *failed, want)
 	}
-	// Looked up once, as soon as two answers in a row showed no movement.
-	n := b.answersAtLookup
-	if len(b.statusAt) != 1 || n != len(b.answers) || n < 4 || b.answers[n-4] >= 42.5 || b.answers[n-3] != 42.5 || b.answers[n-2] != 42.5 || b.answers[n-1] != 42.5 {
-		t.Fatalf("lookups at %v; answers %v, %d of them at the lookup", b.statusAt, b.answers, n)
+	// Looked up once, 1.5 s after the failure, 10 s into the wait.
+	if fmt.Sprint(b.statusAt) != fmt.Sprint([]time.Duration{noticeWithin}) || b.elapsed() != noticeWithin {
+		t.Fatalf("lookups at %v; answers %v; ended after %v", b.statusAt, b.answers, b.elapsed())
 	}
 	if last != (poll{42.5, 0}) {
 		t.Errorf("last OnPoll %+v, want next 0", last)
@@ -313,13 +329,24 @@ func TestStatusLookupCadence(t *testing.T) {
 	if _, err := b.run(t, Request{Schedule: schedule.NewFixed(10 * time.Second)}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	// Every 60 s, plus once when the stall shows (at the second answer without movement, 220 s).
-	want := []time.Duration{60 * time.Second, 120 * time.Second, 180 * time.Second}
-	for at := 220 * time.Second; at < 1300*time.Second; at += 60 * time.Second {
-		want = append(want, at)
+	const maxInterval = schedule.DefaultMaxInterval
+	at := b.statusAt
+	// At once when the stall shows (the answer at 210 s repeats the one at
+	// 200 s), and when the progress reads 100 %.
+	if !slices.Contains(at, 210*time.Second) || at[len(at)-1] != 1300*time.Second {
+		t.Fatalf("lookups at %v, want one at 210s and the last at 21m40s", at)
 	}
-	if fmt.Sprint(b.statusAt) != fmt.Sprint(want) {
-		t.Fatalf("lookups at %v, want %v", b.statusAt, want)
+	for i := 1; i < len(at); i++ {
+		gap, bound := at[i]-at[i-1], min(max(noticeWithin, at[i-1]/noticeShare), maxInterval)
+		switch {
+		case at[i-1] >= 210*time.Second && at[i] <= 500*time.Second && gap != bound:
+			// No progress to prove the build alive: the lookups alone must.
+			t.Errorf("lookups at %v and %v during the stall, want %v apart", at[i-1], at[i], bound)
+		case at[i-1] >= 600*time.Second && at[i] < 1300*time.Second && gap < 2*maxInterval-10*time.Second:
+			// Progress moving every 10 s proves the build alive: one
+			// lookup where the max interval would allow two.
+			t.Errorf("lookups at %v and %v while the progress moves", at[i-1], at[i])
+		}
 	}
 	if b.progressCalls != 131 {
 		t.Fatalf("%d progress calls, want 131", b.progressCalls)
@@ -330,25 +357,42 @@ func TestStatusErrorsIgnored(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		setup func(*fakeBuild)
+		check func(t *testing.T, b *fakeBuild, p compshare.Progress, err error)
 	}{
 		{"refused", func(b *fakeBuild) {
 			b.statusErr = &compshare.Error{Action: compshare.ActionDescribeImages, ImageID: imageID, RetCode: 161, Message: "unknown action"}
+		}, func(t *testing.T, b *fakeBuild, p compshare.Progress, err error) {
+			// A refusal is final: the action is not asked again, and the
+			// progress alone decides.
+			if err != nil || p.Percent != 100 || len(b.statusAt) != 1 || b.elapsed() > b.work+b.stallFor+5*time.Second {
+				t.Fatalf("p=%+v err=%v after %v; lookups at %v", p, err, b.elapsed(), b.statusAt)
+			}
 		}},
-		{"transient", func(b *fakeBuild) { b.statusErr = transient("busy") }},
-		{"hangs", func(b *fakeBuild) { b.statusHangs = true }},
+		{"not found", func(b *fakeBuild) {
+			b.statusErr = &compshare.Error{Action: compshare.ActionDescribeImages, ImageID: imageID, RetCode: 230, Message: "Params [CompShareImageId] not available"}
+		}, func(t *testing.T, b *fakeBuild, _ compshare.Progress, err error) {
+			// Not a refusal: a new image may not be listed yet, and done
+			// means listed as Available.
+			var timeout *TimeoutError
+			if !errors.As(err, &timeout) || !strings.Contains(err.Error(), "still at 100 % after 1h0m0s (not yet listed as Available)") {
+				t.Fatalf("error %v, want a timeout at 100 %%", err)
+			}
+		}},
+		{"transient", func(b *fakeBuild) { b.statusErr, b.statusFaultEnd = transient("busy"), 4*time.Minute }, nil},
+		{"hangs", func(b *fakeBuild) { b.statusHangs, b.statusFaultEnd = true, 4*time.Minute }, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBuild(3 * time.Minute)
 			b.stallAt, b.stallFor = time.Minute, 30*time.Second
 			tc.setup(b)
 			p, err := b.run(t, Request{}, time.Hour)
-			if err != nil || p.Percent != 100 {
-				t.Fatalf("p=%+v err=%v", p, err)
+			if tc.check != nil {
+				tc.check(t, b, p, err)
+				return
 			}
-			// A refusal is final: the action is not asked again; other
-			// errors may pass.
-			if want := 2; tc.name == "refused" && len(b.statusAt) != 1 || tc.name != "refused" && len(b.statusAt) < want {
-				t.Fatalf("status looked up %d times", len(b.statusAt))
+			// Transient faults pass: the wait ends with the first answer after them.
+			if err != nil || p.Percent != 100 || b.elapsed() < b.statusFaultEnd || b.elapsed() > b.statusFaultEnd+10*time.Second {
+				t.Fatalf("p=%+v err=%v after %v; lookups at %v", p, err, b.elapsed(), b.statusAt)
 			}
 		})
 	}
@@ -362,19 +406,20 @@ func TestTimeout(t *testing.T) {
 		want       string
 		lastErr    bool
 		noProgress bool
-		inCall     bool // the deadline cuts a call short
+		failed     int // progress calls without an answer; -1: all
 	}{
 		{
+			// Polled at 1700 s (42.5 %), read again at the deadline.
 			name:    "with estimate",
 			setup:   func(b *fakeBuild) {},
 			timeout: 1750 * time.Second,
-			want:    "image compshareImage-x still at 42.5 % after 29m10s (about 38m20s left by the API's estimate)",
+			want:    "image compshareImage-x still at 43.75 % after 29m10s (about 37m30s left by the API's estimate)",
 		},
 		{
 			name:    "without estimate",
 			setup:   func(b *fakeBuild) { b.noEstimate = true },
 			timeout: 1750 * time.Second,
-			want:    "image compshareImage-x still at 42.5 % after 29m10s (the API gives no estimate of the time left)",
+			want:    "image compshareImage-x still at 43.75 % after 29m10s (the API gives no estimate of the time left)",
 		},
 		{
 			name:       "no answer ever",
@@ -383,14 +428,24 @@ func TestTimeout(t *testing.T) {
 			want:       "image compshareImage-x: no answer from the API after 30m0s: " + transient("gateway down").Error(),
 			lastErr:    true,
 			noProgress: true,
+			failed:     -1,
 		},
 		{
-			// Calls answer at 10 s and 120 s (12 %); the third is under way when the deadline passes.
+			// Calls answer at 10 s and 120 s (12 %); the third is under way
+			// when the deadline passes, and the read after it takes longer
+			// than it may.
 			name:    "deadline during a call",
 			setup:   func(b *fakeBuild) { b.latency = 10 * time.Second; b.work = 1000 * time.Second },
 			timeout: 225 * time.Second,
 			want:    "image compshareImage-x still at 12 % after 3m45s (about 14m40s left by the API's estimate)",
-			inCall:  true,
+			failed:  2,
+		},
+		{
+			// Calls answer at 3 s, 106 s and 209 s; the read after the deadline at 228 s.
+			name:    "slow answers",
+			setup:   func(b *fakeBuild) { b.latency = 3 * time.Second; b.work = 1000 * time.Second },
+			timeout: 225 * time.Second,
+			want:    "image compshareImage-x still at 22.8 % after 3m45s (about 12m52s left by the API's estimate)",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -408,7 +463,7 @@ func TestTimeout(t *testing.T) {
 			if timeout.Elapsed != tc.timeout || (timeout.Last == nil) != tc.noProgress || (timeout.LastErr != nil) != tc.lastErr {
 				t.Fatalf("got %+v", *timeout)
 			}
-			if tc.inCall != (b.progressCalls == len(b.answers)+1) {
+			if tc.failed >= 0 && b.progressCalls-len(b.answers) != tc.failed {
 				t.Fatalf("%d calls, %d answers", b.progressCalls, len(b.answers))
 			}
 			for _, s := range b.clock.sleeps {
@@ -441,15 +496,17 @@ func TestMaxIntervalRespected(t *testing.T) {
 			b := newBuild(2 * time.Minute)
 			req := Request{MaxInterval: maxInterval}
 			tc.setup(b, &req)
+			var pauses []time.Duration // before the next try after an error
+			req.OnTransientError = func(_ error, next time.Duration) { pauses = append(pauses, next) }
 			if _, err := b.run(t, req, time.Hour); err != nil {
 				t.Fatal(err)
 			}
 			longest := time.Duration(0)
-			for _, s := range b.clock.sleeps {
+			for _, s := range append(pauses, b.clock.sleeps...) {
 				longest = max(longest, s)
 			}
 			if longest != maxInterval {
-				t.Fatalf("longest sleep %v, want %v (sleeps %v)", longest, maxInterval, b.clock.sleeps)
+				t.Fatalf("longest pause %v, want %v (sleeps %v, pauses after errors %v)", longest, maxInterval, b.clock.sleeps, pauses)
 			}
 		})
 	}
@@ -461,13 +518,13 @@ func TestTimeoutMessages(t *testing.T) {
 		err  TimeoutError
 		want string
 	}{
-		{TimeoutError{ImageID: "i", Last: &compshare.Progress{Percent: 42.5, RemainingSeconds: f(105)}, Elapsed: 30*time.Minute + 400*time.Millisecond},
+		{TimeoutError{ImageID: "i", Target: 100, Last: &compshare.Progress{Percent: 42.5, RemainingSeconds: f(105)}, Elapsed: 30*time.Minute + 400*time.Millisecond},
 			"image i still at 42.5 % after 30m0s (about 1m45s left by the API's estimate)"},
-		{TimeoutError{ImageID: "i", Last: &compshare.Progress{Percent: 0.29, RemainingSeconds: f(0)}, Elapsed: time.Minute},
+		{TimeoutError{ImageID: "i", Target: 100, Last: &compshare.Progress{Percent: 0.29, RemainingSeconds: f(0)}, Elapsed: time.Minute},
 			"image i still at 0.29 % after 1m0s (the API's estimate of the time left has run out)"},
-		{TimeoutError{ImageID: "i", Last: &compshare.Progress{Percent: 99.999}, Elapsed: 1500 * time.Millisecond},
+		{TimeoutError{ImageID: "i", Target: 100, Last: &compshare.Progress{Percent: 99.999}, Elapsed: 1500 * time.Millisecond},
 			"image i still at 99.99 % after 2s (the API gives no estimate of the time left)"},
-		{TimeoutError{ImageID: "i", Last: &compshare.Progress{Percent: 100.0 / 3, RemainingSeconds: f(math.NaN())}, Elapsed: time.Hour},
+		{TimeoutError{ImageID: "i", Target: 100, Last: &compshare.Progress{Percent: 100.0 / 3, RemainingSeconds: f(math.NaN())}, Elapsed: time.Hour},
 			"image i still at 33.33 % after 1h0m0s (the API gives no estimate of the time left)"},
 		{TimeoutError{ImageID: "i", Elapsed: 30 * time.Minute, LastErr: errors.New("HTTP 503")},
 			"image i: no answer from the API after 30m0s: HTTP 503"},
@@ -491,7 +548,8 @@ func TestRealDeadlineDuringCall(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := Wait(ctx, blockingReader{}, Request{ImageID: imageID, Target: 100})
+	// The read after the deadline is bounded too.
+	_, err := waiter{r: blockingReader{}, clock: realClock{}, statusTimeout: statusTimeout, finalReadTimeout: 50 * time.Millisecond}.wait(ctx, Request{ImageID: imageID, Target: 100})
 	var timeout *TimeoutError
 	if !errors.As(err, &timeout) || timeout.Last != nil || time.Since(start) > time.Second {
 		t.Fatalf("error %v after %v, want a prompt *TimeoutError", err, time.Since(start))
@@ -521,5 +579,26 @@ func TestCancel(t *testing.T) {
 				t.Fatalf("got %q, want %q wrapping context.Canceled", err, tc.want)
 			}
 		})
+	}
+}
+
+// The read after the deadline may find the target reached: below 100 % that
+// ends the wait well; at 100 % the image must still be listed as Available.
+func TestReadAfterDeadline(t *testing.T) {
+	const maxInterval = 100 * time.Second
+	b := newBuild(580 * time.Second)
+	var polled []poll
+	p, err := b.run(t, Request{Target: 50, MaxInterval: maxInterval, Schedule: schedule.NewFixed(maxInterval), OnPoll: func(p compshare.Progress, next time.Duration) {
+		polled = append(polled, poll{p.Percent, next})
+	}}, 290*time.Second)
+	if err != nil || p.Percent != 50 || polled[len(polled)-1] != (poll{50, 0}) {
+		t.Fatalf("p=%+v err=%v; polls %v", p, err, polled)
+	}
+
+	b = newBuild(290 * time.Second)
+	_, err = b.run(t, Request{MaxInterval: maxInterval, Schedule: schedule.NewFixed(maxInterval)}, 290*time.Second)
+	want := "image compshareImage-x still at 100 % after 4m50s (not yet listed as Available; listed as Making)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got  %v\nwant %s", err, want)
 	}
 }

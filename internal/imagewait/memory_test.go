@@ -27,6 +27,9 @@ func (b *leanBuild) ImageProgress(context.Context, string, string, string) (comp
 }
 
 func (b *leanBuild) ImageStatus(context.Context, string, string, string) (compshare.ImageStatus, error) {
+	if b.now.Sub(b.start) >= b.work {
+		return compshare.ImageStatus{Status: "Available"}, nil
+	}
 	return compshare.ImageStatus{Status: "Making"}, nil
 }
 
@@ -43,7 +46,7 @@ func TestMemoryConstantOverLongWait(t *testing.T) {
 	}
 	polls := 0
 	var early, late uint64
-	_, err := waiter{clock: b, statusTimeout: time.Second}.wait(context.Background(), b, Request{
+	_, err := waiter{r: b, clock: b, statusTimeout: time.Second}.wait(context.Background(), Request{
 		Region: region, Zone: zone, ImageID: imageID, Target: 100, MaxInterval: time.Second,
 		Schedule: schedule.NewFixed(schedule.MinInterval),
 		OnPoll: func(compshare.Progress, time.Duration) {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
@@ -14,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
 	"github.com/compshare/terraform-provider-compshare/internal/schedule"
 )
@@ -123,108 +121,14 @@ func (a *imageWaitAction) Invoke(ctx context.Context, req action.InvokeRequest, 
 	imageID := model.ImageID.ValueString()
 	region, zone := model.resolve(a.data)
 
-	report := newProgressReporter(imageID, target, resp.SendProgress)
-	stop := report.every(progressEvery)
-	defer stop()
-	p, err := runWait(ctx, a.data.client, a.data.waitRequest(region, zone, imageID, target, maxInterval), timeout, func(p compshare.Progress, next time.Duration) {
-		if next > 0 {
-			report.poll(p)
-		}
+	report := imagewait.NewReporter(imageID, target, progressEvery, func(message string) {
+		resp.SendProgress(action.InvokeProgressEvent{Message: message})
 	})
-	stop()
+	defer report.Stop()
+	p, err := runWait(ctx, a.data.client, a.data.waitRequest(region, zone, imageID, target, maxInterval), timeout, report.Poll)
 	if err != nil {
 		resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.invoke", "", err))
 		return
 	}
-	report.send(fmt.Sprintf("%s: %s %% done, finished waiting after %s", imageID, imagewait.FormatPercent(p.Percent), report.elapsed()))
-}
-
-// progressReporter sends the progress messages of one invocation. Polls and
-// a ticker both send, so it serializes them.
-type progressReporter struct {
-	imageID string
-	target  float64
-	start   time.Time
-	sendFn  func(action.InvokeProgressEvent)
-
-	mu       sync.Mutex
-	last     *compshare.Progress
-	at       time.Time // of last
-	lastSent time.Time
-}
-
-func newProgressReporter(imageID string, target float64, send func(action.InvokeProgressEvent)) *progressReporter {
-	return &progressReporter{imageID: imageID, target: target, start: time.Now(), sendFn: send}
-}
-
-func (r *progressReporter) elapsed() time.Duration { return time.Since(r.start).Round(time.Second) }
-
-func (r *progressReporter) send(message string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lastSent = time.Now()
-	if r.sendFn != nil {
-		r.sendFn(action.InvokeProgressEvent{Message: message})
-	}
-}
-
-// quiet reports whether nothing was sent for at least d.
-func (r *progressReporter) quiet(d time.Duration) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return time.Since(r.lastSent) >= d
-}
-
-// poll reports a fresh answer.
-func (r *progressReporter) poll(p compshare.Progress) {
-	r.mu.Lock()
-	r.last, r.at = &p, time.Now()
-	r.mu.Unlock()
-	r.send(r.message())
-}
-
-// message describes the last answer, with the time left by the estimate at
-// the moment of the answer, counted down since.
-func (r *progressReporter) message() string {
-	r.mu.Lock()
-	last, at := r.last, r.at
-	r.mu.Unlock()
-	if last == nil {
-		return fmt.Sprintf("%s: waiting for the first answer (%s elapsed)", r.imageID, r.elapsed())
-	}
-	msg := fmt.Sprintf("%s: %s %% done", r.imageID, imagewait.FormatPercent(last.Percent))
-	if eta, ok := schedule.ETA(imagewait.Observe(*last, at), r.target); ok {
-		if left := eta - time.Since(at); left > 0 {
-			return msg + fmt.Sprintf(", about %s left", left.Round(time.Second))
-		}
-		return msg + ", due about now"
-	}
-	return msg + ", no estimate of the time left"
-}
-
-// every sends the last known progress whenever nothing was sent for
-// interval, until the returned stop is called; stop returns once nothing
-// more is sent, and may be called again.
-func (r *progressReporter) every(interval time.Duration) (stop func()) {
-	done, exited := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	ticker := time.NewTicker(interval / 10)
-	go func() {
-		defer close(exited)
-		defer ticker.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ticker.C:
-				if r.quiet(interval) {
-					r.send(r.message())
-				}
-			}
-		}
-	}()
-	return func() {
-		once.Do(func() { close(done) })
-		<-exited
-	}
+	report.Done(p)
 }

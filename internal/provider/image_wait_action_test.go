@@ -1,12 +1,9 @@
 package provider
 
 import (
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
@@ -65,37 +62,4 @@ func TestAccImageWaitAction_errors(t *testing.T) {
 			},
 		},
 	})
-}
-
-func TestProgressReporterMessages(t *testing.T) {
-	var mu sync.Mutex
-	var sent []string
-	r := newProgressReporter("compshareImage-x", 100, func(e action.InvokeProgressEvent) {
-		mu.Lock()
-		defer mu.Unlock()
-		sent = append(sent, e.Message)
-	})
-	if got := r.message(); !strings.HasPrefix(got, "compshareImage-x: waiting for the first answer") {
-		t.Errorf("before any answer: %q", got)
-	}
-	total, remaining := 300.0, 105.0
-	r.poll(compshare.Progress{Percent: 65.5, TotalSeconds: &total, RemainingSeconds: &remaining})
-	r.poll(compshare.Progress{Percent: 70})
-
-	stop := r.every(10 * time.Millisecond)
-	time.Sleep(50 * time.Millisecond)
-	stop()
-	stop() // a second stop is harmless
-	mu.Lock()
-	defer mu.Unlock()
-	// stop returned: the ticker goroutine is gone, so nothing is sent later.
-	if len(sent) < 3 {
-		t.Fatalf("the ticker sent nothing: %q", sent)
-	}
-	if !strings.HasPrefix(sent[0], "compshareImage-x: 65.5 % done, about 1m4") {
-		t.Errorf("first message %q", sent[0])
-	}
-	if sent[1] != "compshareImage-x: 70 % done, no estimate of the time left" || sent[len(sent)-1] != sent[1] {
-		t.Errorf("later messages %q", sent)
-	}
 }

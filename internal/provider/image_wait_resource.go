@@ -232,19 +232,16 @@ func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	resp.Diagnostics.AddWarning("Image "+imageID+" is still being built", waitForecast(p, target, timeout))
 }
 
-// waitForecast tells where a build stands and how long apply will wait.
+// waitForecast tells where a build stands and how long apply will wait, in
+// the words of imagewait.TimeLeft.
 func waitForecast(p compshare.Progress, target float64, timeout time.Duration) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "The image is %s %% built. Apply will wait until it reaches %s %%", imagewait.FormatPercent(p.Percent), imagewait.FormatPercent(target))
-	if eta, ok := schedule.ETA(imagewait.Observe(p, time.Now()), target); ok {
-		fmt.Fprintf(&b, ", about %s by the API's figures", eta.Round(time.Second))
-		if eta > timeout {
-			fmt.Fprintf(&b, ", longer than timeouts.create (%s): raise it, or apply will fail and can be run again", timeout)
-		}
+	fmt.Fprintf(&b, "The image is %s %% built, %s. Apply will wait until it reaches %s %%", imagewait.FormatPercent(p.Percent), imagewait.TimeLeft(p, target, 0), imagewait.FormatPercent(target))
+	if eta, ok := schedule.ETA(imagewait.Observe(p, time.Now()), target); ok && eta > timeout {
+		fmt.Fprintf(&b, ", longer than timeouts.create (%s) allows: raise it, or apply will fail and can be run again.", timeout)
 	} else {
-		b.WriteString("; the API gives no estimate of the time left")
+		fmt.Fprintf(&b, " (timeouts.create: %s).", timeout)
 	}
-	fmt.Fprintf(&b, " (timeouts.create: %s).", timeout)
 	return b.String()
 }
 

@@ -231,6 +231,9 @@ func TestWaitForecast(t *testing.T) {
 			[]string{"until it reaches 50 %", "no estimate"}},
 	} {
 		got := waitForecast(tc.p, tc.target, tc.timeout)
+		if n := strings.Count(got, "timeouts.create"); n != 1 {
+			t.Errorf("forecast %q names timeouts.create %d times, want once", got, n)
+		}
 		for _, w := range tc.want {
 			if !strings.Contains(got, w) {
 				t.Errorf("forecast %q does not say %q", got, w)

@@ -1,0 +1,68 @@
+package imagewait
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/compshare/terraform-provider-compshare/internal/schedule"
+)
+
+// A failed build is reported within max(10 s, 10 % of the time the wait has
+// run) of failing, and never later than the max interval + 10 s.
+func TestFailureNoticedWithinBounds(t *testing.T) {
+	for _, maxInterval := range []time.Duration{2 * time.Second, 5 * time.Second, schedule.DefaultMaxInterval, 2 * time.Minute} {
+		for _, failAt := range []time.Duration{3 * time.Second, 12 * time.Second, 45 * time.Second, 95 * time.Second, 250 * time.Second, 700 * time.Second, 2000 * time.Second} {
+			for _, noEstimate := range []bool{false, true} {
+				name := fmt.Sprintf("max %v, failed at %v, no estimate %v", maxInterval, failAt, noEstimate)
+				b := newBuild(3*failAt + time.Minute)
+				b.stallAt, b.stallFor, b.failed, b.noEstimate = failAt, 24*time.Hour, true, noEstimate
+				_, err := b.run(t, Request{MaxInterval: maxInterval}, 10*time.Hour)
+				var failed *FailedError
+				if !errors.As(err, &failed) {
+					t.Errorf("%s: error %v, want *FailedError", name, err)
+					continue
+				}
+				delay, bound := b.elapsed()-failAt, min(max(10*time.Second, failAt/10), maxInterval+10*time.Second)
+				if delay <= 0 || delay > bound {
+					t.Errorf("%s: reported %v after the failure, want at most %v (lookups at %v)", name, delay, bound, b.statusAt)
+				}
+			}
+		}
+	}
+}
+
+// The status lookups and the progress polls together make no more calls than
+// polling the progress every 5 s until the image is usable.
+func TestCallsNoMoreThanFixedPolling(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		build func() *fakeBuild
+	}{
+		{"30s", func() *fakeBuild { return newBuild(30 * time.Second) }},
+		{"1m", func() *fakeBuild { return newBuild(time.Minute) }},
+		{"3m", func() *fakeBuild { return newBuild(3 * time.Minute) }},
+		{"10m", func() *fakeBuild { return newBuild(10 * time.Minute) }},
+		{"1h", func() *fakeBuild { return newBuild(time.Hour) }},
+		{"10m without estimate", func() *fakeBuild { b := newBuild(10 * time.Minute); b.noEstimate = true; return b }},
+		{"10m with a 2m pause", func() *fakeBuild {
+			b := newBuild(10 * time.Minute)
+			b.stallAt, b.stallFor = 4*time.Minute, 2*time.Minute
+			return b
+		}},
+		{"3m, Available 30s after 100 %", func() *fakeBuild { b := newBuild(3 * time.Minute); b.statusLag = 30 * time.Second; return b }},
+	} {
+		b := tc.build()
+		if _, err := b.run(t, Request{}, 10*time.Hour); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		usable := b.work + b.stallFor + b.statusLag
+		calls, fixed := b.progressCalls+len(b.statusAt), int((usable+5*time.Second-1)/(5*time.Second))+1
+		t.Logf("%s: %d calls (%d progress, %d status), fixed 5-s polling %d", tc.name, calls, b.progressCalls, len(b.statusAt), fixed)
+		if calls > fixed {
+			t.Errorf("%s: %d calls (%d progress, %d status), fixed 5-s polling makes %d", tc.name, calls, b.progressCalls, len(b.statusAt), fixed)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	uerr "github.com/ucloud/ucloud-sdk-go/ucloud/error"
@@ -36,8 +37,9 @@ const imageIDParam = "CompShareImageId"
 // tell what went wrong, and nothing secret: texts from the server or the SDK
 // have the private key and the request's signature removed.
 type Error struct {
-	Action  string
-	ImageID string // the image the call was about, if any
+	Action       string
+	Region, Zone string // where the call went
+	ImageID      string // the image the call was about, if any
 	UHostID string // the instance the call was about, if any
 	RetCode int    // 0 when the API answered no RetCode
 	// Param is the parameter whose value the API refused, read from the
@@ -57,6 +59,9 @@ type Error struct {
 	// NotListed: the call succeeded, but the list it returned does not hold
 	// the image or instance asked for.
 	NotListed bool
+	// Unreachable: nothing answered at the base URL (connection refused, or
+	// a host name that does not resolve), which a wrong base_url causes.
+	Unreachable bool
 	// Err is the underlying cause: the context's error for a call that was
 	// cancelled or timed out, else the SDK's error as redacted text.
 	Err error
@@ -171,13 +176,25 @@ type call struct {
 	giveUpBy time.Time
 }
 
+// error returns an *Error of the call with message, also as its cause.
+func (cl call) error(requestID, message string) *Error {
+	return &Error{Action: cl.action, Region: cl.region, Zone: cl.zone, ImageID: cl.imageID, UHostID: cl.uhostID,
+		RequestID: requestID, Message: message, Err: errors.New(message)}
+}
+
+// IsUnreachable reports whether nothing answered at the base URL.
+func IsUnreachable(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Unreachable
+}
+
 // newError classifies an error returned by the SDK; secrets are removed from
 // every text of it before it is kept.
 func (cl call) newError(requestID string, retryAfter time.Duration, secrets redactor, err error) *Error {
 	// The SDK's error is not kept: its text, and what it wraps, may hold a
 	// secret the server echoed. Err holds its redacted text instead.
 	text := secrets.redact(err.Error())
-	e := &Error{Action: cl.action, ImageID: cl.imageID, UHostID: cl.uhostID, RequestID: requestID, Message: text, Err: errors.New(text)}
+	e := cl.error(requestID, text)
 	var sdkErr uerr.Error
 	if !errors.As(err, &sdkErr) {
 		return e
@@ -203,6 +220,8 @@ func (cl call) newError(requestID string, retryAfter time.Duration, secrets reda
 		}
 	case uerr.ErrNetwork:
 		e.Transient = !isConfigurationError(sdkErr.OriginError())
+		var dnsErr *net.DNSError
+		e.Unreachable = errors.Is(sdkErr.OriginError(), syscall.ECONNREFUSED) || errors.As(sdkErr.OriginError(), &dnsErr)
 	case uerr.ErrResponseBodyError, uerr.ErrEmptyResponseBodyError:
 		e.Unreadable = true
 		e.Message = "the answer could not be read: " + shorten(e.Message, 300)

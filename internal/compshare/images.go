@@ -17,8 +17,14 @@ import (
 // place where a failed build shows.
 const ActionDescribeImages = "DescribeCompShareCustomImages"
 
-// StatusFailed is the status of an image whose build failed.
-const StatusFailed = "UnAvailable"
+// Status words of DescribeCompShareCustomImages, as the API spells them.
+const (
+	StatusMaking    = "Making"      // being built
+	StatusAvailable = "Available"   // usable
+	StatusFailed    = "UnAvailable" // the build failed, or the image is unusable
+	StatusReviewing = "Reviewing"   // under review after publishing
+	StatusOffline   = "Offline"     // taken down
+)
 
 // ImageStatus is an image's entry in DescribeCompShareCustomImages.
 type ImageStatus struct {
@@ -127,7 +133,9 @@ func (c *Client) findImage(ctx context.Context, region, zone, imageID string) (i
 		return imageEntry{}, requestID, err
 	}
 	if found == nil {
-		return imageEntry{}, requestID, &Error{Action: ActionDescribeImages, ImageID: imageID, RequestID: requestID, Message: "the API does not list the image", NotListed: true}
+		e := cl.error(requestID, "the API does not list the image")
+		e.NotListed = true
+		return imageEntry{}, requestID, e
 	}
 	return *found, requestID, nil
 }

@@ -47,7 +47,9 @@ func (c *Client) Instance(ctx context.Context, region, zone, uhostID string) (In
 		return Instance{}, err
 	}
 	if found == nil {
-		return Instance{}, &Error{Action: ActionDescribeInstance, UHostID: uhostID, RequestID: requestID, Message: "the API does not list the instance", NotListed: true}
+		e := cl.error(requestID, "the API does not list the instance")
+		e.NotListed = true
+		return Instance{}, e
 	}
 	return Instance{UHostID: found.UHostId, Name: found.Name, Zone: found.Zone, State: found.State, InstanceType: found.InstanceType,
 		GpuType: found.GpuType, GPU: int(found.GPU.value), RequestID: requestID}, nil

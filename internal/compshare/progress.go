@@ -125,7 +125,9 @@ func (c *Client) readProgress(ctx context.Context, cl call) (Progress, error) {
 	}
 	p, err := answer.toProgress()
 	if err != nil {
-		return Progress{}, &Error{Action: ActionImageProgress, ImageID: cl.imageID, RequestID: requestID, Message: err.Error(), Err: err, Unreadable: !answer.Process.present}
+		e := cl.error(requestID, err.Error())
+		e.Err, e.Unreadable = err, !answer.Process.present
+		return Progress{}, e
 	}
 	p.RequestID = requestID
 	return p, nil

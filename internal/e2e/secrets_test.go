@@ -135,3 +135,39 @@ func TestPrivateKeyNeverShown(t *testing.T) {
 		})
 	}
 }
+
+// TestEchoedSecretsRedacted: a server that echoes the private key or the
+// request's signature in its error message reaches no output, log or state.
+func TestEchoedSecretsRedacted(t *testing.T) {
+	t.Parallel()
+	const imageID = "compshareImage-e2e-echo"
+	for _, fault := range []emulator.Fault{emulator.FaultEchoKey, emulator.FaultEchoSignature} {
+		t.Run(string(fault), func(t *testing.T) {
+			t.Parallel()
+			keys := newKeyPair(t)
+			var signatures []string
+			srv := startEmulator(t, keys, emulator.Config{
+				Images:     []emulator.Image{building(imageID, time.Second, 3*time.Second)},
+				FaultEvery: 1, Fault: fault,
+			})
+			w := secretsWorkspace(t, srv, keys, false, imageID)
+			r := w.terraform("plan", "-no-color", "-input=false")
+			if out := flat(r.stdout + r.stderr); r.err == nil || !strings.Contains(out, "[redacted]") {
+				t.Fatalf("plan against a server echoing secrets did not fail with a redacted message:\n%s", r)
+			}
+			checkNoLeak(t, w, keys.private, []result{r})
+			for _, req := range srv.Requests() {
+				signatures = append(signatures, req.Signature)
+			}
+			texts := w.traces([]result{r})
+			for _, signature := range signatures {
+				if signature == "" {
+					t.Fatal("the emulator logged no signature: the case proves nothing")
+				}
+				if found := leaks(signature, texts); len(found) > 0 {
+					t.Errorf("a request signature appears in: %s", strings.Join(found, ", "))
+				}
+			}
+		})
+	}
+}

@@ -75,6 +75,9 @@ type Request struct {
 	Time time.Time // arrival, by Config.Now
 
 	Action, ImageID, Region, Zone, RequestID, UserAgent string
+	// Signature is the request's signature, so that tests can make sure no
+	// echo of it reaches what a user sees.
+	Signature string
 
 	RetCode    int     // RetCode of the JSON answer; 0 if none
 	HTTPStatus int     // 0: nothing answered (reset, or the client gave up during Latency)
@@ -400,6 +403,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The SDK also puts ?Action=X in the URL; the body wins.
 	action := cmp.Or(params["Action"], r.URL.Query().Get("Action"))
 	rec.Action, rec.ImageID, rec.Region, rec.Zone = action, params["CompShareImageId"], params["Region"], params["Zone"]
+	rec.Signature = params["Signature"]
 
 	fault := s.arrive()
 	if !hold(r.Context(), s.cfg.Latency) || s.throttle(w, &rec, params["PublicKey"], action) ||

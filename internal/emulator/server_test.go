@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -404,7 +405,8 @@ func TestLatency(t *testing.T) {
 func TestRequestLog(t *testing.T) {
 	clock := newClock()
 	s := startServer(t, Config{Now: clock.Now, Images: []Image{{ID: "img-1", Total: time.Minute}}})
-	req, _ := http.NewRequest(http.MethodPost, s.URL(), strings.NewReader(form(signed(progressParams("img-1"), testPrivate))))
+	params := signed(progressParams("img-1"), testPrivate)
+	req, _ := http.NewRequest(http.MethodPost, s.URL(), strings.NewReader(form(params)))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", "test-agent/1")
 	resp, err := http.DefaultClient.Do(req)
@@ -420,7 +422,7 @@ func TestRequestLog(t *testing.T) {
 	}
 	want := Request{
 		Time: clock.Now(), Action: actionProgress, ImageID: "img-1", Region: testRegion, Zone: testZone,
-		RequestID: resp.Header.Get(headerRequestUUID), UserAgent: "test-agent/1", HTTPStatus: 200,
+		RequestID: resp.Header.Get(headerRequestUUID), UserAgent: "test-agent/1", Signature: fmt.Sprint(params["Signature"]), HTTPStatus: 200,
 	}
 	if log[0] != want {
 		t.Errorf("log[0]\n got %+v\nwant %+v", log[0], want)

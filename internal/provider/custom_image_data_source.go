@@ -115,13 +115,13 @@ func (d *customImageDataSource) Read(ctx context.Context, req datasource.ReadReq
 				fmt.Sprintf("%v.\n\nRegion %q, zone %q has no custom image with id %q. Check id, region and zone.", err, region, zone, id))
 			return
 		case err != nil:
-			resp.Diagnostics.Append(listErrorDiagnostic(region, zone, err))
+			resp.Diagnostics.Append(apiErrorDiagnostic(err))
 			return
 		}
 	} else {
 		all, err := d.data.client.Images(ctx, region, zone)
 		if err != nil {
-			resp.Diagnostics.Append(listErrorDiagnostic(region, zone, err))
+			resp.Diagnostics.Append(apiErrorDiagnostic(err))
 			return
 		}
 		re := compileNameRegex(model.NameRegex.ValueString(), &resp.Diagnostics)

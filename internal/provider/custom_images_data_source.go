@@ -50,7 +50,7 @@ type listedImageModel struct {
 }
 
 // imageStatuses are the status words DescribeCompShareCustomImages uses.
-var imageStatuses = []string{"Making", "Available", compshare.StatusFailed, "Reviewing", "Offline"}
+var imageStatuses = []string{compshare.StatusMaking, compshare.StatusAvailable, compshare.StatusFailed, compshare.StatusReviewing, compshare.StatusOffline}
 
 func (d *customImagesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_custom_images"
@@ -195,7 +195,7 @@ func (d *customImagesDataSource) Read(ctx context.Context, req datasource.ReadRe
 
 	all, err := d.data.client.Images(ctx, region, zone)
 	if err != nil {
-		resp.Diagnostics.Append(listErrorDiagnostic(region, zone, err))
+		resp.Diagnostics.Append(apiErrorDiagnostic(err))
 		return
 	}
 	matches := filter.apply(all)
@@ -261,9 +261,9 @@ func newListedImageModel(ctx context.Context, progress progressReader, region, z
 	m := listedImageModel{ID: types.StringValue(img.ID), Progress: types.Float64Null()}
 	diags := m.set(img)
 	switch {
-	case strings.EqualFold(img.Status, "Available"):
+	case strings.EqualFold(img.Status, compshare.StatusAvailable):
 		m.Progress = types.Float64Value(100)
-	case strings.EqualFold(img.Status, "Making"):
+	case strings.EqualFold(img.Status, compshare.StatusMaking):
 		p, err := progress.ImageProgress(ctx, region, zone, img.ID)
 		var apiErr *compshare.Error
 		switch {
@@ -279,15 +279,6 @@ func newListedImageModel(ctx context.Context, progress progressReader, region, z
 	return m, diags
 }
 
-// listErrorDiagnostic explains a failed DescribeCompShareCustomImages.
-func listErrorDiagnostic(region, zone string, err error) diag.Diagnostic {
-	if compshare.IsCredentialsRefused(err) {
-		return apiErrorDiagnostic("", err)
-	}
-	return diag.NewErrorDiagnostic("Cannot list Compshare custom images",
-		fmt.Sprintf("%v.\n\nThe images of region %q, zone %q could not be listed. Check region and zone.", err, region, zone))
-}
-
 // compileNameRegex compiles a name_regex that regexValidator accepted.
 func compileNameRegex(pattern string, diags *diag.Diagnostics) *regexp.Regexp {
 	re, err := regexp.Compile(pattern)
@@ -295,24 +286,4 @@ func compileNameRegex(pattern string, diags *diag.Diagnostics) *regexp.Regexp {
 		diags.AddAttributeError(path.Root("name_regex"), "Invalid regular expression", fmt.Sprintf("name_regex %q: %v.", pattern, err))
 	}
 	return re
-}
-
-// regexValidator accepts Go (RE2) regular expressions. The framework's
-// validators have none that checks a value is a regular expression.
-type regexValidator struct{}
-
-func (regexValidator) Description(context.Context) string {
-	return "value must be a regular expression in Go (RE2) syntax"
-}
-
-func (v regexValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v regexValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := regexp.Compile(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid regular expression",
-			fmt.Sprintf("Attribute %s %s, got: %q (%v).", req.Path, v.Description(ctx), req.ConfigValue.ValueString(), err))
-	}
 }

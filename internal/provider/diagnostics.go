@@ -12,19 +12,32 @@ import (
 )
 
 // apiErrorDiagnostic turns a failed API call into a diagnostic that says what
-// happened and what to do. The client's errors carry the RetCode, message,
-// image id and request id, and never a key.
-func apiErrorDiagnostic(imageID string, err error) diag.Diagnostic {
+// happened and what to do. The client's errors carry the action, RetCode,
+// message, image or instance id and request id, and never a key.
+func apiErrorDiagnostic(err error) diag.Diagnostic {
+	var e *compshare.Error
+	if !errors.As(err, &e) {
+		return diag.NewErrorDiagnostic("Compshare API call failed", err.Error()+".")
+	}
 	switch {
 	case compshare.IsCredentialsRefused(err):
 		return diag.NewErrorDiagnostic("Compshare API refused the credentials",
 			fmt.Sprintf("%v.\n\nThe API key pair was not accepted. Check the provider's public_key and private_key "+
 				"(or COMPSHARE_PUBLIC_KEY and COMPSHARE_PRIVATE_KEY), and project_id for sub-accounts.", err))
+	case compshare.IsNotFound(err) && e.UHostID != "" && e.ImageID == "":
+		return diag.NewErrorDiagnostic("Compshare instance not found",
+			fmt.Sprintf("%v.\n\nThe API does not know instance %q in region %s, zone %s. Check uhost_id, region and zone.", err, e.UHostID, e.Region, e.Zone))
 	case compshare.IsNotFound(err):
 		return diag.NewErrorDiagnostic("Compshare image not found",
-			fmt.Sprintf("%v.\n\nThe API does not know image %q in this region and zone. Check image_id, region and zone.", err, imageID))
+			fmt.Sprintf("%v.\n\nThe API does not know image %q in region %s, zone %s. Check the image id, region and zone.", err, e.ImageID, e.Region, e.Zone))
+	case e.Param != "":
+		return diag.NewErrorDiagnostic("Compshare API refused parameter "+e.Param,
+			fmt.Sprintf("%v.\n\nThe API does not accept the value of %s (region %s, zone %s). Check it; UCloud zones are named after their region, such as %s-01.", err, e.Param, e.Region, e.Zone, e.Region))
+	case compshare.IsUnreachable(err):
+		return diag.NewErrorDiagnostic("Cannot reach the Compshare API",
+			fmt.Sprintf("%v.\n\nNothing answered at the API's address. Check the provider's base_url (or COMPSHARE_BASE_URL), and the network.", err))
 	default:
-		return diag.NewErrorDiagnostic("Cannot read Compshare image build progress", err.Error())
+		return diag.NewErrorDiagnostic("Compshare API call "+e.Action+" failed", err.Error()+".")
 	}
 }
 
@@ -43,5 +56,13 @@ func waitErrorDiagnostic(imageID, timeoutAttribute, afterword string, err error)
 	case errors.Is(err, context.Canceled):
 		return diag.NewErrorDiagnostic("Wait for image "+imageID+" interrupted", err.Error()+"."+afterword)
 	}
-	return apiErrorDiagnostic(imageID, err)
+	return apiErrorDiagnostic(err)
+}
+
+// interruption says how a wait ended early: "interrupted" (Ctrl-C) or "timed out".
+func interruption(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out"
+	}
+	return "interrupted"
 }

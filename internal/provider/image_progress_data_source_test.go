@@ -113,7 +113,7 @@ provider "compshare" {
 data "compshare_image_progress" "missing" {
   image_id = "compshareImage-nosuch"
 }`,
-				ExpectError: errorMatching(`compshareImage-nosuch.*RetCode 230: Params \[CompShareImageId\] not available \(request id [0-9a-f-]{8,}\)`),
+				ExpectError: errorMatching(`compshareImage-nosuch.*RetCode 230.*Params \[CompShareImageId\] not available \(request id [0-9a-f-]{8,}\)`),
 			},
 			{
 				Config:      wrongKey + progressConfig,

@@ -168,7 +168,8 @@ func (r *imageWaitResource) ValidateConfig(ctx context.Context, req resource.Val
 
 // ModifyPlan fills region and zone from the provider, and reads the API so
 // that an unknown image or refused keys fail the plan, and a build short of
-// its target says how long a wait for it takes.
+// its target says how long a wait for it takes. A transient fault only warns:
+// the wait itself rides such faults out.
 func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return // destroy
@@ -216,8 +217,14 @@ func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 
 	imageID := plan.ImageID.ValueString()
 	p, err := r.data.client.ImageProgress(ctx, plan.Region.ValueString(), plan.Zone.ValueString(), imageID)
-	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiagnostic(imageID, err))
+	switch {
+	case compshare.IsTransient(err) || compshare.IsUnreadable(err):
+		// The wait rides such faults out: they must not block the apply.
+		resp.Diagnostics.AddWarning("Cannot read image "+imageID+" at plan",
+			fmt.Sprintf("%v.\n\nThe API could not be read now; the wait will check the image during apply.", err))
+		return
+	case err != nil:
+		resp.Diagnostics.Append(apiErrorDiagnostic(err))
 		return
 	}
 	// Warned whenever the build is short of its target: a create waits, and
@@ -287,7 +294,7 @@ func (r *imageWaitResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiagnostic(imageID, err))
+		resp.Diagnostics.Append(apiErrorDiagnostic(err))
 		return
 	}
 	state.ID = types.StringValue(imageID)
@@ -312,17 +319,9 @@ func (r *imageWaitResource) Delete(context.Context, resource.DeleteRequest, *res
 
 // ImportState accepts IMAGE_ID or REGION/ZONE/IMAGE_ID.
 func (r *imageWaitResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	parts := strings.Split(req.ID, "/")
-	var region, zone, imageID string
-	switch len(parts) {
-	case 1:
-		imageID = parts[0]
-	case 3:
-		region, zone, imageID = parts[0], parts[1], parts[2]
-	}
-	if !validImageID(imageID) || (len(parts) == 3 && (region == "" || zone == "")) {
-		resp.Diagnostics.AddError("Invalid import id",
-			fmt.Sprintf("Import id %q is neither an image id (compshareImage-xxxx) nor region/zone/image_id (cn-wlcb/cn-wlcb-01/compshareImage-xxxx).", req.ID))
+	region, zone, imageID, ok := parseImportID(req.ID)
+	if !ok {
+		resp.Diagnostics.AddError("Invalid import id", importIDHelp(req.ID))
 		return
 	}
 	region, zone = cmp.Or(region, r.data.region), cmp.Or(zone, r.data.zone)
@@ -332,7 +331,7 @@ func (r *imageWaitResource) ImportState(ctx context.Context, req resource.Import
 	// have to wait for.
 	p, err := r.data.client.ImageProgress(ctx, region, zone, imageID)
 	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiagnostic(imageID, err))
+		resp.Diagnostics.Append(apiErrorDiagnostic(err))
 		return
 	}
 	if p.Percent < defaultTargetProgress {

@@ -39,7 +39,7 @@ func (m locationModel) checkZone(data *providerData) diag.Diagnostics {
 		if !v.IsNull() {
 			return v.ValueString(), attribute, true
 		}
-		return fallback, "the provider's " + attribute, data != nil
+		return fallback, "provider's " + attribute, data != nil
 	}
 	var fallbackRegion, fallbackZone string
 	if data != nil {

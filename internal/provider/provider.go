@@ -167,7 +167,7 @@ func (p *compshareProvider) Configure(ctx context.Context, req provider.Configur
 		resp.Diagnostics.AddError("Invalid Compshare provider configuration", err.Error())
 		return
 	}
-	data := &providerData{client: client, region: resolved.Region, zone: resolved.Zone, fixedPollInterval: resolved.FixedPollInterval}
+	data := &providerData{client: client, region: resolved.Region, zone: resolved.Zone, fixedPollInterval: resolved.FixedPollInterval, builds: &instanceBuilds{}}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ActionData = data
@@ -203,7 +203,7 @@ func (m providerModel) settingsInput() settings.Input {
 }
 
 func (p *compshareProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{newImageWaitResource}
+	return []func() resource.Resource{newImageWaitResource, newCustomImageResource}
 }
 
 func (p *compshareProvider) DataSources(_ context.Context) []func() datasource.DataSource {

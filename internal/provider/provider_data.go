@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -20,6 +21,37 @@ type providerData struct {
 	// fixedPollInterval, when not 0, replaces the adaptive schedule of waits
 	// (COMPSHARE_WAIT_SCHEDULE, a benchmarking aid).
 	fixedPollInterval time.Duration
+	// builds serialises the image builds of each instance.
+	builds *instanceBuilds
+}
+
+// instanceBuilds lets one image build of an instance run at a time: the
+// platform refuses a second while one runs, so builds of the same instance in
+// one configuration go one after the other instead of failing.
+type instanceBuilds struct {
+	mu    sync.Mutex
+	slots map[string]chan struct{} // per instance; holds a token while a build runs
+}
+
+// acquire waits until no build of the instance runs, or ctx ends; release
+// lets the next one start.
+func (b *instanceBuilds) acquire(ctx context.Context, instance string) (release func(), err error) {
+	b.mu.Lock()
+	if b.slots == nil {
+		b.slots = map[string]chan struct{}{}
+	}
+	slot, ok := b.slots[instance]
+	if !ok {
+		slot = make(chan struct{}, 1)
+		b.slots[instance] = slot
+	}
+	b.mu.Unlock()
+	select {
+	case slot <- struct{}{}:
+		return func() { <-slot }, nil
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
 }
 
 // configuredData is what Configure of a data source, resource or action

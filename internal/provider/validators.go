@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -113,3 +115,50 @@ func (v positiveValidator) ValidateFloat64(ctx context.Context, req validator.Fl
 
 // nonEmpty refuses "", which would otherwise read as "not set".
 var nonEmpty = []validator.String{stringvalidator.LengthAtLeast(1)}
+
+// nonEmptySet refuses an empty set and empty strings in it: the API receives
+// no empty values, so they could never be sent.
+var nonEmptySet = setvalidator.All(setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)))
+
+// parseImportID reads IMAGE_ID or REGION/ZONE/IMAGE_ID; region and zone are
+// "" in the first form.
+func parseImportID(id string) (region, zone, imageID string, ok bool) {
+	parts := strings.Split(id, "/")
+	switch len(parts) {
+	case 1:
+		imageID = parts[0]
+	case 3:
+		region, zone, imageID = parts[0], parts[1], parts[2]
+		if region == "" || zone == "" {
+			return "", "", "", false
+		}
+	default:
+		return "", "", "", false
+	}
+	return region, zone, imageID, validImageID(imageID)
+}
+
+// importIDHelp says what an import id must look like.
+func importIDHelp(id string) string {
+	return fmt.Sprintf("Import id %q is neither an image id (compshareImage-xxxx) nor region/zone/image_id (cn-wlcb/cn-wlcb-01/compshareImage-xxxx).", id)
+}
+
+// regexValidator accepts Go (RE2) regular expressions. The framework's
+// validators have none that checks a value is a regular expression.
+type regexValidator struct{}
+
+func (regexValidator) Description(context.Context) string {
+	return "value must be a regular expression in Go (RE2) syntax"
+}
+
+func (v regexValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v regexValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := regexp.Compile(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid regular expression",
+			fmt.Sprintf("Attribute %s %s, got: %q (%v).", req.Path, v.Description(ctx), req.ConfigValue.ValueString(), err))
+	}
+}

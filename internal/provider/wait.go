@@ -48,6 +48,9 @@ func runWait(ctx context.Context, client imagewait.Reader, req imagewait.Request
 			"image_id": req.ImageID, "error": err.Error(), "next_poll_in": next.String(),
 		})
 	}
+	req.OnUnknownStatus = func(status string) {
+		tflog.SubsystemWarn(ctx, logSubsystem, "unknown image status, waiting on", map[string]any{"image_id": req.ImageID, "status": status})
+	}
 	waitCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	p, err := imagewait.Wait(waitCtx, client, req)

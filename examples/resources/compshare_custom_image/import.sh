@@ -1,0 +1,9 @@
+# Import an existing custom image. The image list does not say which
+# instance it was built from: the first apply records uhost_id from the
+# configuration, in place.
+
+# An image in the provider's region and zone:
+terraform import compshare_custom_image.env compshareImage-xxxx
+
+# Or with its region and zone, as region/zone/image_id:
+terraform import compshare_custom_image.env cn-wlcb/cn-wlcb-01/compshareImage-xxxx

@@ -1,0 +1,59 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
+)
+
+// TestTimedOutBuildKeptWithUntaint: a build that outlives timeouts.create
+// stays in state, tainted; after terraform untaint the next apply waits for
+// that same build instead of starting another.
+func TestTimedOutBuildKeptWithUntaint(t *testing.T) {
+	t.Parallel()
+	w := newWorkspace(t)
+	keys := newKeyPair(t)
+	srv := startEmulator(t, keys, emulator.Config{
+		Instances: []emulator.Instance{{ID: "uhost-e2e", Name: "gpu", GpuType: "4090", GPU: 1}},
+		NewBuild:  emulator.Image{Total: 12 * time.Second},
+	})
+	w.setEnv(apiEnv(srv, keys)...)
+	w.write("main.tf", tfcli.RequiredProviders+`
+resource "compshare_custom_image" "env" {
+  uhost_id = "uhost-e2e"
+  name     = "env"
+  timeouts = { create = "2s" }
+}
+`)
+	r := w.terraform("apply", "-no-color", "-input=false", "-auto-approve")
+	if r.err == nil || !strings.Contains(flat(r.stderr), "terraform untaint") {
+		t.Fatalf("the timed-out apply does not say how to keep the build:\n%s", r)
+	}
+	images := srv.Images()
+	if len(images) != 1 {
+		t.Fatalf("%d images on the platform after the timeout, want 1", len(images))
+	}
+	id := images[0].ID
+	if got := w.stateResources()["compshare_custom_image.env"]["id"]; got != id {
+		t.Fatalf("state records image %v, want %s", got, id)
+	}
+
+	w.mustTerraform("untaint", "-no-color", "compshare_custom_image.env")
+	r = w.mustTerraform("apply", "-no-color", "-input=false", "-auto-approve")
+	if !strings.Contains(r.stdout, "1 changed") {
+		t.Errorf("the apply after untaint did not update in place:\n%s", r)
+	}
+	state := w.stateResources()["compshare_custom_image.env"]
+	if state["id"] != id || state["status"] != "Available" {
+		t.Errorf("state after the second apply: id %v, status %v; want %s, Available", state["id"], state["status"], id)
+	}
+	if n := len(srv.Images()); n != 1 {
+		t.Errorf("%d images on the platform, want the one build", n)
+	}
+	if usable, _ := srv.UsableAt(id); time.Now().Before(usable) {
+		t.Errorf("apply ended before the image was usable at %s", usable.Format(time.RFC3339Nano))
+	}
+}

@@ -1,0 +1,602 @@
+package provider
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/float64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/compshare/terraform-provider-compshare/internal/compshare"
+	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
+)
+
+// Defaults of the custom image's timeouts.
+const (
+	defaultBuildTimeout  = 60 * time.Minute
+	defaultDeleteTimeout = 10 * time.Minute
+	// deletePollInterval spaces the lookups that wait for a deleted image
+	// to leave the list.
+	deletePollInterval = 2 * time.Second
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*customImageResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*customImageResource)(nil)
+	_ resource.ResourceWithImportState    = (*customImageResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*customImageResource)(nil)
+)
+
+func newCustomImageResource() resource.Resource { return &customImageResource{} }
+
+type customImageResource struct {
+	data *providerData
+}
+
+type customImageModel struct {
+	ID      types.String `tfsdk:"id"`
+	UHostID types.String `tfsdk:"uhost_id"`
+	locationModel
+	imageModel
+	Progress types.Float64  `tfsdk:"progress"`
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (r *customImageResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_custom_image"
+}
+
+func (r *customImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keepString := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	resp.Schema = schema.Schema{
+		Description: "Builds a custom image from an instance (API action `CreateCompShareCustomImage`) and waits during apply until " +
+			"the platform lists it as `Available`, so that resources using `id` are created only once the image can be used. " +
+			"A build that fails, times out or is interrupted stays in state, tainted: the next apply replaces it, or, after " +
+			"`terraform untaint`, waits for it. Destroying it deletes the image (`TerminateCompShareCustomImage`).",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:      true,
+				PlanModifiers: keepString,
+				Description:   "The image id (`CompShareImageId`), such as `compshareImage-xxxx`.",
+			},
+			"uhost_id": schema.StringAttribute{
+				Required:      true,
+				Validators:    imageIDValidators,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(recordedUHostChanged, "Changing it builds a new image.", "Changing it builds a new image.")},
+				Description: "Id of the instance to build the image from (`UHostId`, such as `uhost-xxxx`); the plan fails when the instance does not exist. " +
+					"The platform builds one image of an instance at a time: images of the same instance in one configuration are built one after the other. " +
+					"Changing it builds a new image.",
+			},
+			"name": schema.StringAttribute{
+				Required:    true,
+				Validators:  nonEmpty,
+				Description: "Name of the image; no other image of the account may have it (the plan fails naming the one that does). Renamed in place.",
+			},
+			"description": schema.StringAttribute{
+				Optional:      true,
+				Computed:      true,
+				Validators:    nonEmpty,
+				PlanModifiers: keepString,
+				Description: "Description of the image. Changed in place. The API cannot clear it: removed from the configuration, " +
+					"it stays as it is on the platform.",
+			},
+			"tags": schema.SetAttribute{
+				ElementType:   types.StringType,
+				Optional:      true,
+				Computed:      true,
+				Validators:    []validator.Set{nonEmptySet},
+				PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
+				Description: "Tags of the image, a set of strings. Changed in place. The API cannot clear them: removed from the " +
+					"configuration, they stay as they are on the platform.",
+			},
+			"region": schema.StringAttribute{
+				Optional:    true,
+				Computed:    true,
+				Validators:  nonEmpty,
+				Description: "Region of the instance and the image. Defaults to the provider's `region`. Changing it, or the provider's default when unset, builds a new image.",
+			},
+			"zone": schema.StringAttribute{
+				Optional:    true,
+				Computed:    true,
+				Validators:  nonEmpty,
+				Description: "Zone of the instance and the image. Defaults to the provider's `zone`. Changing it, or the provider's default when unset, builds a new image.",
+			},
+			"status": schema.StringAttribute{
+				Computed: true,
+				Description: "Status as `DescribeCompShareCustomImages` lists it: `Making` (being built), `Available`, `UnAvailable` " +
+					"(failed or unusable), `Reviewing` or `Offline`. An image that becomes `UnAvailable` or `Offline` is replaced by the next apply.",
+			},
+			"failed_reason": schema.StringAttribute{
+				Computed:    true,
+				Description: "Why the build failed (`FailedReason`); empty when it did not, or when the API gives no reason.",
+			},
+			"size_mb": schema.Int64Attribute{
+				Computed:      true,
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+				Description:   "Size of the image in MB (`Size`).",
+			},
+			"created_at": schema.StringAttribute{
+				Computed:      true,
+				PlanModifiers: keepString,
+				Description:   "When the image was created (`CreateTime`), RFC 3339 in UTC.",
+			},
+			"container": schema.BoolAttribute{
+				Computed:      true,
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
+				Description:   "Whether it is a container image (`Container`), else a VM image.",
+			},
+			"source_gpu_type": schema.StringAttribute{
+				Computed:      true,
+				PlanModifiers: keepString,
+				Description:   "GPU type of the instance it was built from (`SourceGpuType`), such as `4090`.",
+			},
+			"progress": schema.Float64Attribute{
+				Computed:      true,
+				PlanModifiers: []planmodifier.Float64{float64planmodifier.UseStateForUnknown()},
+				Description:   "Percent of the build done when last read, 0 to 100 (`GetCompShareImageCreateProgress`).",
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+				Create: true, Update: true, Delete: true,
+				CreateDescription: "How long apply waits for a new build, such as `90m`. Defaults to `60m`.",
+				UpdateDescription: "How long apply waits for a build kept with `terraform untaint`, such as `90m`. Defaults to `60m`.",
+				DeleteDescription: "How long destroy waits for the image to leave the list. Defaults to `10m`.",
+			}),
+		},
+	}
+}
+
+// recordedUHostChanged replaces the image only when the state records the
+// instance it came from: an imported image does not know it (the image list
+// does not say), and takes it from the configuration in place.
+func recordedUHostChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !req.StateValue.IsNull()
+}
+
+func (r *customImageResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data, resp.Diagnostics = configuredData(req.ProviderData)
+}
+
+// ValidateConfig refuses a zone outside the region and timeouts that would
+// end a wait before it starts.
+func (r *customImageResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config customImageModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(config.checkZone(nil)...)
+	if config.Timeouts.IsNull() || config.Timeouts.IsUnknown() {
+		return
+	}
+	for name, get := range map[string]func(context.Context, time.Duration) (time.Duration, diag.Diagnostics){
+		"create": config.Timeouts.Create, "update": config.Timeouts.Update, "delete": config.Timeouts.Delete,
+	} {
+		if timeout, diags := get(ctx, time.Minute); !diags.HasError() && timeout <= 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName(name), "Invalid timeouts."+name,
+				fmt.Sprintf("Attribute timeouts.%s must be a positive duration such as 30m, got: %s.", name, timeout))
+		}
+	}
+}
+
+// ModifyPlan fills region and zone from the provider; checks, when they
+// change, that the instance exists and that no other image has the name; and
+// plans what the recorded status calls for: a replacement of an image that
+// failed or was taken down, a wait for one still being built.
+func (r *customImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	var plan, config customImageModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	var state *customImageModel
+	if !req.State.Raw.IsNull() {
+		state = new(customImageModel)
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(config.checkZone(r.data)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	region, zone := config.resolve(r.data)
+	if !config.Region.IsUnknown() {
+		plan.Region = types.StringValue(region)
+	}
+	if !config.Zone.IsUnknown() {
+		plan.Zone = types.StringValue(zone)
+	}
+	if state != nil {
+		if !state.Region.Equal(plan.Region) {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("region"))
+		}
+		if !state.Zone.Equal(plan.Zone) {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("zone"))
+		}
+		switch verdict := imagewait.Judge(state.Status.ValueString()); {
+		case verdict == imagewait.Failed:
+			// A new build replaces it.
+			plan.Status, plan.FailedReason, plan.Progress = types.StringUnknown(), types.StringUnknown(), types.Float64Unknown()
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("status"))
+			resp.Diagnostics.AddWarning("Image "+state.ID.ValueString()+" will be replaced",
+				fmt.Sprintf("The platform lists image %s as %s%s: apply builds a new image in its place.",
+					state.ID.ValueString(), state.Status.ValueString(), reasonSuffix(state.FailedReason.ValueString())))
+		case verdict != imagewait.Usable:
+			// Kept with terraform untaint, or still being built: apply waits.
+			plan.Status, plan.FailedReason, plan.Progress = types.StringUnknown(), types.StringUnknown(), types.Float64Unknown()
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.Region.IsUnknown() || plan.Zone.IsUnknown() {
+		return
+	}
+
+	replacing := state == nil || !state.UHostID.Equal(plan.UHostID) && !state.UHostID.IsNull() ||
+		!state.Region.Equal(plan.Region) || !state.Zone.Equal(plan.Zone)
+	if replacing && !plan.UHostID.IsUnknown() {
+		r.checkInstance(ctx, region, zone, plan.UHostID.ValueString(), &resp.Diagnostics)
+	}
+	if !plan.Name.IsUnknown() && (state == nil || !state.Name.Equal(plan.Name)) {
+		keep := ""
+		if state != nil && !replacing {
+			keep = state.ID.ValueString()
+		}
+		r.checkNameFree(ctx, region, zone, plan.Name.ValueString(), keep, &resp.Diagnostics)
+	}
+}
+
+// checkInstance fails the plan when the instance does not exist; an API
+// that cannot be read now only warns: apply will find out.
+func (r *customImageResource) checkInstance(ctx context.Context, region, zone, uhostID string, diags *diag.Diagnostics) {
+	_, err := r.data.client.Instance(ctx, region, zone, uhostID)
+	switch {
+	case err == nil:
+	case compshare.IsNotFound(err):
+		diags.AddAttributeError(path.Root("uhost_id"), "Instance not found",
+			fmt.Sprintf("No instance %q in region %s, zone %s (%v). Check uhost_id, region and zone.", uhostID, region, zone, err))
+	case compshare.IsTransient(err) || compshare.IsUnreadable(err):
+		diags.AddWarning("Cannot check instance "+uhostID+" at plan", fmt.Sprintf("%v.\n\nApply will start the build and report any problem then.", err))
+	default:
+		diags.Append(apiErrorDiagnostic(err))
+	}
+}
+
+// checkNameFree fails the plan when an image other than keep has the name.
+func (r *customImageResource) checkNameFree(ctx context.Context, region, zone, name, keep string, diags *diag.Diagnostics) {
+	images, err := r.data.client.Images(ctx, region, zone)
+	switch {
+	case compshare.IsTransient(err) || compshare.IsUnreadable(err):
+		diags.AddWarning("Cannot check the image name at plan", fmt.Sprintf("%v.\n\nApply will report a name already in use.", err))
+		return
+	case err != nil:
+		diags.Append(apiErrorDiagnostic(err))
+		return
+	}
+	for _, img := range images {
+		if img.Name == name && !strings.EqualFold(img.ID, keep) {
+			diags.AddAttributeError(path.Root("name"), "Image name already in use",
+				fmt.Sprintf("Image %s (%s) in region %s, zone %s already has the name %q, and image names must differ. "+
+					"Choose another name, or import that image: terraform import ADDRESS %s.", img.ID, img.Status, region, zone, name, img.ID))
+			return
+		}
+	}
+}
+
+func (r *customImageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan customImageModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultBuildTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	region, zone, uhostID := plan.Region.ValueString(), plan.Zone.ValueString(), plan.UHostID.ValueString()
+
+	// The platform builds one image of an instance at a time.
+	release, err := r.data.builds.acquire(ctx, region+"/"+zone+"/"+strings.ToLower(uhostID))
+	if err != nil {
+		resp.Diagnostics.AddError("Image "+plan.Name.ValueString()+" was not built",
+			fmt.Sprintf("Waiting for another build of instance %s to end was %s. Nothing was built or saved.", uhostID, interruption(err)))
+		return
+	}
+	defer release()
+
+	spec := compshare.NewImage{UHostID: uhostID, Name: plan.Name.ValueString(), Description: plan.Description.ValueString()}
+	imageID, err := r.data.client.CreateImage(ctx, region, zone, spec)
+	if err != nil {
+		resp.Diagnostics.Append(apiErrorDiagnostic(err))
+		return
+	}
+	tflog.SubsystemInfo(logContext(ctx), logSubsystem, "started image build", map[string]any{"image_id": imageID, "uhost_id": uhostID})
+
+	// Recorded at once: a failure, a timeout or Ctrl-C from here on leaves
+	// the image in state (tainted), never unknown to Terraform.
+	plan.ID = types.StringValue(imageID)
+	plan.Status, plan.FailedReason, plan.Progress = types.StringValue(compshare.StatusMaking), types.StringValue(""), types.Float64Value(0)
+	if plan.Description.IsUnknown() {
+		plan.Description = types.StringValue(spec.Description)
+	}
+	plan.SizeMB, plan.CreatedAt, plan.Container, plan.SourceGpuType = types.Int64Value(0), types.StringNull(), types.BoolValue(false), types.StringValue("")
+	if plan.Tags.IsUnknown() {
+		plan.Tags = types.SetValueMust(types.StringType, []attr.Value{})
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !plan.Tags.IsNull() && len(plan.Tags.Elements()) > 0 {
+		// CreateCompShareCustomImage takes no tags.
+		if err := r.data.client.UpdateImage(ctx, region, zone, imageID, compshare.ImageUpdate{Tags: setStrings(plan.Tags)}); err != nil {
+			resp.Diagnostics.Append(apiErrorDiagnostic(err))
+			resp.Diagnostics.AddError("Image "+imageID+" is tainted", "The build started but its tags were not set; the next apply replaces the image.")
+			return
+		}
+	}
+	r.waitAndSave(ctx, &plan, "timeouts.create", resp.State.Set, &resp.Diagnostics)
+}
+
+// waitAndSave waits until the build is usable, then reads the image into
+// model and saves it. Whatever ends the wait early, the image stays in
+// state, with what is known of it, and the error says what follows.
+func (r *customImageResource) waitAndSave(ctx context.Context, model *customImageModel, timeoutAttribute string,
+	save func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) {
+	imageID, region, zone := model.ID.ValueString(), model.Region.ValueString(), model.Zone.ValueString()
+	req := r.data.waitRequest(region, zone, imageID, 100, 0)
+	req.MayBeNew = true
+	deadline, _ := ctx.Deadline()
+	p, waitErr := runWait(ctx, r.data.client, req, time.Until(deadline), nil)
+	if waitErr == nil {
+		model.Progress = types.Float64Value(p.Percent)
+	}
+
+	// The wait's own context may be over: read what the image is now on a
+	// short one of its own.
+	readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	img, readErr := r.data.client.Image(readCtx, region, zone, imageID)
+	if readErr == nil {
+		diags.Append(model.imageModel.set(img)...)
+	}
+	diags.Append(save(ctx, model)...)
+
+	switch {
+	case waitErr != nil:
+		diags.Append(buildErrorDiagnostic(imageID, timeoutAttribute, waitErr))
+	case readErr != nil:
+		diags.Append(apiErrorDiagnostic(readErr))
+	}
+}
+
+// buildErrorDiagnostic explains why a build's wait ended without a usable
+// image, and what the next apply does about it.
+func buildErrorDiagnostic(imageID, timeoutAttribute string, err error) diag.Diagnostic {
+	var failed *imagewait.FailedError
+	if errors.As(err, &failed) {
+		return diag.NewErrorDiagnostic("Image "+imageID+" failed to build",
+			err.Error()+". The image stays in state, tainted: the next apply deletes it and builds a new one.")
+	}
+	afterword := " The image stays in state, tainted: the next apply deletes it and builds a new one. To keep this build instead, " +
+		"run terraform untaint on this resource; the next apply then waits for it."
+	var timeout *imagewait.TimeoutError
+	switch {
+	case errors.As(err, &timeout):
+		return diag.NewErrorDiagnostic("Timed out waiting for image "+imageID, err.Error()+"; "+timeoutAttribute+" may be raised."+afterword)
+	case errors.Is(err, context.Canceled):
+		return diag.NewErrorDiagnostic("Wait for image "+imageID+" interrupted", err.Error()+"."+afterword)
+	}
+	d := apiErrorDiagnostic(err)
+	return diag.NewErrorDiagnostic(d.Summary(), d.Detail()+afterword)
+}
+
+func (r *customImageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state customImageModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	imageID := state.ID.ValueString()
+	region, zone := state.resolve(r.data)
+	img, err := r.data.client.Image(ctx, region, zone, imageID)
+	if compshare.IsNotFound(err) {
+		tflog.SubsystemWarn(logContext(ctx), logSubsystem, "the image is no longer listed; removing it from state", map[string]any{"image_id": imageID})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.Append(apiErrorDiagnostic(err))
+		return
+	}
+	state.Region, state.Zone = types.StringValue(region), types.StringValue(zone)
+	resp.Diagnostics.Append(state.imageModel.set(img)...)
+	switch imagewait.Judge(img.Status) {
+	case imagewait.Usable:
+		state.Progress = types.Float64Value(100)
+	case imagewait.Pending:
+		if p, err := r.data.client.ImageProgress(ctx, region, zone, imageID); err == nil {
+			state.Progress = types.Float64Value(p.Percent)
+		}
+	}
+	state.Progress = cmpFloat(state.Progress, 0)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Update renames and changes description and tags in place, and waits for a
+// build that the state records as not yet usable (kept with terraform untaint).
+func (r *customImageResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state customImageModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultBuildTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	imageID, region, zone := state.ID.ValueString(), plan.Region.ValueString(), plan.Zone.ValueString()
+
+	var change compshare.ImageUpdate
+	if !plan.Name.Equal(state.Name) {
+		change.Name = plan.Name.ValueStringPointer()
+	}
+	if !plan.Description.IsUnknown() && !plan.Description.IsNull() && !plan.Description.Equal(state.Description) {
+		change.Description = plan.Description.ValueStringPointer()
+	}
+	if !plan.Tags.IsUnknown() && !plan.Tags.IsNull() && !plan.Tags.Equal(state.Tags) {
+		change.Tags = setStrings(plan.Tags)
+	}
+	if err := r.data.client.UpdateImage(ctx, region, zone, imageID, change); err != nil {
+		resp.Diagnostics.Append(apiErrorDiagnostic(err))
+		return
+	}
+	plan.ID = state.ID
+	plan.imageModel = mergeImage(plan.imageModel, state.imageModel)
+	plan.Progress = cmpFloat(plan.Progress, state.Progress.ValueFloat64())
+	if imagewait.Judge(state.Status.ValueString()) != imagewait.Usable {
+		r.waitAndSave(ctx, &plan, "timeouts.update", resp.State.Set, &resp.Diagnostics)
+		return
+	}
+	img, err := r.data.client.Image(ctx, region, zone, imageID)
+	if err != nil {
+		resp.Diagnostics.Append(apiErrorDiagnostic(err))
+		return
+	}
+	resp.Diagnostics.Append(plan.imageModel.set(img)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Delete deletes the image and waits until the list no longer shows it; an
+// image already gone is deleted.
+func (r *customImageResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state customImageModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	imageID, region, zone := state.ID.ValueString(), state.Region.ValueString(), state.Zone.ValueString()
+
+	err := r.data.client.DeleteImage(ctx, region, zone, imageID)
+	switch {
+	case compshare.IsNotFound(err):
+		return
+	case err != nil:
+		d := apiErrorDiagnostic(err)
+		resp.Diagnostics.AddError("Cannot delete image "+imageID, d.Detail()+
+			"\n\nAn image published to the community must be withdrawn before it can be deleted: withdraw it in the Compshare console, then destroy again.")
+		return
+	}
+	for {
+		_, err := r.data.client.Image(ctx, region, zone, imageID)
+		switch {
+		case compshare.IsNotFound(err):
+			return
+		case ctx.Err() != nil:
+			resp.Diagnostics.AddError("Timed out waiting for image "+imageID+" to be deleted",
+				"The deletion was accepted but the image is still listed; raise timeouts.delete or destroy again.")
+			return
+		case err != nil && !compshare.IsTransient(err) && !compshare.IsUnreadable(err):
+			resp.Diagnostics.Append(apiErrorDiagnostic(err))
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(deletePollInterval):
+		}
+	}
+}
+
+// ImportState accepts IMAGE_ID or REGION/ZONE/IMAGE_ID; Read fills the rest.
+// The image list does not say which instance an image came from: the first
+// apply records uhost_id from the configuration in place.
+func (r *customImageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	region, zone, imageID, ok := parseImportID(req.ID)
+	if !ok {
+		resp.Diagnostics.AddError("Invalid import id", importIDHelp(req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), imageID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("region"), cmp.Or(region, r.data.region))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("zone"), cmp.Or(zone, r.data.zone))...)
+}
+
+// setStrings returns the strings of a known set of strings.
+func setStrings(s types.Set) []string {
+	out := make([]string, 0, len(s.Elements()))
+	for _, e := range s.Elements() {
+		if v, ok := e.(types.String); ok {
+			out = append(out, v.ValueString())
+		}
+	}
+	return out
+}
+
+// mergeImage keeps the state's value of every attribute the plan left unknown.
+func mergeImage(plan, state imageModel) imageModel {
+	pick := func(p, s types.String) types.String {
+		if p.IsUnknown() {
+			return s
+		}
+		return p
+	}
+	plan.Description, plan.Status, plan.FailedReason = pick(plan.Description, state.Description), pick(plan.Status, state.Status), pick(plan.FailedReason, state.FailedReason)
+	plan.CreatedAt, plan.SourceGpuType = pick(plan.CreatedAt, state.CreatedAt), pick(plan.SourceGpuType, state.SourceGpuType)
+	if plan.Tags.IsUnknown() {
+		plan.Tags = state.Tags
+	}
+	if plan.SizeMB.IsUnknown() {
+		plan.SizeMB = state.SizeMB
+	}
+	if plan.Container.IsUnknown() {
+		plan.Container = state.Container
+	}
+	return plan
+}
+
+// cmpFloat returns v, or fallback when v is null or unknown.
+func cmpFloat(v types.Float64, fallback float64) types.Float64 {
+	if v.IsNull() || v.IsUnknown() {
+		return types.Float64Value(fallback)
+	}
+	return v
+}
+
+func reasonSuffix(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return " (" + reason + ")"
+}

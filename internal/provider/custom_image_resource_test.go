@@ -1,0 +1,240 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/compshare/terraform-provider-compshare/internal/compshare"
+	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/settings"
+)
+
+const testInstance = "uhost-gpu1"
+
+// startImageEmulator runs the emulator with one running VM instance, whose
+// builds take build, the first few seconds of them still unknown by id.
+func startImageEmulator(t *testing.T, build time.Duration) *emulator.Server {
+	t.Helper()
+	return startEmulator(t, emulator.Config{
+		Instances: []emulator.Instance{{ID: testInstance, Name: "gpu", GpuType: "4090", GPU: 1}},
+		NewBuild:  emulator.Image{Total: build, UnknownAnswers: 2},
+	})
+}
+
+// imageConfig builds image "main" from the instance, and gates a
+// terraform_data on it.
+func imageConfig(provider, name, extra string) string {
+	return provider + fmt.Sprintf(`
+resource "compshare_custom_image" "main" {
+  uhost_id = %q
+  name     = %q
+  %s
+}
+
+resource "terraform_data" "uses_image" {
+  input = {
+    image_id = compshare_custom_image.main.id
+    status   = compshare_custom_image.main.status
+  }
+}
+`, testInstance, name, extra)
+}
+
+func TestAccCustomImage_buildsAndGates(t *testing.T) {
+	srv := startImageEmulator(t, 4*time.Second)
+	var id string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: imageConfig(providerConfig(srv.URL()), "env-v1", `
+  description = "CUDA 12"
+  tags        = ["cuda", "train"]`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					// The dependent saw the image usable.
+					statecheck.ExpectKnownValue("terraform_data.uses_image", tfjsonpath.New("output").AtMapKey("status"), knownvalue.StringExact("Available")),
+					statecheck.ExpectKnownValue("compshare_custom_image.main", tfjsonpath.New("progress"), knownvalue.Float64Exact(100)),
+					statecheck.ExpectKnownValue("compshare_custom_image.main", tfjsonpath.New("tags"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("cuda"), knownvalue.StringExact("train")})),
+					statecheck.ExpectKnownValue("compshare_custom_image.main", tfjsonpath.New("source_gpu_type"), knownvalue.StringExact("4090")),
+					statecheck.ExpectKnownValue("compshare_custom_image.main", tfjsonpath.New("container"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue("compshare_custom_image.main", tfjsonpath.New("created_at"), knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT`))),
+				},
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources["compshare_custom_image.main"].Primary.ID
+					img, ok := srv.Image(id)
+					if !ok || img.Name != "env-v1" || img.Description != "CUDA 12" {
+						return fmt.Errorf("the platform holds %+v (found %t)", img, ok)
+					}
+					return nil
+				},
+			},
+			{
+				// Renamed in place, description and tags changed, no rebuild.
+				Config: imageConfig(providerConfig(srv.URL()), "env-v2", `
+  description = "CUDA 12.4"
+  tags        = ["cuda"]`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_custom_image.main", plancheck.ResourceActionUpdate)},
+				},
+				Check: func(s *terraform.State) error {
+					if got := s.RootModule().Resources["compshare_custom_image.main"].Primary.ID; got != id {
+						return fmt.Errorf("rebuilt: %s, was %s", got, id)
+					}
+					if img, _ := srv.Image(id); img.Name != "env-v2" || img.Description != "CUDA 12.4" || strings.Join(img.Tags, ",") != "cuda" {
+						return fmt.Errorf("the platform holds %+v", img)
+					}
+					return nil
+				},
+			},
+			{
+				ResourceName:            "compshare_custom_image.main",
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"uhost_id", "timeouts"},
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if _, ok := srv.Image(id); ok {
+				return fmt.Errorf("image %s is still on the platform after destroy", id)
+			}
+			return nil
+		},
+	})
+}
+
+func TestAccCustomImage_twoImagesOfOneInstance(t *testing.T) {
+	srv := startImageEmulator(t, 3*time.Second)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerConfig(srv.URL()) + fmt.Sprintf(`
+resource "compshare_custom_image" "a" {
+  uhost_id = %q
+  name     = "first"
+}
+
+resource "compshare_custom_image" "b" {
+  uhost_id = %q
+  name     = "second"
+}
+`, testInstance, testInstance),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("compshare_custom_image.a", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
+				statecheck.ExpectKnownValue("compshare_custom_image.b", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
+			},
+		}},
+	})
+}
+
+func TestAccCustomImage_failedBuildIsTaintedAndReplaced(t *testing.T) {
+	srv := startImageEmulator(t, 3*time.Second)
+	srv.SetNewBuild(emulator.Image{Total: 20 * time.Second, FailAt: 2 * time.Second, FailedReason: "disk full"})
+	var failedID string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      imageConfig(providerConfig(srv.URL()), "env", ""),
+				ExpectError: errorMatching(`failed to build.*disk full.*tainted: the next apply deletes it and builds a new one`),
+			},
+			{
+				PreConfig: func() {
+					for _, img := range srv.Images() {
+						failedID = img.ID
+					}
+					srv.SetNewBuild(emulator.Image{Total: 3 * time.Second})
+				},
+				Config: imageConfig(providerConfig(srv.URL()), "env", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_custom_image.main", plancheck.ResourceActionReplace)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("compshare_custom_image.main", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
+				},
+				Check: func(*terraform.State) error {
+					if _, ok := srv.Image(failedID); ok {
+						return fmt.Errorf("the failed image %s was not deleted", failedID)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAccCustomImage_planErrors(t *testing.T) {
+	srv := startImageEmulator(t, time.Second)
+	srv.SetImage(emulator.Image{ID: "compshareImage-taken", Name: "taken", Start: time.Now().Add(-time.Hour), Total: time.Minute})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: providerConfig(srv.URL()) + `
+resource "compshare_custom_image" "main" {
+  uhost_id = "uhost-nosuch"
+  name     = "env"
+}`,
+				PlanOnly:    true,
+				ExpectError: errorMatching(`Instance not found.*uhost-nosuch.*region cn-wlcb, zone cn-wlcb-01`),
+			},
+			{
+				Config:      imageConfig(providerConfig(srv.URL()), "taken", ""),
+				PlanOnly:    true,
+				ExpectError: errorMatching(`Image name already in use.*compshareImage-taken.*"taken"`),
+			},
+			{
+				Config:      imageConfig(providerConfig(srv.URL()), "env", `tags = []`),
+				PlanOnly:    true,
+				ExpectError: errorMatching(`tags set must contain at least 1 elements`),
+			},
+		},
+	})
+}
+
+func TestAccCustomImage_deletedOutsideTerraform(t *testing.T) {
+	srv := startImageEmulator(t, time.Second)
+	var id string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: imageConfig(providerConfig(srv.URL()), "env", ""),
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources["compshare_custom_image.main"].Primary.ID
+					return nil
+				},
+			},
+			{
+				// Refresh finds it gone and plans a new build.
+				PreConfig:          func() { deleteImage(t, srv, id) },
+				Config:             imageConfig(providerConfig(srv.URL()), "env", ""),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+}
+
+// deleteImage deletes an image through the API, as someone outside
+// Terraform would.
+func deleteImage(t *testing.T, srv *emulator.Server, id string) {
+	t.Helper()
+	client, err := compshare.New(compshare.Config{PublicKey: testPublicKey, PrivateKey: testPrivateKey, BaseURL: srv.URL()})
+	if err == nil {
+		err = client.DeleteImage(context.Background(), settings.DefaultRegion, settings.DefaultZone, id)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}

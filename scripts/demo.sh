@@ -45,9 +45,17 @@ go build -o "$work/compshare-emulator" ./cmd/compshare-emulator
 export COMPSHARE_PUBLIC_KEY="demo-public-key"
 export COMPSHARE_PRIVATE_KEY="demo-private-key-$RANDOM$RANDOM"
 
-images=(-image compshareImage-demo-building:50s:20s -image compshareImage-demo-ready:300s:600s)
+# A seeded GPU instance, whose image builds take 25 s in uneven chunks and stay
+# "Making" 3 s past 100 %, as real builds do.
+cat >"$work/world.json" <<'JSON'
+{
+  "instances": [{"id": "uhost-demo-gpu", "name": "gpu-dev", "state": "Running", "gpu_type": "4090", "gpu": 1}],
+  "new_build": {"total_seconds": 25, "shape": "chunks", "available_after_seconds": 3, "size_mb": 20480}
+}
+JSON
+images=(-images-file "$work/world.json" -image compshareImage-demo-building:50s:20s -image compshareImage-demo-ready:300s:600s)
 if [ "$actions" = yes ]; then images+=(-image compshareImage-demo-watch:75s:0s); fi
-step "Starting the Compshare API emulator with $((${#images[@]} / 2)) images"
+step "Starting the Compshare API emulator with instance uhost-demo-gpu and $((${#images[@]} / 2 - 1)) images"
 "$work/compshare-emulator" \
   -listen 127.0.0.1:0 -url-file "$work/url" \
   -public-key "$COMPSHARE_PUBLIC_KEY" -private-key "$COMPSHARE_PRIVATE_KEY" \
@@ -57,6 +65,7 @@ for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
 [ -s "$work/url" ] || { cat "$work/emulator.log"; echo "the emulator did not start" >&2; exit 1; }
 export COMPSHARE_BASE_URL="$(cat "$work/url")"
 echo "emulator at $COMPSHARE_BASE_URL"
+echo "  uhost-demo-gpu:               a running GPU instance; apply builds an image of it (25 s, then 3 s until Available)"
 echo "  compshareImage-demo-building: a 50 s build, 20 s in: apply will wait about 30 s"
 echo "  compshareImage-demo-ready:    finished"
 if [ "$actions" = yes ]; then
@@ -79,7 +88,7 @@ cp -R examples/demo "$work/demo"
 step "terraform plan: the data sources are read during plan; the wait warns how long apply will take"
 "$terraform" -chdir="$work/demo" plan -input=false ${color[@]+"${color[@]}"}
 
-step "terraform apply: the GPU instance stand-in is created only after the wait"
+step "terraform apply: builds an image of the instance; what needs the images is created only once they are usable"
 "$terraform" -chdir="$work/demo" apply -input=false -auto-approve -compact-warnings ${color[@]+"${color[@]}"}
 
 if [ "$actions" = yes ]; then

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -103,7 +104,7 @@ func TestRun(t *testing.T) {
 		}
 		form := url.Values{}
 		for k, v := range p {
-			form.Set(k, v.(string))
+			form.Set(k, fmt.Sprint(v))
 		}
 		form.Set("Signature", auth.CalculateSignature(p, "priv-env").Sign)
 		resp, err := http.PostForm(base, form)

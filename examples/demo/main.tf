@@ -1,5 +1,6 @@
-# The demo reads two image builds from the local Compshare API emulator and
-# waits for the one still building before it creates what needs it.
+# The demo builds an image of a GPU instance and reads two image builds from
+# the local Compshare API emulator; it creates what needs an image only once
+# that image is usable.
 # `make demo` starts the emulator and points the provider at it through the
 # environment (COMPSHARE_BASE_URL and the keys).
 terraform {
@@ -12,6 +13,12 @@ terraform {
 
 provider "compshare" {}
 
+variable "uhost_id" {
+  description = "The GPU instance to build an image of."
+  type        = string
+  default     = "uhost-demo-gpu"
+}
+
 variable "building_image_id" {
   description = "An image still being built."
   type        = string
@@ -22,6 +29,28 @@ variable "ready_image_id" {
   description = "An image already built."
   type        = string
   default     = "compshareImage-demo-ready"
+}
+
+# Apply builds an image of the instance and waits until it is Available...
+resource "compshare_custom_image" "env" {
+  uhost_id    = var.uhost_id
+  name        = "demo-env"
+  description = "built by make demo"
+  tags        = ["demo"]
+}
+
+# ...so this stand-in for a new GPU instance starts from a usable image.
+resource "terraform_data" "gpu_instance_from_new_image" {
+  input = {
+    image_id = compshare_custom_image.env.id
+    status   = compshare_custom_image.env.status
+    size_mb  = compshare_custom_image.env.size_mb
+  }
+}
+
+# The account's images, once the build is done.
+data "compshare_custom_images" "all" {
+  depends_on = [compshare_custom_image.env]
 }
 
 # Read during plan: the plan shows where each build stands.
@@ -52,6 +81,16 @@ output "progress_at_plan" {
       completed          = image.completed
     }
   }
+}
+
+output "new_image" {
+  description = "The image built from the instance, as the dependent saw it."
+  value       = terraform_data.gpu_instance_from_new_image.output
+}
+
+output "images" {
+  description = "The account's custom images after the apply."
+  value       = { for image in data.compshare_custom_images.all.images : image.name => "${image.id} (${image.status})" }
 }
 
 output "gpu_instance" {

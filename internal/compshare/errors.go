@@ -40,8 +40,8 @@ type Error struct {
 	Action       string
 	Region, Zone string // where the call went
 	ImageID      string // the image the call was about, if any
-	UHostID string // the instance the call was about, if any
-	RetCode int    // 0 when the API answered no RetCode
+	UHostID      string // the instance the call was about, if any
+	RetCode      int    // 0 when the API answered no RetCode
 	// Param is the parameter whose value the API refused, read from the
 	// message of RetCode 230 ("Params [Zone] not available"); "" if none.
 	Param     string

@@ -83,14 +83,19 @@ func TestDemoExampleAppliesAgainstEmulator(t *testing.T) {
 	const buildingID, readyID = "compshareImage-demo-building", "compshareImage-demo-ready"
 	w := newWorkspace(t)
 	keys := newKeyPair(t)
-	srv := startEmulator(t, keys, emulator.Config{Images: []emulator.Image{
-		building(buildingID, 2*time.Second, 6*time.Second),
-		building(readyID, 10*time.Minute, 5*time.Minute),
-	}})
+	srv := startEmulator(t, keys, emulator.Config{
+		Images: []emulator.Image{
+			building(buildingID, 2*time.Second, 6*time.Second),
+			building(readyID, 10*time.Minute, 5*time.Minute),
+		},
+		// The instance that the demo builds an image of.
+		Instances: []emulator.Instance{{ID: "uhost-demo-gpu", Name: "gpu-dev", GpuType: "4090", GPU: 1}},
+		NewBuild:  emulator.Image{Total: 3 * time.Second, Shape: emulator.ShapeChunks, AvailableAfter: time.Second},
+	})
 	w.setEnv(apiEnv(srv, keys)...)
 	copyExample(w, filepath.Join(examplesDir, "demo"))
 
-	if r := w.mustTerraform("plan", "-no-color", "-input=false"); !strings.Contains(flat(r.stdout), "Image "+buildingID+" is still being built") {
+	if r := w.mustTerraform("plan", "-no-color", "-input=false"); !strings.Contains(flat(r.stdout), "Image "+buildingID+" was still being built at plan time") {
 		t.Errorf("the demo's plan does not warn about the image being built:\n%s", r)
 	}
 	w.mustTerraform("apply", "-no-color", "-input=false", "-auto-approve")
@@ -117,6 +122,15 @@ func TestDemoExampleAppliesAgainstEmulator(t *testing.T) {
 				CompletedAt string  `json:"completed_at"`
 			}
 		} `json:"wait"`
+		NewImage struct {
+			Value struct {
+				ImageID string `json:"image_id"`
+				Status  string `json:"status"`
+			}
+		} `json:"new_image"`
+		Images struct {
+			Value map[string]string
+		} `json:"images"`
 	}
 	r := w.mustTerraform("output", "-no-color", "-json")
 	if err := json.Unmarshal([]byte(r.stdout), &outputs); err != nil {
@@ -141,6 +155,15 @@ func TestDemoExampleAppliesAgainstEmulator(t *testing.T) {
 	gpu := outputs.GPUInstance.Value
 	if gpu.ImageID != buildingID || gpu.ImageReadyAt != wait.CompletedAt {
 		t.Errorf("gpu_instance = %+v, want image %s ready at %s", gpu, buildingID, wait.CompletedAt)
+	}
+
+	// The image built from the instance was usable when its dependent was created.
+	built := outputs.NewImage.Value
+	if usable, ok := srv.UsableAt(built.ImageID); !ok || built.Status != "Available" || time.Now().Before(usable) {
+		t.Errorf("new_image = %+v, want an Available image (usable at %s, known %v)", built, usable, ok)
+	}
+	if got := outputs.Images.Value["demo-env"]; got != built.ImageID+" (Available)" {
+		t.Errorf("images[demo-env] = %q, want %s (Available)", got, built.ImageID)
 	}
 }
 

@@ -10,9 +10,9 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
 )
 
-// forecast is the plan warning's figures: "The image is 20 % built. Apply will
-// wait until it reaches 100 %, about 40m0s by the API's estimate".
-var forecast = regexp.MustCompile(`The image is ([0-9.]+) % built\. Apply will wait until it reaches 100 %, about ([0-9hms]+) by the API's figures`)
+// forecast is the plan warning's figures: "At plan time the image was 20 %
+// built, about 40m0s left by the API's estimate; apply waits until it reaches 100 %".
+var forecast = regexp.MustCompile(`At plan time the image was ([0-9.]+) % built, about ([0-9hms]+) left by the API's estimate; apply waits until it reaches 100 %`)
 
 func TestPlanWarning(t *testing.T) {
 	t.Parallel()
@@ -37,7 +37,7 @@ func TestPlanWarning(t *testing.T) {
 	t.Run("building", func(t *testing.T) {
 		t.Parallel()
 		out := plan(t, waitConfig(buildingID))
-		if !strings.Contains(out, "Warning: Image "+buildingID+" is still being built") {
+		if !strings.Contains(out, "Warning: Image "+buildingID+" was still being built at plan time") {
 			t.Fatalf("no warning that the image is still being built:\n%s", out)
 		}
 		m := forecast.FindStringSubmatch(out)

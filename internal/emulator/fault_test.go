@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -131,7 +132,7 @@ func TestFaultsEchoSecrets(t *testing.T) {
 	s.SetFault(1, FaultEchoSignature)
 	p := signed(progressParams("img-1"), testPrivate)
 	_, body = post(t, s.URL(), "application/x-www-form-urlencoded", form(p))
-	if d := decode(t, body); d.RetCode != 171 || !strings.Contains(d.Message, p["Signature"].(string)) {
+	if d := decode(t, body); d.RetCode != 171 || !strings.Contains(d.Message, fmt.Sprint(p["Signature"])) {
 		t.Errorf("echo signature: %s", body)
 	}
 }

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -68,7 +69,7 @@ func signed(params map[string]any, privateKey string) map[string]any {
 func form(params map[string]any) string {
 	v := url.Values{}
 	for k, x := range params {
-		v.Set(k, x.(string))
+		v.Set(k, fmt.Sprint(x))
 	}
 	return v.Encode()
 }

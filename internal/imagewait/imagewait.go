@@ -258,7 +258,7 @@ func (w waiter) poll(ctx context.Context, s *state) (answered bool, err error) {
 		if s.interrupted(ctx, now) != nil {
 			// The client reports an ended ctx as its own error; the loop
 			// reports the timeout or the cancellation instead.
-			return false, nil
+			return false, nil //nolint:nilerr // the loop turns the ended ctx into the wait's error
 		}
 		if !mayPass(err) && !s.mayBeNew(err, now) {
 			// A failed build may be why the progress action refuses.

@@ -256,8 +256,10 @@ func (r *customImageResource) ModifyPlan(ctx context.Context, req resource.Modif
 		r.checkInstance(ctx, region, zone, plan.UHostID.ValueString(), &resp.Diagnostics)
 	}
 	if !plan.Name.IsUnknown() && (state == nil || !state.Name.Equal(plan.Name)) {
+		// The image in state keeps its name, or is deleted before its
+		// replacement is built.
 		keep := ""
-		if state != nil && !replacing {
+		if state != nil {
 			keep = state.ID.ValueString()
 		}
 		r.checkNameFree(ctx, region, zone, plan.Name.ValueString(), keep, &resp.Diagnostics)
@@ -280,7 +282,8 @@ func (r *customImageResource) checkInstance(ctx context.Context, region, zone, u
 	}
 }
 
-// checkNameFree fails the plan when an image other than keep has the name.
+// checkNameFree fails the plan when a usable image other than keep has the
+// name, and warns when one still being built or failed has it.
 func (r *customImageResource) checkNameFree(ctx context.Context, region, zone, name, keep string, diags *diag.Diagnostics) {
 	images, err := r.data.client.Images(ctx, region, zone)
 	switch {
@@ -292,12 +295,21 @@ func (r *customImageResource) checkNameFree(ctx context.Context, region, zone, n
 		return
 	}
 	for _, img := range images {
-		if img.Name == name && !strings.EqualFold(img.ID, keep) {
-			diags.AddAttributeError(path.Root("name"), "Image name already in use",
-				fmt.Sprintf("Image %s (%s) in region %s, zone %s already has the name %q, and image names must differ. "+
-					"Choose another name, or import that image: terraform import ADDRESS %s.", img.ID, img.Status, region, zone, name, img.ID))
+		if img.Name != name || strings.EqualFold(img.ID, keep) {
+			continue
+		}
+		// A tainted image of this configuration, replaced by this apply, is
+		// not in the plan's state: it is deleted before the new build starts.
+		if imagewait.Judge(img.Status) != imagewait.Usable {
+			diags.AddWarning("Image name already in use",
+				fmt.Sprintf("Image %s (%s) in region %s, zone %s already has the name %q. If it is the tainted image that this apply "+
+					"replaces, it is deleted first and all is well; otherwise the build will be refused: choose another name.", img.ID, img.Status, region, zone, name))
 			return
 		}
+		diags.AddAttributeError(path.Root("name"), "Image name already in use",
+			fmt.Sprintf("Image %s (%s) in region %s, zone %s already has the name %q, and image names must differ. "+
+				"Choose another name, or import that image: terraform import ADDRESS %s.", img.ID, img.Status, region, zone, name, img.ID))
+		return
 	}
 }
 
@@ -348,22 +360,32 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !plan.Tags.IsNull() && len(plan.Tags.Elements()) > 0 {
-		// CreateCompShareCustomImage takes no tags.
-		if err := r.data.client.UpdateImage(ctx, region, zone, imageID, compshare.ImageUpdate{Tags: setStrings(plan.Tags)}); err != nil {
-			resp.Diagnostics.Append(apiErrorDiagnostic(err))
-			resp.Diagnostics.AddError("Image "+imageID+" is tainted", "The build started but its tags were not set; the next apply replaces the image.")
+	tags := setStrings(plan.Tags)
+	if !r.waitAndSave(ctx, &plan, "timeouts.create", resp.State.Set, &resp.Diagnostics) {
+		return
+	}
+	if len(tags) > 0 {
+		// CreateCompShareCustomImage takes no tags: they are set once the
+		// image is listed, which a new id is not at first.
+		if err := r.data.client.UpdateImage(ctx, region, zone, imageID, compshare.ImageUpdate{Tags: tags}); err != nil {
+			d := apiErrorDiagnostic(err)
+			resp.Diagnostics.AddError("Tags of image "+imageID+" not set", d.Detail()+" The image stays in state, tainted: the next apply replaces it.")
 			return
 		}
+		img, err := r.data.client.Image(ctx, region, zone, imageID)
+		if err == nil {
+			resp.Diagnostics.Append(plan.set(img)...)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		}
 	}
-	r.waitAndSave(ctx, &plan, "timeouts.create", resp.State.Set, &resp.Diagnostics)
 }
 
 // waitAndSave waits until the build is usable, then reads the image into
-// model and saves it. Whatever ends the wait early, the image stays in
-// state, with what is known of it, and the error says what follows.
+// model and saves it, and reports whether all went well. Whatever ends the
+// wait early, the image stays in state, with what is known of it, and the
+// error says what follows.
 func (r *customImageResource) waitAndSave(ctx context.Context, model *customImageModel, timeoutAttribute string,
-	save func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) {
+	save func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) bool {
 	imageID, region, zone := model.ID.ValueString(), model.Region.ValueString(), model.Zone.ValueString()
 	req := r.data.waitRequest(region, zone, imageID, 100, 0)
 	req.MayBeNew = true
@@ -379,7 +401,7 @@ func (r *customImageResource) waitAndSave(ctx context.Context, model *customImag
 	defer cancel()
 	img, readErr := r.data.client.Image(readCtx, region, zone, imageID)
 	if readErr == nil {
-		diags.Append(model.imageModel.set(img)...)
+		diags.Append(model.set(img)...)
 	}
 	diags.Append(save(ctx, model)...)
 
@@ -389,6 +411,7 @@ func (r *customImageResource) waitAndSave(ctx context.Context, model *customImag
 	case readErr != nil:
 		diags.Append(apiErrorDiagnostic(readErr))
 	}
+	return !diags.HasError()
 }
 
 // buildErrorDiagnostic explains why a build's wait ended without a usable
@@ -431,7 +454,7 @@ func (r *customImageResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	state.Region, state.Zone = types.StringValue(region), types.StringValue(zone)
-	resp.Diagnostics.Append(state.imageModel.set(img)...)
+	resp.Diagnostics.Append(state.set(img)...)
 	switch imagewait.Judge(img.Status) {
 	case imagewait.Usable:
 		state.Progress = types.Float64Value(100)
@@ -488,7 +511,7 @@ func (r *customImageResource) Update(ctx context.Context, req resource.UpdateReq
 		resp.Diagnostics.Append(apiErrorDiagnostic(err))
 		return
 	}
-	resp.Diagnostics.Append(plan.imageModel.set(img)...)
+	resp.Diagnostics.Append(plan.set(img)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

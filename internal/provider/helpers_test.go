@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,11 +42,15 @@ func startEmulator(t *testing.T, cfg emulator.Config) *emulator.Server {
 	return srv
 }
 
-// providerConfig configures the provider against the emulator at url; each
-// of attributes is one more line of the block, such as `zone = "cn-sh2-02"`.
+// providerConfig configures the provider against the emulator at url, with
+// max_retries = 1 unless set otherwise; each of attributes is one more line of
+// the block, such as `zone = "cn-sh2-02"`.
 func providerConfig(url string, attributes ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nprovider \"compshare\" {\n  base_url    = %q\n  public_key  = %q\n  private_key = %q\n  max_retries = 1\n", url, testPublicKey, testPrivateKey)
+	fmt.Fprintf(&b, "\nprovider \"compshare\" {\n  base_url    = %q\n  public_key  = %q\n  private_key = %q\n", url, testPublicKey, testPrivateKey)
+	if !slices.ContainsFunc(attributes, func(a string) bool { return strings.HasPrefix(a, "max_retries") }) {
+		b.WriteString("  max_retries = 1\n")
+	}
 	for _, a := range attributes {
 		fmt.Fprintf(&b, "  %s\n", a)
 	}

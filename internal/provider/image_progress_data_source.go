@@ -113,6 +113,6 @@ func (d *imageProgressDataSource) Read(ctx context.Context, req datasource.ReadR
 	model.ID = types.StringValue(imageID)
 	model.Region = types.StringValue(region)
 	model.Zone = types.StringValue(zone)
-	model.progressModel.set(p)
+	model.set(p)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 }

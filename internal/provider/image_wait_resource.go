@@ -28,6 +28,11 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/schedule"
 )
 
+// newImageGrace bounds how long a plan asks again for an image the API does
+// not know before it fails (pauses of 1, 2 and 4 s): a just-created image's id
+// is briefly unknown.
+const newImageGrace = 8 * time.Second
+
 var (
 	_ resource.ResourceWithConfigure      = (*imageWaitResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*imageWaitResource)(nil)
@@ -217,6 +222,16 @@ func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 
 	imageID := plan.ImageID.ValueString()
 	p, err := r.data.client.ImageProgress(ctx, plan.Region.ValueString(), plan.Zone.ValueString(), imageID)
+	// The plan that apply makes reads an id that was unknown at the first
+	// plan, of an image just created, which the API may not know yet.
+	for pause := time.Second; state == nil && compshare.IsNotFound(err) && pause <= newImageGrace/2; pause *= 2 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		p, err = r.data.client.ImageProgress(ctx, plan.Region.ValueString(), plan.Zone.ValueString(), imageID)
+	}
 	switch {
 	case compshare.IsTransient(err) || compshare.IsUnreadable(err):
 		// The wait rides such faults out: they must not block the apply.
@@ -236,14 +251,16 @@ func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, defaultWaitTimeout)
 	resp.Diagnostics.Append(diags...)
-	resp.Diagnostics.AddWarning("Image "+imageID+" is still being built", waitForecast(p, target, timeout))
+	resp.Diagnostics.AddWarning("Image "+imageID+" was still being built at plan time", waitForecast(p, target, timeout))
 }
 
 // waitForecast tells where a build stands and how long apply will wait, in
 // the words of imagewait.TimeLeft.
 func waitForecast(p compshare.Progress, target float64, timeout time.Duration) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "The image is %s %% built, %s. Apply will wait until it reaches %s %%", imagewait.FormatPercent(p.Percent), imagewait.TimeLeft(p, target, 0), imagewait.FormatPercent(target))
+	// Worded to stay true after apply too, where Terraform shows the warning
+	// of the plan that apply makes once more.
+	fmt.Fprintf(&b, "At plan time the image was %s %% built, %s; apply waits until it reaches %s %%", imagewait.FormatPercent(p.Percent), imagewait.TimeLeft(p, target, 0), imagewait.FormatPercent(target))
 	if eta, ok := schedule.ETA(imagewait.Observe(p, time.Now()), target); ok && eta > timeout {
 		fmt.Fprintf(&b, ", longer than timeouts.create (%s) allows: raise it, or apply will fail and can be run again.", timeout)
 	} else {
@@ -274,7 +291,7 @@ func (r *imageWaitResource) Create(ctx context.Context, req resource.CreateReque
 	}
 
 	plan.ID = types.StringValue(imageID)
-	plan.progressModel.set(p)
+	plan.set(p)
 	plan.CompletedAt = types.StringValue(time.Now().UTC().Format(time.RFC3339))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -299,7 +316,7 @@ func (r *imageWaitResource) Read(ctx context.Context, req resource.ReadRequest, 
 	}
 	state.ID = types.StringValue(imageID)
 	state.Region, state.Zone = types.StringValue(region), types.StringValue(zone)
-	state.progressModel.set(p)
+	state.set(p)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -349,6 +366,6 @@ func (r *imageWaitResource) ImportState(ctx context.Context, req resource.Import
 		Timeouts:        timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType})},
 		CompletedAt:     types.StringValue(time.Now().UTC().Format(time.RFC3339)),
 	}
-	state.progressModel.set(p)
+	state.set(p)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

@@ -182,11 +182,11 @@ func (a *adaptive) Next(o Observation) time.Duration {
 	a.prev = o
 	last := a.levels[len(a.levels)-1]
 	if !o.At.After(prev.At) {
-		return a.stalled(o, prev)
+		return a.stalled(o)
 	}
 	a.readClock(prev, o)
 	if o.Progress <= last.p {
-		return a.stalled(o, prev)
+		return a.stalled(o)
 	}
 	if size := o.Progress - last.p; a.idle > 0 || a.isStep(size) {
 		a.addJump(prev.At, o.At, size)
@@ -328,7 +328,7 @@ func (a *adaptive) plan(o Observation, eta float64) time.Duration {
 	return a.wait(o, seconds(eta+endSlack.Seconds()))
 }
 
-func (a *adaptive) stalled(o, prev Observation) time.Duration {
+func (a *adaptive) stalled(o Observation) time.Duration {
 	a.idle++
 	a.trusted, a.verified = false, false
 	if a.atResolution(o) {

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +41,7 @@ var (
 	_ resource.ResourceWithModifyPlan     = (*customImageResource)(nil)
 	_ resource.ResourceWithImportState    = (*customImageResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*customImageResource)(nil)
+	_ resource.ResourceWithIdentity       = (*customImageResource)(nil)
 )
 
 func newCustomImageResource() resource.Resource { return &customImageResource{} }
@@ -348,6 +348,7 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 	// Recorded at once: a failure, a timeout or Ctrl-C from here on leaves
 	// the image in state (tainted), never unknown to Terraform.
 	plan.ID = types.StringValue(imageID)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, newImageIdentity(region, zone, imageID))...)
 	plan.Status, plan.FailedReason, plan.Progress = types.StringValue(compshare.StatusMaking), types.StringValue(""), types.Float64Value(0)
 	if plan.Description.IsUnknown() {
 		plan.Description = types.StringValue(spec.Description)
@@ -454,6 +455,7 @@ func (r *customImageResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	state.Region, state.Zone = types.StringValue(region), types.StringValue(zone)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, newImageIdentity(region, zone, imageID))...)
 	resp.Diagnostics.Append(state.set(img)...)
 	switch imagewait.Judge(img.Status) {
 	case imagewait.Usable:
@@ -484,6 +486,7 @@ func (r *customImageResource) Update(ctx context.Context, req resource.UpdateReq
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	imageID, region, zone := state.ID.ValueString(), plan.Region.ValueString(), plan.Zone.ValueString()
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, newImageIdentity(region, zone, imageID))...) // none yet in a state written without identity
 
 	var change compshare.ImageUpdate
 	if !plan.Name.Equal(state.Name) {
@@ -562,18 +565,23 @@ func (r *customImageResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 }
 
-// ImportState accepts IMAGE_ID or REGION/ZONE/IMAGE_ID; Read fills the rest.
-// The image list does not say which instance an image came from: the first
-// apply records uhost_id from the configuration in place.
+// ImportState accepts IMAGE_ID or REGION/ZONE/IMAGE_ID, or an identity;
+// Read fills the rest. The image list does not say which instance an image
+// came from: the first apply records uhost_id from the configuration in place.
 func (r *customImageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	region, zone, imageID, ok := parseImportID(req.ID)
-	if !ok {
-		resp.Diagnostics.AddError("Invalid import id", importIDHelp(req.ID))
+	target, ok, diags := importTarget(ctx, req, r.data)
+	if resp.Diagnostics.Append(diags...); !ok {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), imageID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("region"), cmp.Or(region, r.data.region))...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("zone"), cmp.Or(zone, r.data.zone))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), target.ImageID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("region"), target.Region)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("zone"), target.Zone)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, target)...)
+}
+
+// IdentitySchema is {region, zone, image_id}: see imageIdentity.
+func (r *customImageResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = imageIdentitySchema()
 }
 
 // setStrings returns the strings of a known set of strings.

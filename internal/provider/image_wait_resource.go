@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -38,6 +37,7 @@ var (
 	_ resource.ResourceWithModifyPlan     = (*imageWaitResource)(nil)
 	_ resource.ResourceWithImportState    = (*imageWaitResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*imageWaitResource)(nil)
+	_ resource.ResourceWithIdentity       = (*imageWaitResource)(nil)
 )
 
 func newImageWaitResource() resource.Resource { return &imageWaitResource{} }
@@ -294,6 +294,7 @@ func (r *imageWaitResource) Create(ctx context.Context, req resource.CreateReque
 	plan.set(p)
 	plan.CompletedAt = types.StringValue(time.Now().UTC().Format(time.RFC3339))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, newImageIdentity(plan.Region.ValueString(), plan.Zone.ValueString(), imageID))...)
 }
 
 func (r *imageWaitResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -318,6 +319,7 @@ func (r *imageWaitResource) Read(ctx context.Context, req resource.ReadRequest, 
 	state.Region, state.Zone = types.StringValue(region), types.StringValue(zone)
 	state.set(p)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, newImageIdentity(region, zone, imageID))...)
 }
 
 // Update changes only max_poll_interval or timeouts: nothing to ask the API.
@@ -328,20 +330,20 @@ func (r *imageWaitResource) Update(ctx context.Context, req resource.UpdateReque
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, newImageIdentity(plan.Region.ValueString(), plan.Zone.ValueString(), plan.ImageID.ValueString()))...) // none yet in a state written without identity
 }
 
 // Delete forgets the wait; the image itself is not touched.
 func (r *imageWaitResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
 }
 
-// ImportState accepts IMAGE_ID or REGION/ZONE/IMAGE_ID.
+// ImportState accepts IMAGE_ID or REGION/ZONE/IMAGE_ID, or an identity.
 func (r *imageWaitResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	region, zone, imageID, ok := parseImportID(req.ID)
-	if !ok {
-		resp.Diagnostics.AddError("Invalid import id", importIDHelp(req.ID))
+	target, ok, diags := importTarget(ctx, req, r.data)
+	if resp.Diagnostics.Append(diags...); !ok {
 		return
 	}
-	region, zone = cmp.Or(region, r.data.region), cmp.Or(zone, r.data.zone)
+	region, zone, imageID := target.Region.ValueString(), target.Zone.ValueString(), target.ImageID.ValueString()
 
 	// Import adopts a build finished to 100 % (the configuration's
 	// target_progress is not visible here), never one that apply would still
@@ -368,4 +370,10 @@ func (r *imageWaitResource) ImportState(ctx context.Context, req resource.Import
 	}
 	state.set(p)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, target)...)
+}
+
+// IdentitySchema is {region, zone, image_id}: see imageIdentity.
+func (r *imageWaitResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = imageIdentitySchema()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -28,7 +29,10 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/settings"
 )
 
-var _ provider.ProviderWithActions = (*compshareProvider)(nil)
+var (
+	_ provider.ProviderWithActions       = (*compshareProvider)(nil)
+	_ provider.ProviderWithListResources = (*compshareProvider)(nil)
+)
 
 type compshareProvider struct {
 	version string
@@ -171,6 +175,7 @@ func (p *compshareProvider) Configure(ctx context.Context, req provider.Configur
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ActionData = data
+	resp.ListResourceData = data
 }
 
 // unknownAttributes reports every attribute of the provider block whose value
@@ -208,6 +213,10 @@ func (p *compshareProvider) Resources(_ context.Context) []func() resource.Resou
 
 func (p *compshareProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{newImageProgressDataSource, newCustomImagesDataSource, newCustomImageDataSource}
+}
+
+func (p *compshareProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{newCustomImageListResource}
 }
 
 func (p *compshareProvider) Actions(_ context.Context) []func() action.Action {

@@ -77,12 +77,13 @@ func (r *customImageResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Description:   "The image id (`CompShareImageId`), such as `compshareImage-xxxx`.",
 			},
 			"uhost_id": schema.StringAttribute{
-				Required:      true,
+				Optional:      true,
 				Validators:    imageIDValidators,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(recordedUHostChanged, "Changing it builds a new image.", "Changing it builds a new image.")},
 				Description: "Id of the instance to build the image from (`UHostId`, such as `uhost-xxxx`); the plan fails when the instance does not exist. " +
 					"The platform builds one image of an instance at a time: images of the same instance in one configuration are built one after the other. " +
-					"Changing it builds a new image.",
+					"Changing it builds a new image. Required to build an image; an image adopted by import (such as the configuration " +
+					"`terraform query -generate-config-out` writes) may leave it unset, as the image list does not say which instance an image came from.",
 			},
 			"name": schema.StringAttribute{
 				Required:    true,
@@ -166,7 +167,7 @@ func (r *customImageResource) Schema(ctx context.Context, _ resource.SchemaReque
 // instance it came from: an imported image does not know it (the image list
 // does not say), and takes it from the configuration in place.
 func recordedUHostChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull()
+	resp.RequiresReplace = !req.StateValue.IsNull() && !req.PlanValue.IsNull()
 }
 
 func (r *customImageResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -250,8 +251,14 @@ func (r *customImageResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return
 	}
 
-	replacing := state == nil || !state.UHostID.Equal(plan.UHostID) && !state.UHostID.IsNull() ||
-		!state.Region.Equal(plan.Region) || !state.Zone.Equal(plan.Zone)
+	replacing := state == nil || !state.UHostID.Equal(plan.UHostID) && !state.UHostID.IsNull() && !plan.UHostID.IsNull() ||
+		!state.Region.Equal(plan.Region) || !state.Zone.Equal(plan.Zone) || imagewait.Judge(state.Status.ValueString()) == imagewait.Failed
+	if replacing && plan.UHostID.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("uhost_id"), "Missing uhost_id",
+			"Building an image needs uhost_id, the instance to build it from (such as uhost-xxxx). Only an image adopted by import may leave it unset, "+
+				"and only while it is not replaced.")
+		return
+	}
 	if replacing && !plan.UHostID.IsUnknown() {
 		r.checkInstance(ctx, region, zone, plan.UHostID.ValueString(), &resp.Diagnostics)
 	}

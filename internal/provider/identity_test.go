@@ -183,6 +183,26 @@ resource "compshare_image_wait" "adopted" {
 	})
 }
 
+// A new image needs uhost_id; an adopted one may leave it unset, until a
+// replacement would need it.
+func TestAccCustomImage_uhostIDNeededToBuild(t *testing.T) {
+	srv := startImageEmulator(t, time.Second)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerConfig(srv.URL()) + `
+resource "compshare_custom_image" "main" {
+  name = "no-instance"
+}
+`,
+			ExpectError: errorMatching(`Missing uhost_id .* Building an image needs uhost_id`),
+		}},
+	})
+	if n := len(srv.Images()); n != 0 {
+		t.Errorf("%d images built without uhost_id", n)
+	}
+}
+
 // An identity that names no image id, or a zone outside the region, is
 // refused before any API call, naming what is wrong.
 func TestAccImport_invalidIdentity(t *testing.T) {

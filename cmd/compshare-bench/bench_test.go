@@ -3,6 +3,8 @@ package main
 import (
 	"testing"
 	"time"
+
+	"github.com/compshare/terraform-provider-compshare/internal/emulator"
 )
 
 func TestPeakPerSecond(t *testing.T) {
@@ -29,5 +31,50 @@ func TestMedian(t *testing.T) {
 	}
 	if got := median([]time.Duration{4, 1, 3, 2}); got != 2 {
 		t.Errorf("median of 4 1 3 2 = %d, want 2 (integer mean of the middle two)", got)
+	}
+}
+
+// The builds of each kind must end at different phases of 5-s and 10-s
+// polling, or the fixed baselines would always be lucky or always unlucky.
+func TestBuildPhases(t *testing.T) {
+	for _, runs := range []int{2, 5, 7} {
+		for _, period := range []time.Duration{5 * time.Second, 10 * time.Second} {
+			seen := map[time.Duration]bool{}
+			for _, bd := range makeBuilds(runs) {
+				if bd.shape != emulator.ShapeChunks || bd.estimate.name != "stale" {
+					continue
+				}
+				phase := (bd.total % period).Round(100 * time.Millisecond)
+				if seen[phase] {
+					t.Errorf("%d runs: two builds end %v into a %v period", runs, phase, period)
+				}
+				seen[phase] = true
+			}
+			if len(seen) != runs {
+				t.Errorf("%d runs: %d builds of chunks with a stale estimate, want %d", runs, len(seen), runs)
+			}
+		}
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	o := waitOutcome{builds: makeBuilds(2), results: make([][]waitResult, len(waitSchedules))}
+	for si := range waitSchedules {
+		o.results[si] = make([]waitResult, len(o.builds))
+		for i := range o.builds {
+			o.results[si][i] = waitResult{calls: 6, lag: 500 * time.Millisecond}
+		}
+	}
+	idx := o.forShape(emulator.ShapePause, estimateModes[3])
+	if got := o.verdict(idx); got != "PASS" {
+		t.Errorf("within the targets: %q", got)
+	}
+	o.results[0][idx[1]] = waitResult{calls: 8, lag: 2500 * time.Millisecond}
+	want := "MISS: worst lag 2.50 s; median lag 1.50 s; more calls than fixed 5 s on 1 of 2 builds (up to +2)"
+	if got := o.verdict(idx); got != want {
+		t.Errorf("verdict = %q, want %q", got, want)
+	}
+	if tg := o.callsTarget("pause", idx); tg.met || tg.measured != "more on 1 of 2 builds, up to +2" {
+		t.Errorf("calls target = %+v", tg)
 	}
 }

@@ -1,9 +1,10 @@
 // Command compshare-bench measures the provider under the real Terraform CLI
-// against the API emulator: how soon a wait sees a build end and how many
-// calls it costs, next to fixed-interval baselines; what the provider adds to
-// a plan; and how a hundred waits behave at once. It prints a report and
-// writes it to BENCHMARKS.md. Targets are marked PASS or MISS; it fails only
-// when the benchmark itself cannot run.
+// against the API emulator: how soon a wait sees a build become usable and
+// how many calls it costs, on builds of every progress shape and estimate,
+// next to fixed-interval baselines; how soon a failed build is reported;
+// what the provider adds to a plan; and how a hundred waits behave at once.
+// It prints a report and writes it to BENCHMARKS.md. Targets are marked PASS
+// or MISS; it fails only when the benchmark itself cannot run.
 //
 // Run it from the repository root: make bench.
 package main
@@ -14,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -30,9 +32,13 @@ func main() {
 func run(ctx context.Context) error {
 	terraform := flag.String("terraform", "", "Terraform CLI `path` (default: what scripts/terraform-cli.sh prints)")
 	out := flag.String("out", "BENCHMARKS.md", "write the report to `file` too; empty: only print it")
-	runs := flag.Int("runs", 5, "runs of each waiting scenario")
+	runs := flag.Int("runs", 5, "builds of each shape and estimate, of different durations")
 	planRuns := flag.Int("plan-runs", 7, "timed runs of each plan")
+	quick := flag.Bool("quick", false, "a quick look: 2 runs, 3 plan runs, no long failing build")
 	flag.Parse()
+	if *quick {
+		*runs, *planRuns = 2, 3
+	}
 	if *runs < 1 || *planRuns < 1 {
 		return fmt.Errorf("-runs and -plan-runs must be at least 1")
 	}
@@ -49,8 +55,17 @@ func run(ctx context.Context) error {
 	if r.plan, err = b.planOverhead(ctx, *planRuns); err != nil {
 		return fmt.Errorf("plan overhead: %w", err)
 	}
-	if r.waiting, err = b.waiting(ctx, *runs); err != nil {
-		return fmt.Errorf("waiting: %w", err)
+	// The waits and the failing builds go at once: they mostly sleep.
+	var waitErr, failErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { r.waiting, waitErr = b.waiting(ctx, *runs) })
+	wg.Go(func() { r.failures, failErr = b.failures(ctx, *quick) })
+	wg.Wait()
+	if waitErr != nil {
+		return fmt.Errorf("waiting: %w", waitErr)
+	}
+	if failErr != nil {
+		return fmt.Errorf("failing builds: %w", failErr)
 	}
 	if r.scale, err = b.scale(ctx); err != nil {
 		return fmt.Errorf("scale: %w", err)

@@ -4,120 +4,248 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
 )
 
 const (
-	buildTime = 24 * time.Second
-	// fixedCycle is the longest fixed interval whose phase the runs spread over.
-	fixedCycle = 5 * time.Second
-	// stagger separates the starts of concurrent scenarios, so that their
+	// Build r of each kind lasts shortestBuild + r*buildStep: steps of
+	// 10 s / golden ratio, so that the ends fall at well spread phases of
+	// 5-s and 10-s polling whatever the number of runs (20, 26.18, 32.36,
+	// 38.54 and 44.72 s for 5 runs: 0, 1.18, 2.36, 3.54 and 4.72 s into a
+	// 5-s period).
+	shortestBuild = 20 * time.Second
+	buildStep     = 6180 * time.Millisecond
+	// stagger separates the starts of concurrent applies, so that their
 	// Terraform processes do not all compete for the CPU at once.
-	stagger = time.Second
+	stagger = 3 * time.Second
+	// benchBudget is the request budget of the applies of many builds: high
+	// enough that their waits never queue behind each other. The default
+	// budget is measured by the 100 waits.
+	benchBudget = 1000
+	// oracleCalls is what a wait that knew the future would make in an
+	// apply: the apply-time re-plan's read, then, the moment the image is
+	// usable, one progress answer showing 100 and one status answer
+	// showing Available.
+	oracleCalls = 3
 )
 
 // waitSchedules are the schedules compared, set through COMPSHARE_WAIT_SCHEDULE.
 var waitSchedules = []struct{ name, env string }{
-	{"adaptive (this provider)", "adaptive"},
+	{"ours", "adaptive"},
 	{"fixed 1 s", "fixed:1s"},
-	{"fixed 5 s (Compshare CLI)", "fixed:5s"},
-	{"fixed 10 s (typical waiter)", "fixed:10s"},
+	{"fixed 5 s", "fixed:5s"},
+	{"fixed 10 s", "fixed:10s"},
 }
 
-// estimates are the API's TotalDuration as a share of the true build time.
-var estimates = []struct {
+// fixed5 is the index in waitSchedules of the baseline whose calls ours must not exceed.
+const fixed5 = 2
+
+// estimateMode is one way the API estimates a build's duration.
+type estimateMode struct {
 	name   string
-	factor float64
-}{{"right", 1}, {"0.6x", 0.6}, {"1.6x", 1.6}}
-
-// waitRun is one apply of a compshare_image_wait on a 24-s build.
-type waitRun struct {
-	calls int           // API requests made by terraform apply
-	lag   time.Duration // from the build's end to the first answer showing 100 %
+	mode   emulator.EstimateMode
+	factor float64 // of the clock; 0 means 1
 }
 
-type waitCase struct {
-	schedule, estimate string
-	scheduleEnv        string // value of COMPSHARE_WAIT_SCHEDULE
-	factor             float64
-	runs               []waitRun
+var estimateModes = []estimateMode{
+	{"clock", emulator.EstimateClock, 1},
+	{"clock x0.5", emulator.EstimateClock, 0.5},
+	{"clock x2", emulator.EstimateClock, 2},
+	{"extrapolate", emulator.EstimateExtrapolate, 0},
+	{"stale", emulator.EstimateStale, 0},
+	{"none", emulator.EstimateNone, 0},
 }
 
-// waiting applies every schedule and estimate runs times. Run i starts the
-// build i/runs of fixedCycle before apply, so that the fixed baselines meet
-// the end at different phases rather than always lucky or always unlucky.
-func (b *bench) waiting(ctx context.Context, runs int) ([]*waitCase, error) {
-	var cases []*waitCase
-	for _, s := range waitSchedules {
-		for _, e := range estimates {
-			cases = append(cases, &waitCase{schedule: s.name, estimate: e.name, scheduleEnv: s.env, factor: e.factor})
+// statusLags are how long the status stays Making after progress reads 100,
+// on straight builds with a right clock.
+var statusLags = []time.Duration{5 * time.Second, 30 * time.Second}
+
+// build is one image build that every schedule waits for, alike.
+type build struct {
+	id       string
+	shape    emulator.Shape
+	estimate estimateMode
+	total    time.Duration // true duration
+	making   time.Duration // the status stays Making this long after 100 %
+}
+
+// image is the emulator image of the build, starting at start.
+func (b build) image(start time.Time) emulator.Image {
+	return emulator.Image{ID: b.id, Start: start, Total: b.total, Shape: b.shape,
+		Estimate: b.estimate.mode, EstimateFactor: b.estimate.factor, AvailableAfter: b.making}
+}
+
+// marker is the id of the image a data source that depends on the wait of a
+// status-lag build reads: its request tells when the dependent was created.
+func (b build) marker() string { return b.id + "-dependent" }
+
+// waitResult is what one apply of a schedule shows of one build.
+type waitResult struct {
+	calls int           // API requests the apply made for the image
+	lag   time.Duration // from the moment the image is usable to the wait's last request
+	// dependent is when the dependent of a status-lag build read the API,
+	// from the moment the image is usable; negative means before it.
+	dependent time.Duration
+}
+
+// waitOutcome is the result of all builds for every schedule.
+type waitOutcome struct {
+	builds  []build
+	results [][]waitResult // [schedule][build]
+}
+
+// makeBuilds lists every shape x estimate, then the status-lag builds,
+// each runs times with different durations.
+func makeBuilds(runs int) []build {
+	var bs []build
+	for si, shape := range emulator.ShapeNames() {
+		for ei, e := range estimateModes {
+			for r := range runs {
+				bs = append(bs, build{id: fmt.Sprintf("compshareImage-s%d-e%d-r%d", si, ei, r), shape: shape, estimate: e,
+					total: shortestBuild + time.Duration(r)*buildStep})
+			}
 		}
 	}
-	for run := range runs {
-		offset := fixedCycle * time.Duration(run) / time.Duration(runs)
-		progressf("waiting: run %d of %d, %d applies of a %v build, started %v before apply", run+1, runs, len(cases), buildTime, offset)
-		results := make([]waitRun, len(cases))
-		errs := make([]error, len(cases))
-		var wg sync.WaitGroup
-		for i, c := range cases {
-			wg.Go(func() {
-				select {
-				case <-time.After(time.Duration(i) * stagger):
-				case <-ctx.Done():
-					errs[i] = ctx.Err()
-					return
-				}
-				name := fmt.Sprintf("wait-%d-%d", run, i)
-				results[i], errs[i] = b.waitOnce(ctx, name, c.scheduleEnv, c.factor, offset)
-			})
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return nil, err
-		}
-		for i, c := range cases {
-			c.runs = append(c.runs, results[i])
+	for i, lag := range statusLags {
+		for r := range runs {
+			bs = append(bs, build{id: fmt.Sprintf("compshareImage-making%d-r%d", i, r), shape: emulator.ShapeStraight, estimate: estimateModes[0],
+				total: shortestBuild + time.Duration(r)*buildStep, making: lag})
 		}
 	}
-	return cases, nil
+	return bs
 }
 
-// waitOnce plans a wait, restarts the build offset before apply, and applies
-// the saved plan; only the apply's requests are counted.
-func (b *bench) waitOnce(ctx context.Context, name, schedule string, factor float64, offset time.Duration) (waitRun, error) {
-	const id = "compshareImage-bench"
-	image := emulator.Image{ID: id, Total: buildTime, EstimateFactor: factor}
-	srv, err := emulator.Start(emulator.Config{PublicKey: b.publicKey, PrivateKey: b.privateKey, Images: []emulator.Image{image}})
+// waiting applies the waits of all builds once per schedule, the applies
+// at once, staggered.
+func (b *bench) waiting(ctx context.Context, runs int) (waitOutcome, error) {
+	out := waitOutcome{builds: makeBuilds(runs), results: make([][]waitResult, len(waitSchedules))}
+	errs := make([]error, len(waitSchedules))
+	var wg sync.WaitGroup
+	for i, s := range waitSchedules {
+		wg.Go(func() {
+			if !sleep(ctx, time.Duration(i)*stagger) {
+				errs[i] = ctx.Err()
+				return
+			}
+			out.results[i], errs[i] = b.applyBuilds(ctx, s.name, s.env, out.builds)
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// applyBuilds plans a wait for each build, starts the builds, and applies
+// the saved plan under the named schedule; only the apply's requests count.
+func (b *bench) applyBuilds(ctx context.Context, name, schedule string, builds []build) ([]waitResult, error) {
+	var images []emulator.Image
+	for _, bd := range builds {
+		images = append(images, emulator.Image{ID: bd.id, Total: time.Hour}) // for the plan
+		if bd.making > 0 {
+			images = append(images, emulator.Image{ID: bd.marker()})
+		}
+	}
+	log := &requestLog{}
+	srv, err := emulator.Start(emulator.Config{PublicKey: b.publicKey, PrivateKey: b.privateKey, Images: images, OnRequest: log.add})
 	if err != nil {
-		return waitRun{}, err
+		return nil, err
 	}
 	defer func() { _ = srv.Close() }()
-	dir, err := b.configDir(name, providerBlock(srv.URL(), "")+fmt.Sprintf("resource \"compshare_image_wait\" \"build\" {\n  image_id = %q\n}\n", id))
+	var config strings.Builder
+	config.WriteString(providerBlock(srv.URL(), fmt.Sprintf("max_requests_per_second = %d", benchBudget)))
+	for i, bd := range builds {
+		fmt.Fprintf(&config, "resource \"compshare_image_wait\" \"b%d\" {\n  image_id = %q\n}\n", i, bd.id)
+		if bd.making > 0 {
+			fmt.Fprintf(&config, "data \"compshare_image_progress\" \"after%d\" {\n  image_id   = %q\n  depends_on = [compshare_image_wait.b%d]\n}\n", i, bd.marker(), i)
+		}
+	}
+	dir, err := b.configDir("wait-"+strings.NewReplacer(" ", "", ":", "").Replace(schedule), config.String())
 	if err != nil {
-		return waitRun{}, err
+		return nil, err
 	}
 	env := []string{"COMPSHARE_WAIT_SCHEDULE=" + schedule}
 	if _, err := b.tf(ctx, dir, env, "plan", "-input=false", "-out=tfplan"); err != nil {
-		return waitRun{}, err
+		return nil, err
 	}
 
-	image.Start = time.Now().Add(-offset)
-	srv.SetImage(image)
-	before := srv.RequestCount()
-	if _, err := b.tf(ctx, dir, env, "apply", "-input=false", "tfplan"); err != nil {
-		return waitRun{}, err
+	longest := slices.MaxFunc(builds, func(x, y build) int { return int(x.total + x.making - y.total - y.making) })
+	progressf("waiting, %s: %d builds of every shape and estimate, the longest %v", name, len(builds), longest.total+longest.making)
+	start := time.Now()
+	for _, bd := range builds {
+		srv.SetImage(bd.image(start))
 	}
-	run := waitRun{calls: srv.RequestCount() - before}
-	done, _ := srv.CompletedAt(id)
-	for _, r := range srv.Requests() {
-		if r.Action == compshare.ActionImageProgress && r.Process >= 100 {
-			run.lag = max(0, r.Time.Sub(done))
-			return run, nil
+	log.start()
+	if _, err := b.tf(ctx, dir, env, "apply", "-input=false", fmt.Sprintf("-parallelism=%d", 2*len(builds)), "tfplan"); err != nil {
+		return nil, err
+	}
+	byImage := log.byImage()
+	results := make([]waitResult, len(builds))
+	for i, bd := range builds {
+		reqs := byImage[bd.id]
+		usable, ok := srv.UsableAt(bd.id)
+		if len(reqs) == 0 || !ok {
+			return nil, fmt.Errorf("%s: no request for image %s, or it never became usable", name, bd.id)
+		}
+		results[i] = waitResult{calls: len(reqs), lag: reqs[len(reqs)-1].Time.Sub(usable)}
+		if bd.making > 0 {
+			marks := byImage[bd.marker()]
+			if len(marks) == 0 {
+				return nil, fmt.Errorf("%s: the dependent of image %s never read the API", name, bd.id)
+			}
+			results[i].dependent = marks[0].Time.Sub(usable)
 		}
 	}
-	return run, fmt.Errorf("%s: apply ended, but no answer showed 100 %%", name)
+	return results, nil
+}
+
+// requestLog keeps the emulator's requests from start on, without the
+// emulator's bound on its own log.
+type requestLog struct {
+	mu       sync.Mutex
+	counting bool
+	reqs     []emulator.Request
+}
+
+func (l *requestLog) add(r emulator.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counting {
+		l.reqs = append(l.reqs, r)
+	}
+}
+
+func (l *requestLog) start() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.counting = true
+}
+
+// byImage returns the requests kept so far by image id, in arrival order.
+func (l *requestLog) byImage() map[string][]emulator.Request {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m := map[string][]emulator.Request{}
+	for _, r := range l.reqs {
+		m[r.ImageID] = append(m[r.ImageID], r)
+	}
+	for _, rs := range m {
+		slices.SortFunc(rs, func(a, b emulator.Request) int { return a.Time.Compare(b.Time) })
+	}
+	return m
+}
+
+// sleep waits d; false if ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }

@@ -179,7 +179,7 @@ func adoptedImageModel(region, zone string, listed listedImageModel) customImage
 		UHostID:       types.StringNull(),
 		locationModel: locationModel{Region: types.StringValue(region), Zone: types.StringValue(zone)},
 		imageModel:    listed.imageModel,
-		Progress:      cmpFloat(listed.Progress, 0),
+		Progress:      types.Float64Value(listed.Progress.ValueFloat64()), // null reads as 0, as Read has it
 		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
 			"create": types.StringType, "update": types.StringType, "delete": types.StringType,
 		})},

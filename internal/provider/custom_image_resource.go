@@ -29,7 +29,6 @@ import (
 
 // Defaults of the custom image's timeouts.
 const (
-	defaultBuildTimeout  = 60 * time.Minute
 	defaultDeleteTimeout = 10 * time.Minute
 	// deletePollInterval spaces the lookups that wait for a deleted image
 	// to leave the list.
@@ -78,7 +77,7 @@ func (r *customImageResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			"uhost_id": schema.StringAttribute{
 				Optional:      true,
-				Validators:    imageIDValidators,
+				Validators:    uhostIDValidators,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(recordedUHostChanged, "Changing it builds a new image.", "Changing it builds a new image.")},
 				Description: "Id of the instance to build the image from (`UHostId`, such as `uhost-xxxx`); the plan fails when the instance does not exist. " +
 					"The platform builds one image of an instance at a time: images of the same instance in one configuration are built one after the other. " +
@@ -155,7 +154,7 @@ func (r *customImageResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
 				Create: true, Update: true, Delete: true,
-				CreateDescription: "How long apply waits for a new build, such as `90m`. Defaults to `60m`.",
+				CreateDescription: "How long apply waits for a new build, such as `90m`, time queued behind another build of the same instance included. Defaults to `60m`.",
 				UpdateDescription: "How long apply waits for a build kept with `terraform untaint`, such as `90m`. Defaults to `60m`.",
 				DeleteDescription: "How long destroy waits for the image to leave the list. Defaults to `10m`.",
 			}),
@@ -186,14 +185,8 @@ func (r *customImageResource) ValidateConfig(ctx context.Context, req resource.V
 	if config.Timeouts.IsNull() || config.Timeouts.IsUnknown() {
 		return
 	}
-	for name, get := range map[string]func(context.Context, time.Duration) (time.Duration, diag.Diagnostics){
-		"create": config.Timeouts.Create, "update": config.Timeouts.Update, "delete": config.Timeouts.Delete,
-	} {
-		if timeout, diags := get(ctx, time.Minute); !diags.HasError() && timeout <= 0 {
-			resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName(name), "Invalid timeouts."+name,
-				fmt.Sprintf("Attribute timeouts.%s must be a positive duration such as 30m, got: %s.", name, timeout))
-		}
-	}
+	resp.Diagnostics.Append(checkTimeouts(ctx, timeoutValue{"create", config.Timeouts.Create},
+		timeoutValue{"update", config.Timeouts.Update}, timeoutValue{"delete", config.Timeouts.Delete})...)
 }
 
 // ModifyPlan fills region and zone from the provider; checks, when they
@@ -215,24 +208,21 @@ func (r *customImageResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(config.checkZone(r.data)...)
+	var stateLocation *locationModel
+	if state != nil {
+		stateLocation = &state.locationModel
+	}
+	replace, diags := planLocation(&plan.locationModel, config.locationModel, stateLocation, r.data)
+	resp.Diagnostics.Append(diags...)
+	resp.RequiresReplace = append(resp.RequiresReplace, replace...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	region, zone := config.resolve(r.data)
-	if !config.Region.IsUnknown() {
-		plan.Region = types.StringValue(region)
-	}
-	if !config.Zone.IsUnknown() {
-		plan.Zone = types.StringValue(zone)
-	}
+	region, zone := plan.Region.ValueString(), plan.Zone.ValueString()
 	if state != nil {
-		if !state.Region.Equal(plan.Region) {
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("region"))
-		}
-		if !state.Zone.Equal(plan.Zone) {
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("zone"))
-		}
+		// Remembered for the plan of its replacement, which Terraform makes
+		// without state (-replace, a new uhost_id): its name is no clash.
+		r.data.managedImages.Store(imageKey(state.Region.ValueString(), state.Zone.ValueString(), state.Name.ValueString()), state.ID.ValueString())
 		switch verdict := imagewait.Judge(state.Status.ValueString()); {
 		case verdict == imagewait.Failed:
 			// A new build replaces it.
@@ -241,9 +231,12 @@ func (r *customImageResource) ModifyPlan(ctx context.Context, req resource.Modif
 			resp.Diagnostics.AddWarning("Image "+state.ID.ValueString()+" will be replaced",
 				fmt.Sprintf("The platform lists image %s as %s%s: apply builds a new image in its place.",
 					state.ID.ValueString(), state.Status.ValueString(), reasonSuffix(state.FailedReason.ValueString())))
-		case verdict != imagewait.Usable:
+		case building(state.Status.ValueString()):
 			// Kept with terraform untaint, or still being built: apply waits.
 			plan.Status, plan.FailedReason, plan.Progress = types.StringUnknown(), types.StringUnknown(), types.Float64Unknown()
+		case verdict == imagewait.Unknown:
+			resp.Diagnostics.AddWarning("Image "+state.ID.ValueString()+" has an unknown status",
+				fmt.Sprintf("The platform lists image %s as %q, a status this provider does not know; it is left as it is.", state.ID.ValueString(), state.Status.ValueString()))
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -289,8 +282,10 @@ func (r *customImageResource) checkInstance(ctx context.Context, region, zone, u
 	}
 }
 
-// checkNameFree fails the plan when a usable image other than keep has the
-// name, and warns when one still being built or failed has it.
+// checkNameFree fails the plan when a usable image other than keep, and other
+// than the one of this configuration that the plan replaces, has the name; it
+// warns when one still being built or failed has it (a tainted image of this
+// configuration, whose replacement Terraform plans without telling which).
 func (r *customImageResource) checkNameFree(ctx context.Context, region, zone, name, keep string, diags *diag.Diagnostics) {
 	images, err := r.data.client.Images(ctx, region, zone)
 	switch {
@@ -301,8 +296,9 @@ func (r *customImageResource) checkNameFree(ctx context.Context, region, zone, n
 		diags.Append(apiErrorDiagnostic(err))
 		return
 	}
+	replaced, _ := r.data.managedImages.Load(imageKey(region, zone, name))
 	for _, img := range images {
-		if img.Name != name || strings.EqualFold(img.ID, keep) {
+		if img.Name != name || strings.EqualFold(img.ID, keep) || replaced == img.ID {
 			continue
 		}
 		// A tainted image of this configuration, replaced by this apply, is
@@ -326,7 +322,7 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultBuildTimeout)
+	timeout, diags := plan.Timeouts.Create(ctx, defaultWaitTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -336,10 +332,10 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 	region, zone, uhostID := plan.Region.ValueString(), plan.Zone.ValueString(), plan.UHostID.ValueString()
 
 	// The platform builds one image of an instance at a time.
-	release, err := r.data.builds.acquire(ctx, region+"/"+zone+"/"+strings.ToLower(uhostID))
+	release, err := r.data.builds.acquire(ctx, instanceKey(region, zone, uhostID))
 	if err != nil {
 		resp.Diagnostics.AddError("Image "+plan.Name.ValueString()+" was not built",
-			fmt.Sprintf("Waiting for another build of instance %s to end was %s. Nothing was built or saved.", uhostID, interruption(err)))
+			fmt.Sprintf("The wait for another build of instance %s to end %s, within timeouts.create. Nothing was built or saved.", uhostID, interruption(err)))
 		return
 	}
 	defer release()
@@ -369,7 +365,7 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	tags := setStrings(plan.Tags)
-	if !r.waitAndSave(ctx, &plan, "timeouts.create", resp.State.Set, &resp.Diagnostics) {
+	if !r.waitAndSave(ctx, &plan, "timeouts.create", afterCreate, resp.State.Set, &resp.Diagnostics) {
 		return
 	}
 	if len(tags) > 0 {
@@ -380,11 +376,8 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 			resp.Diagnostics.AddError("Tags of image "+imageID+" not set", d.Detail()+" The image stays in state, tainted: the next apply replaces it.")
 			return
 		}
-		img, err := r.data.client.Image(ctx, region, zone, imageID)
-		if err == nil {
-			resp.Diagnostics.Append(plan.set(img)...)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		}
+		plan.Tags = types.SetValueMust(types.StringType, tagValues(tags))
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 }
 
@@ -392,7 +385,7 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 // model and saves it, and reports whether all went well. Whatever ends the
 // wait early, the image stays in state, with what is known of it, and the
 // error says what follows.
-func (r *customImageResource) waitAndSave(ctx context.Context, model *customImageModel, timeoutAttribute string,
+func (r *customImageResource) waitAndSave(ctx context.Context, model *customImageModel, timeoutAttribute string, next aftermath,
 	save func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) bool {
 	imageID, region, zone := model.ID.ValueString(), model.Region.ValueString(), model.Zone.ValueString()
 	req := r.data.waitRequest(region, zone, imageID, 100, 0)
@@ -408,40 +401,39 @@ func (r *customImageResource) waitAndSave(ctx context.Context, model *customImag
 	readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	img, readErr := r.data.client.Image(readCtx, region, zone, imageID)
-	if readErr == nil {
-		diags.Append(model.set(img)...)
+	switch {
+	case readErr == nil:
+		diags.Append(model.setAfterApply(img)...)
+	case waitErr == nil:
+		// The wait saw it Available: a failed read must not taint a good
+		// image; the next refresh fills in the rest.
+		model.Status = types.StringValue(compshare.StatusAvailable)
+		diags.AddWarning("Image "+imageID+" is built but could not be read", apiErrorDiagnostic(readErr).Detail())
+		readErr = nil
 	}
 	diags.Append(save(ctx, model)...)
 
 	switch {
 	case waitErr != nil:
-		diags.Append(buildErrorDiagnostic(imageID, timeoutAttribute, waitErr))
+		diags.Append(waitErrorDiagnostic(imageID, timeoutAttribute, next, waitErr))
 	case readErr != nil:
 		diags.Append(apiErrorDiagnostic(readErr))
 	}
 	return !diags.HasError()
 }
 
-// buildErrorDiagnostic explains why a build's wait ended without a usable
-// image, and what the next apply does about it.
-func buildErrorDiagnostic(imageID, timeoutAttribute string, err error) diag.Diagnostic {
-	var failed *imagewait.FailedError
-	if errors.As(err, &failed) {
-		return diag.NewErrorDiagnostic("Image "+imageID+" failed to build",
-			err.Error()+". The image stays in state, tainted: the next apply deletes it and builds a new one.")
+// What follows a build that a create or an update waited for in vain.
+var (
+	afterCreate = aftermath{
+		failed: " The image stays in state, tainted: the next apply deletes it and builds a new one.",
+		stopped: " The image stays in state, tainted: the next apply deletes it and builds a new one. To keep this build " +
+			"instead, run terraform untaint on this resource; the next apply then waits for it.",
 	}
-	afterword := " The image stays in state, tainted: the next apply deletes it and builds a new one. To keep this build instead, " +
-		"run terraform untaint on this resource; the next apply then waits for it."
-	var timeout *imagewait.TimeoutError
-	switch {
-	case errors.As(err, &timeout):
-		return diag.NewErrorDiagnostic("Timed out waiting for image "+imageID, err.Error()+"; "+timeoutAttribute+" may be raised."+afterword)
-	case errors.Is(err, context.Canceled):
-		return diag.NewErrorDiagnostic("Wait for image "+imageID+" interrupted", err.Error()+"."+afterword)
+	afterUpdate = aftermath{
+		failed:  " The next apply deletes it and builds a new one.",
+		stopped: " The image stays in state as it was: the next apply waits for it again.",
 	}
-	d := apiErrorDiagnostic(err)
-	return diag.NewErrorDiagnostic(d.Summary(), d.Detail()+afterword)
-}
+)
 
 func (r *customImageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state customImageModel
@@ -464,6 +456,9 @@ func (r *customImageResource) Read(ctx context.Context, req resource.ReadRequest
 	state.Region, state.Zone = types.StringValue(region), types.StringValue(zone)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, newImageIdentity(region, zone, imageID))...)
 	resp.Diagnostics.Append(state.set(img)...)
+	// Refresh comes before the plan, also of a tainted image, whose
+	// replacement Terraform plans without state: its name is no clash.
+	r.data.managedImages.Store(imageKey(region, zone, img.Name), imageID)
 	switch imagewait.Judge(img.Status) {
 	case imagewait.Usable:
 		state.Progress = types.Float64Value(100)
@@ -472,7 +467,9 @@ func (r *customImageResource) Read(ctx context.Context, req resource.ReadRequest
 			state.Progress = types.Float64Value(p.Percent)
 		}
 	}
-	state.Progress = cmpFloat(state.Progress, 0)
+	if state.Progress.IsNull() {
+		state.Progress = types.Float64Value(0)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -485,7 +482,7 @@ func (r *customImageResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultBuildTimeout)
+	timeout, diags := plan.Timeouts.Update(ctx, defaultWaitTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -511,17 +508,27 @@ func (r *customImageResource) Update(ctx context.Context, req resource.UpdateReq
 	}
 	plan.ID = state.ID
 	plan.imageModel = mergeImage(plan.imageModel, state.imageModel)
-	plan.Progress = cmpFloat(plan.Progress, state.Progress.ValueFloat64())
-	if imagewait.Judge(state.Status.ValueString()) != imagewait.Usable {
-		r.waitAndSave(ctx, &plan, "timeouts.update", resp.State.Set, &resp.Diagnostics)
+	if plan.Progress.IsUnknown() {
+		plan.Progress = state.Progress
+	}
+	if building(state.Status.ValueString()) {
+		if !plan.UHostID.IsNull() {
+			// The build holds its instance's turn while it is waited for.
+			release, err := r.data.builds.acquire(ctx, instanceKey(region, zone, plan.UHostID.ValueString()))
+			if err != nil {
+				resp.Diagnostics.AddError("Wait for image "+imageID+" "+interruption(err), "Another build of the same instance did not end in time."+afterUpdate.stopped)
+				return
+			}
+			defer release()
+		}
+		r.waitAndSave(ctx, &plan, "timeouts.update", afterUpdate, resp.State.Set, &resp.Diagnostics)
 		return
 	}
-	img, err := r.data.client.Image(ctx, region, zone, imageID)
-	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiagnostic(err))
-		return
+	if img, err := r.data.client.Image(ctx, region, zone, imageID); err == nil {
+		resp.Diagnostics.Append(plan.setAfterApply(img)...)
+	} else {
+		tflog.SubsystemWarn(logContext(ctx), logSubsystem, "cannot read the image after its update; the next refresh will", map[string]any{"image_id": imageID, "error": err.Error()})
 	}
-	resp.Diagnostics.Append(plan.set(img)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -548,8 +555,13 @@ func (r *customImageResource) Delete(ctx context.Context, req resource.DeleteReq
 		return
 	case err != nil:
 		d := apiErrorDiagnostic(err)
-		resp.Diagnostics.AddError("Cannot delete image "+imageID, d.Detail()+
-			"\n\nAn image published to the community must be withdrawn before it can be deleted: withdraw it in the Compshare console, then destroy again.")
+		var e *compshare.Error
+		if errors.As(err, &e) && e.RetCode != 0 && !e.Transient && !compshare.IsCredentialsRefused(err) {
+			// Refused on its merits: the public page names one reason.
+			d = diag.NewErrorDiagnostic("Cannot delete image "+imageID, d.Detail()+
+				"\n\nAn image published to the community must be withdrawn before it can be deleted: withdraw it in the Compshare console, then destroy again.")
+		}
+		resp.Diagnostics.Append(d)
 		return
 	}
 	for {
@@ -591,6 +603,15 @@ func (r *customImageResource) IdentitySchema(_ context.Context, _ resource.Ident
 	resp.IdentitySchema = imageIdentitySchema()
 }
 
+// tagValues turns tags into the elements of a set of strings.
+func tagValues(tags []string) []attr.Value {
+	out := make([]attr.Value, len(tags))
+	for i, t := range tags {
+		out[i] = types.StringValue(t)
+	}
+	return out
+}
+
 // setStrings returns the strings of a known set of strings.
 func setStrings(s types.Set) []string {
 	out := make([]string, 0, len(s.Elements()))
@@ -624,17 +645,18 @@ func mergeImage(plan, state imageModel) imageModel {
 	return plan
 }
 
-// cmpFloat returns v, or fallback when v is null or unknown.
-func cmpFloat(v types.Float64, fallback float64) types.Float64 {
-	if v.IsNull() || v.IsUnknown() {
-		return types.Float64Value(fallback)
-	}
-	return v
-}
-
 func reasonSuffix(reason string) string {
 	if reason == "" {
 		return ""
 	}
 	return " (" + reason + ")"
+}
+
+// building reports whether a status says the image is still being built,
+// which apply waits for.
+func building(status string) bool { return strings.EqualFold(status, compshare.StatusMaking) }
+
+// instanceKey names an instance for the one-build-at-a-time rule.
+func instanceKey(region, zone, uhostID string) string {
+	return region + "/" + zone + "/" + strings.ToLower(uhostID)
 }

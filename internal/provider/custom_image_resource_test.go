@@ -238,3 +238,86 @@ func deleteImage(t *testing.T, srv *emulator.Server, id string) {
 		t.Fatal(err)
 	}
 }
+
+// A change of uhost_id builds a new image, which may keep the old one's name:
+// the old image is deleted first.
+func TestAccCustomImage_newInstanceKeepsTheName(t *testing.T) {
+	srv := startEmulator(t, emulator.Config{
+		Instances: []emulator.Instance{{ID: testInstance, Name: "gpu"}, {ID: "uhost-gpu2", Name: "gpu2"}},
+		NewBuild:  emulator.Image{Total: 2 * time.Second},
+	})
+	var first string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: imageConfig(providerConfig(srv.URL()), "env", ""),
+				Check: func(s *terraform.State) error {
+					first = s.RootModule().Resources["compshare_custom_image.main"].Primary.ID
+					return nil
+				},
+			},
+			{
+				Config: strings.Replace(imageConfig(providerConfig(srv.URL()), "env", ""), testInstance, "uhost-gpu2", 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_custom_image.main", plancheck.ResourceActionReplace)},
+				},
+				Check: func(*terraform.State) error {
+					if _, ok := srv.Image(first); ok {
+						return fmt.Errorf("the replaced image %s is still on the platform", first)
+					}
+					return nil
+				},
+			},
+			{
+				// Forced with -replace, the name is no clash either.
+				Config: strings.Replace(imageConfig(providerConfig(srv.URL()), "env", ""), testInstance, "uhost-gpu2", 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_custom_image.main", plancheck.ResourceActionReplace)},
+				},
+				Taint: []string{"compshare_custom_image.main"},
+			},
+		},
+	})
+}
+
+// An image that the platform takes down is replaced by the next apply, with
+// a warning; one deleted outside Terraform is only dropped; import takes
+// region/zone/id.
+func TestAccCustomImage_offlineReplacedAndImportWithLocation(t *testing.T) {
+	srv := startImageEmulator(t, time.Second)
+	var id string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: imageConfig(providerConfig(srv.URL()), "env", ""),
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources["compshare_custom_image.main"].Primary.ID
+					return nil
+				},
+			},
+			{
+				ResourceName:            "compshare_custom_image.main",
+				ImportState:             true,
+				ImportStateIdFunc:       func(*terraform.State) (string, error) { return "cn-wlcb/cn-wlcb-01/" + id, nil },
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"uhost_id", "timeouts"},
+			},
+			{
+				PreConfig: func() {
+					img, _ := srv.Image(id)
+					img.Status = "Offline"
+					srv.SetImage(img)
+				},
+				Config: imageConfig(providerConfig(srv.URL()), "env", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_custom_image.main", plancheck.ResourceActionReplace)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("compshare_custom_image.main", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
+				},
+			},
+		},
+	})
+}

@@ -41,28 +41,35 @@ func apiErrorDiagnostic(err error) diag.Diagnostic {
 	}
 }
 
-// waitErrorDiagnostic explains why a wait ended without the image;
-// timeoutAttribute names the setting that bounds the wait, and afterword
-// says what follows for the caller.
-func waitErrorDiagnostic(imageID, timeoutAttribute, afterword string, err error) diag.Diagnostic {
+// aftermath says what follows a wait that ended without a usable image, as
+// sentences that close its error: after a failed build, and after a timeout
+// or an interruption.
+type aftermath struct{ failed, stopped string }
+
+// waitErrorDiagnostic explains why a wait ended without a usable image: the
+// one wording of timeouts, interruptions and failed builds. timeoutAttribute
+// names the setting that bounds the wait.
+func waitErrorDiagnostic(imageID, timeoutAttribute string, next aftermath, err error) diag.Diagnostic {
 	var timeout *imagewait.TimeoutError
 	var failed *imagewait.FailedError
 	switch {
 	case errors.As(err, &timeout):
 		return diag.NewErrorDiagnostic("Timed out waiting for image "+imageID,
-			err.Error()+"; raise "+timeoutAttribute+" or run apply again."+afterword)
+			err.Error()+"; raise "+timeoutAttribute+" if the build needs longer."+next.stopped)
 	case errors.As(err, &failed):
-		return diag.NewErrorDiagnostic("Image "+imageID+" failed to build", err.Error()+".")
+		return diag.NewErrorDiagnostic("Image "+imageID+" failed to build", err.Error()+"."+next.failed)
 	case errors.Is(err, context.Canceled):
-		return diag.NewErrorDiagnostic("Wait for image "+imageID+" interrupted", err.Error()+"."+afterword)
+		return diag.NewErrorDiagnostic("Wait for image "+imageID+" interrupted", err.Error()+"."+next.stopped)
 	}
-	return apiErrorDiagnostic(err)
+	d := apiErrorDiagnostic(err)
+	return diag.NewErrorDiagnostic(d.Summary(), d.Detail()+next.stopped)
 }
 
-// interruption says how a wait ended early: "interrupted" (Ctrl-C) or "timed out".
+// interruption says how a wait ended early: "timed out", or "was
+// interrupted" (Ctrl-C).
 func interruption(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "timed out"
 	}
-	return "interrupted"
+	return "was interrupted"
 }

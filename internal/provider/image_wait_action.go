@@ -3,13 +3,11 @@ package provider
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -98,10 +96,7 @@ func (a *imageWaitAction) ValidateConfig(ctx context.Context, req action.Validat
 	if config.Timeouts.IsNull() || config.Timeouts.IsUnknown() {
 		return
 	}
-	if timeout, diags := config.Timeouts.Invoke(ctx, defaultWaitTimeout); !diags.HasError() && timeout <= 0 {
-		resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("invoke"), "Invalid timeouts.invoke",
-			fmt.Sprintf("Attribute timeouts.invoke must be a positive duration such as 30m, got: %s.", timeout))
-	}
+	resp.Diagnostics.Append(checkTimeouts(ctx, timeoutValue{"invoke", config.Timeouts.Invoke})...)
 }
 
 func (a *imageWaitAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
@@ -127,7 +122,7 @@ func (a *imageWaitAction) Invoke(ctx context.Context, req action.InvokeRequest, 
 	defer report.Stop()
 	p, err := runWait(ctx, a.data.client, a.data.waitRequest(region, zone, imageID, target, maxInterval), timeout, report.Poll)
 	if err != nil {
-		resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.invoke", "", err))
+		resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.invoke", aftermath{}, err))
 		return
 	}
 	report.Done(p)

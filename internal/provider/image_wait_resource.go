@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
@@ -165,10 +164,7 @@ func (r *imageWaitResource) ValidateConfig(ctx context.Context, req resource.Val
 	if config.Timeouts.IsNull() || config.Timeouts.IsUnknown() {
 		return
 	}
-	if timeout, diags := config.Timeouts.Create(ctx, defaultWaitTimeout); !diags.HasError() && timeout <= 0 {
-		resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("create"), "Invalid timeouts.create",
-			fmt.Sprintf("Attribute timeouts.create must be a positive duration such as 30m, got: %s.", timeout))
-	}
+	resp.Diagnostics.Append(checkTimeouts(ctx, timeoutValue{"create", config.Timeouts.Create})...)
 }
 
 // ModifyPlan fills region and zone from the provider, and reads the API so
@@ -194,28 +190,17 @@ func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		}
 	}
 
-	// Computed region and zone follow the provider's defaults; a change of
-	// those moves the wait to another image, so it replaces the resource.
-	resp.Diagnostics.Append(config.checkZone(r.data)...)
+	var stateLocation *locationModel
+	if state != nil {
+		stateLocation = &state.locationModel
+	}
+	replace, diags := planLocation(&plan.locationModel, config.locationModel, stateLocation, r.data)
+	resp.Diagnostics.Append(diags...)
+	resp.RequiresReplace = append(resp.RequiresReplace, replace...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	region, zone := config.resolve(r.data)
-	if !config.Region.IsUnknown() {
-		plan.Region = types.StringValue(region)
-	}
-	if !config.Zone.IsUnknown() {
-		plan.Zone = types.StringValue(zone)
-	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-	if state != nil {
-		if !state.Region.Equal(plan.Region) {
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("region"))
-		}
-		if !state.Zone.Equal(plan.Zone) {
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("zone"))
-		}
-	}
 	if plan.ImageID.IsUnknown() || plan.Region.IsUnknown() || plan.Zone.IsUnknown() {
 		return
 	}
@@ -286,7 +271,7 @@ func (r *imageWaitResource) Create(ctx context.Context, req resource.CreateReque
 	waitReq := r.data.waitRequest(plan.Region.ValueString(), plan.Zone.ValueString(), imageID, plan.TargetProgress.ValueFloat64(), maxInterval)
 	p, err := runWait(ctx, r.data.client, waitReq, timeout, nil)
 	if err != nil {
-		resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.create", " Nothing was saved: the next apply waits again.", err))
+		resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.create", aftermath{stopped: " Nothing was saved: the next apply waits again."}, err))
 		return
 	}
 

@@ -73,7 +73,7 @@ func TestAccImageWait_timeoutLeavesNoState(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      waitConfig(providerConfig(srv.URL()), id, `timeouts = { create = "3s" }`),
-				ExpectError: errorMatching(`image compshareImage-slow still at [0-9.]+ % after 3s \(about (5[0-9]m[0-9]+s|1h0m0s) left by the API's estimate\); raise timeouts.create or run apply again`),
+				ExpectError: errorMatching(`image compshareImage-slow still at [0-9.]+ % after 3s \(about (5[0-9]m[0-9]+s|1h0m0s) left by the API's estimate\); raise timeouts.create if the build needs longer. Nothing was saved`),
 			},
 			{
 				// Nothing was recorded: once the image is done, apply creates the wait.

@@ -26,6 +26,31 @@ func (m locationModel) resolve(data *providerData) (region, zone string) {
 	return cmp.Or(m.Region.ValueString(), data.region), cmp.Or(m.Zone.ValueString(), data.zone)
 }
 
+// planLocation fills the plan's region and zone from the configuration, the
+// provider's defaults where it sets none, and returns the paths whose change
+// from state moves the resource to another image, so replaces it.
+func planLocation(plan *locationModel, config locationModel, state *locationModel, data *providerData) (path.Paths, diag.Diagnostics) {
+	diags := config.checkZone(data)
+	if diags.HasError() {
+		return nil, diags
+	}
+	region, zone := config.resolve(data)
+	if !config.Region.IsUnknown() {
+		plan.Region = types.StringValue(region)
+	}
+	if !config.Zone.IsUnknown() {
+		plan.Zone = types.StringValue(zone)
+	}
+	var replace path.Paths
+	if state != nil && !state.Region.Equal(plan.Region) {
+		replace = append(replace, path.Root("region"))
+	}
+	if state != nil && !state.Zone.Equal(plan.Zone) {
+		replace = append(replace, path.Root("zone"))
+	}
+	return replace, diags
+}
+
 // checkZone refuses a zone outside the region before the API does (it answers
 // RetCode 230 "Params [Zone] not available"). With data nil (at validate) it
 // checks a region and zone both set here; with the provider's data (at plan)
@@ -99,6 +124,26 @@ func (m *imageModel) set(img compshare.Image) diag.Diagnostics {
 	m.CreatedAt = types.StringNull()
 	if !img.CreatedAt.IsZero() {
 		m.CreatedAt = types.StringValue(img.CreatedAt.UTC().Format(time.RFC3339))
+	}
+	return diags
+}
+
+// setAfterApply copies an image's entry read right after an apply, keeping
+// the name, description and tags that the plan holds: they were just sent,
+// and the list may not show them yet.
+func (m *imageModel) setAfterApply(img compshare.Image) diag.Diagnostics {
+	planned := *m
+	diags := m.set(img)
+	for _, kept := range []struct {
+		planned types.String
+		to      *types.String
+	}{{planned.Name, &m.Name}, {planned.Description, &m.Description}} {
+		if !kept.planned.IsUnknown() && !kept.planned.IsNull() {
+			*kept.to = kept.planned
+		}
+	}
+	if !planned.Tags.IsUnknown() && !planned.Tags.IsNull() {
+		m.Tags = planned.Tags
 	}
 	return diags
 }

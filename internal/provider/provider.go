@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -171,7 +172,7 @@ func (p *compshareProvider) Configure(ctx context.Context, req provider.Configur
 		resp.Diagnostics.AddError("Invalid Compshare provider configuration", err.Error())
 		return
 	}
-	data := &providerData{client: client, region: resolved.Region, zone: resolved.Zone, fixedPollInterval: resolved.FixedPollInterval, builds: &instanceBuilds{}}
+	data := &providerData{client: client, region: resolved.Region, zone: resolved.Zone, fixedPollInterval: resolved.FixedPollInterval, builds: &instanceBuilds{}, managedImages: &sync.Map{}}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ActionData = data

@@ -23,7 +23,13 @@ type providerData struct {
 	fixedPollInterval time.Duration
 	// builds serialises the image builds of each instance.
 	builds *instanceBuilds
+	// managedImages maps imageKey to the id of a compshare_custom_image
+	// planned in this run: the plan of its replacement comes without state.
+	managedImages *sync.Map
 }
+
+// imageKey names an image by region, zone and name.
+func imageKey(region, zone, name string) string { return region + "/" + zone + "/" + name }
 
 // instanceBuilds lets one image build of an instance run at a time: the
 // platform refuses a second while one runs, so builds of the same instance in

@@ -9,6 +9,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
@@ -24,6 +26,12 @@ const maxImageIDLength = 128
 var imageIDValidators = []validator.String{
 	stringvalidator.LengthBetween(1, maxImageIDLength),
 	stringvalidator.RegexMatches(imageIDPattern, "must be an image id such as compshareImage-xxxx, without whitespace"),
+}
+
+// uhostIDValidators refuse instance ids the API could never know.
+var uhostIDValidators = []validator.String{
+	stringvalidator.LengthBetween(1, maxImageIDLength),
+	stringvalidator.RegexMatches(imageIDPattern, "must be an instance id such as uhost-xxxx, without whitespace"),
 }
 
 // validImageID applies imageIDValidators' rules where no validator runs (import ids).
@@ -161,4 +169,22 @@ func (v regexValidator) ValidateString(ctx context.Context, req validator.String
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid regular expression",
 			fmt.Sprintf("Attribute %s %s, got: %q (%v).", req.Path, v.Description(ctx), req.ConfigValue.ValueString(), err))
 	}
+}
+
+// timeoutValue is one attribute of a timeouts block: its name and how to read it.
+type timeoutValue struct {
+	name string
+	get  func(context.Context, time.Duration) (time.Duration, diag.Diagnostics)
+}
+
+// checkTimeouts refuses timeouts that would end a wait before it starts.
+func checkTimeouts(ctx context.Context, values ...timeoutValue) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, v := range values {
+		if timeout, d := v.get(ctx, time.Minute); !d.HasError() && timeout <= 0 {
+			diags.AddAttributeError(path.Root("timeouts").AtName(v.name), "Invalid timeouts."+v.name,
+				fmt.Sprintf("Attribute timeouts.%s must be a positive duration such as 30m, got: %s.", v.name, timeout))
+		}
+	}
+	return diags
 }

@@ -244,7 +244,7 @@ func (c *Client) attempt(ctx context.Context, cl call, req request.Common, answe
 	silent := log.New()
 	silent.SetOutput(io.Discard)
 	sdk.SetLogger(silent)
-	rt := &attemptTransport{ctx: ctx, base: c.transport}
+	rt := &attemptTransport{ctx: ctx, base: c.transport, privateKey: c.cfg.PrivateKey}
 	sdk.SetTransport(rt)
 
 	sdk.SetupRequest(req)
@@ -263,22 +263,39 @@ func (c *Client) attempt(ctx context.Context, cl call, req request.Common, answe
 type attemptTransport struct {
 	ctx        context.Context
 	base       http.RoundTripper
+	privateKey string
 	requestID  string
 	retryAfter time.Duration
 	signature  string
 }
 
+// RoundTrip also removes the secrets from the answer's body before the SDK
+// decodes it: any text of any answer, an image's FailedReason as much as an
+// error's Message, may echo them.
 func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.signature = formValue(r, "Signature")
 	resp, err := t.base.RoundTrip(r.WithContext(t.ctx))
-	if resp != nil {
-		t.requestID = strings.TrimSpace(resp.Header.Get(requestIDHeader))
-		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-			t.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		}
+	if err != nil {
+		return nil, err
 	}
-	return resp, err
+	t.requestID = strings.TrimSpace(resp.Header.Get(requestIDHeader))
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		t.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	resp.Body.Close()
+	if err != nil {
+		return nil, err // a connection lost mid-answer: a network fault
+	}
+	redactedBody := redactor{t.privateKey, t.signature}.redact(string(body))
+	resp.Body = io.NopCloser(strings.NewReader(redactedBody))
+	resp.ContentLength = int64(len(redactedBody))
+	return resp, nil
 }
+
+// maxAnswer bounds what is read of one answer (bytes): far more than any
+// answer of the API, and a proxy's page is shown only in part anyway.
+const maxAnswer = 8 << 20
 
 // formValue reads name from a copy of r's form body, leaving r as it is.
 func formValue(r *http.Request, name string) string {

@@ -34,7 +34,7 @@ func TestAccCustomImageList_query(t *testing.T) {
 	long, region, zone := time.Now().Add(-time.Hour), settings.DefaultRegion, settings.DefaultZone
 	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{
 		{ID: ready, Name: "env-ready", Description: "CUDA 12", Tags: []string{"cuda"}, SizeMB: 2048, Start: long, Total: time.Minute, SourceGpuType: "4090", Region: region, Zone: zone},
-		{ID: building, Name: "env-building", Start: time.Now().Add(-3 * time.Minute), Total: 10 * time.Minute, Region: region, Zone: zone},
+		{ID: building, Name: "env-building", Start: time.Now().Add(-3 * time.Hour), Total: 10 * time.Hour, Region: region, Zone: zone},
 		{ID: failed, Name: "broken", Start: long, Total: time.Minute, FailAtPercent: 50, FailedReason: "disk full", Region: region, Zone: zone},
 		{ID: "compshareImage-sh2", Name: "env-sh2", Region: "cn-sh2", Zone: "cn-sh2-02", Start: long},
 	}})

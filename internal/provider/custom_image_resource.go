@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -342,7 +343,12 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 
 	spec := compshare.NewImage{UHostID: uhostID, Name: plan.Name.ValueString(), Description: plan.Description.ValueString()}
 	imageID, err := r.data.client.CreateImage(ctx, region, zone, spec)
-	if err != nil {
+	if err != nil && mayHaveStarted(err) {
+		// The answer was lost, not the request: a build may be running
+		// that only its name can tell.
+		imageID = r.findBuild(ctx, region, zone, spec.Name)
+	}
+	if imageID == "" {
 		resp.Diagnostics.Append(apiErrorDiagnostic(err))
 		return
 	}
@@ -364,6 +370,14 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if err != nil { // the build was found by its name, after a lost answer
+		if ctx.Err() != nil {
+			resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.create", afterCreate, err))
+			return
+		}
+		tflog.SubsystemWarn(logContext(ctx), logSubsystem, "the answer to the build request was lost; found the build by its name",
+			map[string]any{"image_id": imageID, "error": err.Error()})
+	}
 	tags := setStrings(plan.Tags)
 	if !r.waitAndSave(ctx, &plan, "timeouts.create", afterCreate, resp.State.Set, &resp.Diagnostics) {
 		return
@@ -378,6 +392,42 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 		}
 		plan.Tags = types.SetValueMust(types.StringType, tagValues(tags))
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
+}
+
+// findBuildFor bounds how long Create looks for a build whose start it could
+// not confirm: a new image may be missing from the list for a moment.
+const findBuildFor = 15 * time.Second
+
+// mayHaveStarted reports whether a failed CreateCompShareCustomImage may
+// still have started a build: its answer was lost (a network fault, a
+// gateway's error, an unreadable page) or the wait for it was given up. HTTP
+// 429 surely did not, and the client retries it.
+func mayHaveStarted(err error) bool {
+	var e *compshare.Error
+	if !errors.As(err, &e) || e.Status == http.StatusTooManyRequests {
+		return false
+	}
+	return e.Transient || e.Unreadable || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// findBuild looks for the image named name for up to findBuildFor, also when
+// ctx is over, and returns its id, or "" when there is none.
+func (r *customImageResource) findBuild(ctx context.Context, region, zone, name string) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), findBuildFor)
+	defer cancel()
+	for {
+		images, err := r.data.client.Images(ctx, region, zone)
+		for _, img := range images {
+			if err == nil && img.Name == name {
+				return img.ID
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ""
+		case <-time.After(deletePollInterval):
+		}
 	}
 }
 

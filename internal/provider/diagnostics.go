@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -30,9 +31,19 @@ func apiErrorDiagnostic(err error) diag.Diagnostic {
 	case compshare.IsNotFound(err):
 		return diag.NewErrorDiagnostic("Compshare image not found",
 			fmt.Sprintf("%v.\n\nThe API does not know image %q in region %s, zone %s. Check the image id, region and zone.", err, e.ImageID, e.Region, e.Zone))
+	case strings.EqualFold(e.Param, "Name"):
+		return diag.NewErrorDiagnostic("Image name already in use",
+			fmt.Sprintf("%v.\n\nImage names must differ within the account, also between two images of one configuration. Choose another name.", err))
 	case e.Param != "":
+		hint := "Check its value."
+		switch {
+		case strings.EqualFold(e.Param, "Zone"), strings.EqualFold(e.Param, "Region"):
+			hint = fmt.Sprintf("Check region and zone: UCloud zones are named after their region, such as %s-01.", e.Region)
+		case strings.EqualFold(e.Param, "UHostId"):
+			hint = "Check uhost_id: the instance must exist in this region and zone."
+		}
 		return diag.NewErrorDiagnostic("Compshare API refused parameter "+e.Param,
-			fmt.Sprintf("%v.\n\nThe API does not accept the value of %s (region %s, zone %s). Check it; UCloud zones are named after their region, such as %s-01.", err, e.Param, e.Region, e.Zone, e.Region))
+			fmt.Sprintf("%v.\n\nThe API does not accept the value of %s (region %s, zone %s). %s", err, e.Param, e.Region, e.Zone, hint))
 	case compshare.IsUnreachable(err):
 		return diag.NewErrorDiagnostic("Cannot reach the Compshare API",
 			fmt.Sprintf("%v.\n\nNothing answered at the API's address. Check the provider's base_url (or COMPSHARE_BASE_URL), and the network.", err))

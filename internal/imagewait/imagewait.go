@@ -29,6 +29,10 @@ const (
 	// finalReadTimeout bounds the read that tells a timed-out wait's error
 	// where the build is now.
 	finalReadTimeout = 5 * time.Second
+	// confirmEvery is the shortest pause between two status lookups while a
+	// build at 100 % is not yet listed as Available; the pause grows with that
+	// wait (a quarter of it), so that a short delay is seen at once.
+	confirmEvery = time.Second
 	// confirmFast is the pause between two status lookups while a build at
 	// 100 % is not yet listed as Available and the wait has made fewer
 	// calls than fixed polling every fixedInterval would have: it keeps the
@@ -383,7 +387,8 @@ func (s *state) lookupEvery(now time.Time) time.Duration {
 	}
 	// Fixed polling has made its call number n by start + (n-1) fixedInterval.
 	within := s.start.Add(time.Duration(s.calls) * fixedInterval)
-	return min(max(confirmFast, within.Sub(now)), s.req.MaxInterval)
+	quarter := max(now.Sub(s.lastAt)/4, confirmEvery)
+	return min(max(confirmFast, within.Sub(now)), quarter, s.req.MaxInterval)
 }
 
 // lookupGap is how long after a moment when the build was known not to have

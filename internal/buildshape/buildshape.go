@@ -2,8 +2,12 @@
 // build's progress and the progress API's estimates evolve: straight lines,
 // chunks, slowing down or speeding up near the end, a long tail at 99 %, a
 // queue at 0 %, a pause; estimates that are a true clock, a clock off by a
-// factor, an extrapolation of progress, a stale value, or absent. The
-// schedule's tests and the benchmarks drive simulated builds with them.
+// factor, an extrapolation of progress, a stale value, or absent.
+//
+// It is the one definition of these builds: the API emulator serves its
+// builds' progress and estimates from it, and the schedule's tests simulate
+// the same builds, so that what the tests check is what the benchmark
+// measures.
 package buildshape
 
 import (
@@ -11,61 +15,96 @@ import (
 	"time"
 )
 
-// Shape gives a build's progress in percent at fraction x of its duration,
-// for 0 <= x < 1; Build.At makes it 100 from x >= 1.
+// Shape gives a build's progress as a fraction (0..1) of the way at fraction
+// x (0..1) of its duration; it never decreases. Build.At makes it 100 % from
+// x >= 1.
 type Shape struct {
-	Name     string
+	Name     string // as the emulator's image file spells it
 	Progress func(x float64) float64
 }
 
 // Shapes are the progress shapes seen on real builds.
 var Shapes = []Shape{
-	{"straight", func(x float64) float64 { return 100 * x }},
-	// Four steps of 25 %, the last one to 100 at the end.
-	{"chunks", func(x float64) float64 { return 25 * math.Floor(4*x) }},
-	{"fast start, slow end", func(x float64) float64 { return 100 * (1 - (1-x)*(1-x)) }},
-	{"slow start, fast end", func(x float64) float64 { return 100 * x * x }},
-	// 99 % after 60 % of the duration, then nothing until the end.
-	{"tail at 99", func(x float64) float64 { return math.Min(99, 99*x/0.6) }},
-	// 0 % for the first 30 % of the duration, then a straight line.
-	{"queued at 0", func(x float64) float64 { return math.Max(0, (x-0.3)/0.7*100) }},
-	// A straight line that stops at 50 % from 40 % to 60 % of the duration.
-	{"pause", func(x float64) float64 {
-		return 125 * (math.Min(x, 0.4) + math.Max(0, x-0.6))
-	}},
+	{"straight", linear(0, 0, 1, 1)},
+	// 0, 25, 50, 75 % for a quarter of the time each, then 100 at the end.
+	{"chunks", func(x float64) float64 { return math.Floor(x*4) / 4 }},
+	// Fast start, slow end: 1-(1-x)³.
+	{"fast-start", func(x float64) float64 { return 1 - (1-x)*(1-x)*(1-x) }},
+	// Slow start, fast end: x³.
+	{"slow-start", func(x float64) float64 { return x * x * x }},
+	// 99 % at 40 % of the time, then nothing until the end.
+	{"tail-99", linear(0, 0, 0.4, 0.99, 1, 0.99)},
+	// 0 % for the first 30 % of the time, then a straight line.
+	{"queued", linear(0, 0, 0.3, 0, 1, 1)},
+	// 50 % at 35 % of the time, paused there until 65 %, then a straight line.
+	{"pause", linear(0, 0, 0.35, 0.5, 0.65, 0.5, 1, 1)},
 }
 
-// Estimate gives the API's TotalDuration and RemainingDuration in seconds for
-// a build of duration d seconds, elapsed e seconds into it, at progress p
-// percent; ok is false when the API gives no estimate.
+// ShapeNamed returns the shape of that name.
+func ShapeNamed(name string) (Shape, bool) {
+	for _, s := range Shapes {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Shape{}, false
+}
+
+// linear is the line through the points (x0, p0), (x1, p1), ... with increasing x.
+func linear(points ...float64) func(x float64) float64 {
+	return func(x float64) float64 {
+		for i := 2; i < len(points); i += 2 {
+			x0, p0, x1, p1 := points[i-2], points[i-1], points[i], points[i+1]
+			if x <= x1 {
+				return p0 + (p1-p0)*(x-x0)/(x1-x0)
+			}
+		}
+		return points[len(points)-1]
+	}
+}
+
+// EstimateFunc gives the API's TotalDuration and RemainingDuration in
+// seconds, unrounded, for a build of duration d seconds, e seconds into it,
+// at progress p percent; ok is false when the API gives no estimate.
+type EstimateFunc func(d, e, p float64) (total, remaining float64, ok bool)
+
+// Estimate is a named way of estimating.
 type Estimate struct {
 	Name string
-	Of   func(d, e, p float64) (total, remaining float64, ok bool)
+	Of   EstimateFunc
 }
 
-// Estimates are the ways a server may estimate a build's duration.
+// Estimates are the ways a server may estimate a build's duration, as the
+// benchmark runs them.
 var Estimates = []Estimate{
-	{"clock", clock(1)},
-	{"clock x0.5", clock(0.5)},
-	{"clock x2", clock(2)},
-	// What a server that only knows the progress can say.
-	{"extrapolated", func(_, e, p float64) (float64, float64, bool) {
-		if p <= 0 {
-			return 0, 0, false
-		}
-		return e * 100 / p, e * (100 - p) / p, true
-	}},
+	{"clock", Clock(1)},
+	{"clock x0.5", Clock(0.5)},
+	{"clock x2", Clock(2)},
+	{"extrapolate", Extrapolate},
 	// A clock's first answer, never updated.
-	{"stale", func(d, _, _ float64) (float64, float64, bool) { return d, d, true }},
-	{"none", func(_, _, _ float64) (float64, float64, bool) { return 0, 0, false }},
+	{"stale", func(d, _, p float64) (float64, float64, bool) { return Clock(1)(d, 0, p) }},
+	{"none", None},
 }
 
-// clock counts down from factor times the true duration, and stays at 0 once run out.
-func clock(factor float64) func(d, e, p float64) (float64, float64, bool) {
+// Clock counts down from factor times the true duration, and stays at 0 once run out.
+func Clock(factor float64) EstimateFunc {
 	return func(d, e, _ float64) (float64, float64, bool) {
 		return factor * d, math.Max(0, factor*d-e), true
 	}
 }
+
+// Extrapolate is what a server that only knows the progress can say:
+// Remaining = e*(100-p)/p, Total = e + Remaining; both 0 while p is 0.
+func Extrapolate(_, e, p float64) (float64, float64, bool) {
+	if p <= 0 {
+		return 0, 0, true
+	}
+	remaining := e * (100 - p) / p
+	return e + remaining, remaining, true
+}
+
+// None gives no estimate.
+func None(_, _, _ float64) (float64, float64, bool) { return 0, 0, false }
 
 // Build is one build: how its progress grows, how the API estimates it, and
 // how long it takes to reach 100 %.
@@ -82,15 +121,22 @@ type Answer struct {
 	Estimated        bool
 }
 
+// Percent is the progress, rounded like the server (two decimals), of a build
+// shaped s at fraction x of its duration: at most 99.99 before the end, so
+// that progress never says 100 while the build runs, and 100 from x >= 1.
+func Percent(s Shape, x float64) float64 {
+	if x >= 1 {
+		return 100
+	}
+	return math.Min(math.Round(s.Progress(math.Max(0, x))*100*100)/100, 99.99)
+}
+
 // At answers for the moment elapsed after the build started, rounded like the
 // server: progress to two decimals and at most 99.99 before the end, estimates
 // to whole seconds.
 func (b Build) At(elapsed time.Duration) Answer {
 	d, e := b.Duration.Seconds(), math.Max(0, elapsed.Seconds())
-	a := Answer{Percent: 100}
-	if e < d {
-		a.Percent = math.Min(math.Round(b.Shape.Progress(e/d)*100)/100, 99.99)
-	}
+	a := Answer{Percent: Percent(b.Shape, e/d)}
 	total, remaining, ok := b.Estimate.Of(d, e, a.Percent)
 	if ok {
 		a.Total, a.Remaining, a.Estimated = math.Round(total), math.Round(remaining), true

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"time"
+
+	"github.com/compshare/terraform-provider-compshare/internal/buildshape"
 )
 
 // Shape names how a build's progress grows between its start and Start+Total.
@@ -23,35 +25,20 @@ const (
 	ShapePause     Shape = "pause"      // 50 % at 35 % of the time, paused there until 65 %, then even growth
 )
 
-// shapes maps each shape to its progress fraction (0..1) at the time fraction
-// t = elapsed/Total (0..1). Each is non-decreasing. "" is straight.
-var shapes = map[Shape]func(t float64) float64{
-	"":             linear(0, 0, 1, 1),
-	ShapeStraight:  linear(0, 0, 1, 1),
-	ShapeChunks:    func(t float64) float64 { return math.Floor(t*4) / 4 },
-	ShapeFastStart: func(t float64) float64 { return 1 - (1-t)*(1-t)*(1-t) },
-	ShapeSlowStart: func(t float64) float64 { return t * t * t },
-	ShapeTail99:    linear(0, 0, 0.4, 0.99, 1, 0.99),
-	ShapeQueued:    linear(0, 0, 0.3, 0, 1, 1),
-	ShapePause:     linear(0, 0, 0.35, 0.5, 0.65, 0.5, 1, 1),
+// shape returns the progress shape named s ("" is straight): the emulator's
+// builds are buildshape's, which the schedule's tests simulate.
+func shape(s Shape) (buildshape.Shape, bool) {
+	return buildshape.ShapeNamed(string(cmp.Or(s, ShapeStraight)))
+}
+
+func (img Image) knownShape() bool {
+	_, ok := shape(img.Shape)
+	return ok
 }
 
 // ShapeNames lists the progress shapes.
 func ShapeNames() []Shape {
 	return []Shape{ShapeStraight, ShapeChunks, ShapeFastStart, ShapeSlowStart, ShapeTail99, ShapeQueued, ShapePause}
-}
-
-// linear is the line through the points (t0, p0), (t1, p1), ... with increasing t.
-func linear(points ...float64) func(t float64) float64 {
-	return func(t float64) float64 {
-		for i := 2; i < len(points); i += 2 {
-			t0, p0, t1, p1 := points[i-2], points[i-1], points[i], points[i+1]
-			if t <= t1 {
-				return p0 + (p1-p0)*(t-t0)/(t1-t0)
-			}
-		}
-		return points[len(points)-1]
-	}
 }
 
 // EstimateMode names how a progress answer's TotalDuration and RemainingDuration
@@ -97,27 +84,25 @@ func (img Image) progressAt(now time.Time) progress {
 	p.percent = img.percentAt(elapsed)
 	p.done = !p.failed && elapsed >= img.Total
 
-	clock := func(at time.Duration) (total, remaining int64) {
-		estimate := img.Total.Seconds() * cmp.Or(img.EstimateFactor, 1)
-		return int64(math.Round(estimate)), max(0, int64(math.Round(estimate-at.Seconds())))
+	d := img.Total.Seconds()
+	estimate := func(of buildshape.EstimateFunc, at time.Duration) {
+		total, remaining, ok := of(d, at.Seconds(), p.percent)
+		p.estimate, p.total, p.remaining = ok, int64(math.Round(total)), int64(math.Round(remaining))
 	}
-	p.estimate = true
+	clock := buildshape.Clock(cmp.Or(img.EstimateFactor, 1))
 	switch img.Estimate {
 	case EstimateNone:
-		p.estimate = false
+		estimate(buildshape.None, elapsed)
 	case EstimateExtrapolate:
-		if p.percent > 0 {
-			remaining := elapsed.Seconds() * (100 - p.percent) / p.percent
-			p.total, p.remaining = int64(math.Round(elapsed.Seconds()+remaining)), int64(math.Round(remaining))
-		}
+		estimate(buildshape.Extrapolate, elapsed)
 	case EstimateStale:
 		var refreshed time.Duration
 		if img.EstimateRefresh > 0 {
 			refreshed = max(now.Sub(img.Start), 0).Truncate(img.EstimateRefresh)
 		}
-		p.total, p.remaining = clock(refreshed)
+		estimate(clock, refreshed)
 	default:
-		p.total, p.remaining = clock(elapsed)
+		estimate(clock, elapsed)
 		if p.done {
 			p.remaining = 0
 		}
@@ -131,7 +116,8 @@ func (img Image) percentAt(elapsed time.Duration) float64 {
 	if elapsed >= img.Total {
 		return 100
 	}
-	return min(round2(shapes[img.Shape](float64(elapsed)/float64(img.Total))*100), 99.99)
+	s, _ := shape(img.Shape)
+	return buildshape.Percent(s, float64(elapsed)/float64(img.Total))
 }
 
 // reaches is the first moment after Start when progress reaches percent, found by
@@ -148,5 +134,3 @@ func (img Image) reaches(percent float64) time.Duration {
 	}
 	return hi
 }
-
-func round2(f float64) float64 { return math.Round(f*100) / 100 }

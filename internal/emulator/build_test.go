@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/compshare/terraform-provider-compshare/internal/buildshape"
 )
 
 func TestShapes(t *testing.T) {
@@ -259,5 +261,16 @@ func TestBadBuilds(t *testing.T) {
 		if _, err := New(Config{PublicKey: "p", PrivateKey: "k", NewBuild: img}); err == nil {
 			t.Errorf("%s: accepted as NewBuild", name)
 		}
+	}
+}
+
+// The emulator serves exactly the shapes that the schedule's tests simulate.
+func TestShapeNamesAreBuildshapes(t *testing.T) {
+	var want []Shape
+	for _, s := range buildshape.Shapes {
+		want = append(want, Shape(s.Name))
+	}
+	if got := ShapeNames(); !reflect.DeepEqual(got, want) {
+		t.Errorf("ShapeNames() = %v, buildshape has %v", got, want)
 	}
 }

@@ -146,7 +146,7 @@ func (img Image) validateBuild() error {
 		return fmt.Errorf("image %q: give fail_at_seconds or fail_at_percent, not both", name)
 	case img.FailStatus != "" && img.FailStatus != StatusUnAvailable && img.FailStatus != StatusOffline:
 		return fmt.Errorf("image %q: fail_status must be %s or %s, got %q", name, StatusUnAvailable, StatusOffline, img.FailStatus)
-	case shapes[img.Shape] == nil:
+	case !img.knownShape():
 		return fmt.Errorf("image %q: unknown shape %q (known: %v)", name, img.Shape, ShapeNames())
 	case !slices.Contains(EstimateModes(), img.Estimate) && img.Estimate != "":
 		return fmt.Errorf("image %q: unknown estimate mode %q (known: %v)", name, img.Estimate, EstimateModes())

@@ -31,8 +31,14 @@ const (
 	finalReadTimeout = 5 * time.Second
 	// confirmEvery is the shortest pause between two status lookups while a
 	// build at 100 % is not yet listed as Available; the pause grows with that
-	// wait (a quarter of it), up to the max interval.
+	// wait (a quarter of it), so that a short delay is seen at once.
 	confirmEvery = time.Second
+	// confirmFast is the pause between two status lookups while a build at
+	// 100 % is not yet listed as Available and the wait has made fewer
+	// calls than fixed polling every fixedInterval would have: it keeps the
+	// lag to Available within 2 s as long as the calls saved earlier last.
+	confirmFast   = 1500 * time.Millisecond
+	fixedInterval = 5 * time.Second
 	// newImageWindow is how long after the wait starts the API may not know
 	// the image yet (it was created a moment ago): until then, and until a
 	// first answer, not-found is retried like a transient fault.
@@ -202,6 +208,7 @@ type state struct {
 	backoff time.Duration       // pause after the next transient error
 	pollAt  time.Time           // when to read the progress next
 
+	calls     int       // requests made: progress and status
 	lookupAt  time.Time // when to look the status up next
 	statusOff bool      // the server refused the status action: do not ask again
 	status    string    // latest status word; "" before the first
@@ -252,6 +259,7 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 // error ends the wait.
 func (w waiter) poll(ctx context.Context, s *state) (answered bool, err error) {
 	req := s.req
+	s.calls++
 	p, err := w.r.ImageProgress(ctx, req.Region, req.Zone, req.ImageID)
 	now := w.clock.Now()
 	if err != nil {
@@ -346,6 +354,7 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 	req := s.req
 	ctx, cancel := context.WithTimeout(ctx, w.statusTimeout)
 	defer cancel()
+	s.calls++
 	st, err := w.r.ImageStatus(ctx, req.Region, req.Zone, req.ImageID)
 	now := w.clock.Now()
 	s.lookupAt = now.Add(s.lookupEvery(now))
@@ -368,13 +377,18 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 }
 
 // lookupEvery is the pause after a status lookup: while a finished build
-// waits to be listed as Available, a quarter of that wait so far (from
-// confirmEvery up to the max interval), else lookupGap.
+// waits to be listed as Available, confirmFast while the calls saved earlier
+// last, then as often as fixed polling every fixedInterval until the image is
+// usable would call (up to the max interval), so that the wait never makes
+// more calls than that; else lookupGap.
 func (s *state) lookupEvery(now time.Time) time.Duration {
-	if s.atTarget() {
-		return min(max(now.Sub(s.lastAt)/4, confirmEvery), s.req.MaxInterval)
+	if !s.atTarget() {
+		return s.lookupGap(now)
 	}
-	return s.lookupGap(now)
+	// Fixed polling has made its call number n by start + (n-1) fixedInterval.
+	within := s.start.Add(time.Duration(s.calls) * fixedInterval)
+	quarter := max(now.Sub(s.lastAt)/4, confirmEvery)
+	return min(max(confirmFast, within.Sub(now)), quarter, s.req.MaxInterval)
 }
 
 // lookupGap is how long after a moment when the build was known not to have

@@ -304,7 +304,9 @@ func TestFailedBuild(t *testing.T) {
 	b := newBuild(20 * time.Second)
 	b.stallAt, b.stallFor, b.failed = 8500*time.Millisecond, 24*time.Hour, true
 	var last poll
-	_, err := b.run(t, Request{OnPoll: func(p compshare.Progress, next time.Duration) { last = poll{p.Percent, next} }}, time.Hour)
+	// Polls every 10 s, so that the poll 10 s in comes with the lookup.
+	_, err := b.run(t, Request{Schedule: schedule.NewFixed(10 * time.Second),
+		OnPoll: func(p compshare.Progress, next time.Duration) { last = poll{p.Percent, next} }}, time.Hour)
 	var failed *FailedError
 	if !errors.As(err, &failed) {
 		t.Fatalf("error %v, want *FailedError", err)

@@ -84,6 +84,9 @@ const (
 	// savedReserve is how many calls below the budget the schedule keeps
 	// before it polls densely past a predicted end.
 	savedReserve = 10
+	// untrustedShare: an untrusted estimate is measured again after at most
+	// 1/untrustedShare of the time the wait has run (or budgetInterval, if longer).
+	untrustedShare = 2
 	// denseInterval is the wait once the predicted end has passed.
 	denseInterval = time.Second
 )
@@ -172,9 +175,11 @@ func (a *adaptive) Next(o Observation) time.Duration {
 		}
 		a.due = o.At.Add(eta)
 		// One answer cannot confirm its estimate: measure again after no
-		// longer than the build has run by the API's account.
-		if o.Total > o.Remaining && o.Remaining >= 0 {
-			eta = min(eta, 2*(o.Total-o.Remaining))
+		// longer than the build has run by the API's account, or than
+		// fixed polling would, for a build that by that account has
+		// just started (any estimate of it is a guess).
+		if o.Total >= o.Remaining && o.Remaining >= 0 {
+			eta = min(eta, 2*max(o.Total-o.Remaining, budgetInterval))
 		}
 		return a.wait(o, eta/2)
 	}
@@ -191,7 +196,8 @@ func (a *adaptive) Next(o Observation) time.Duration {
 	if size := o.Progress - last.p; a.idle > 0 || a.isStep(size) {
 		a.addJump(prev.At, o.At, size)
 	}
-	if a.idle > 0 {
+	resumed := a.idle > 0
+	if resumed {
 		// Resumed after a stall: only the last interval measures the pace.
 		a.levels, a.trusted = []level{{prev.At, last.p}}, false
 	} else {
@@ -233,7 +239,7 @@ func (a *adaptive) Next(o Observation) time.Duration {
 		// the earliest in time.
 		return a.wait(o, seconds(math.Min(hi, lo+shotWindow.Seconds())+endSlack.Seconds()))
 	}
-	return a.plan(o, eta)
+	return a.plan(o, eta, resumed)
 }
 
 // model returns the progress the model predicts at t: the line through the
@@ -304,22 +310,30 @@ func (a *adaptive) clockEnd(prev, o Observation) (time.Time, bool) {
 	return o.At.Add(seconds(o.Remaining.Seconds() * (a.target - o.Progress) / (100 - o.Progress))), true
 }
 
-// plan returns the wait for an ETA in seconds from o.
-func (a *adaptive) plan(o Observation, eta float64) time.Duration {
+// plan returns the wait for an ETA in seconds from o; resumed says that
+// progress moved again after standing still.
+func (a *adaptive) plan(o Observation, eta float64, resumed bool) time.Duration {
 	ran := o.At.Sub(a.start)
 	if o.Total > o.Remaining && o.Remaining >= 0 {
 		ran = max(ran, o.Total-o.Remaining) // the build's age by the API's account
 	}
 	if !a.trusted {
-		// An estimate from a slow start may be far too long: measure
-		// again after at most as long as the wait has run.
-		return a.wait(o, min(seconds(eta/2), o.At.Sub(a.start)))
+		// An estimate from a slow start, or from a pace that counts
+		// time before a resume, may be far too long: measure again
+		// after at most half the time the wait has run, or
+		// as soon as fixed polling would, if later.
+		limit := max(o.At.Sub(a.start)/untrustedShare, budgetInterval)
+		if resumed {
+			limit = budgetInterval
+		}
+		return a.wait(o, min(seconds(eta/2), limit))
 	}
 	if !a.verified {
 		// Trusted only for agreeing with the API, which a build that
-		// speeds up may do by chance: measure again after at most as
-		// long as the build has run.
-		eta = min(eta, ran.Seconds()+eta*tolerance)
+		// speeds up may do by chance: measure again as an untrusted
+		// estimate would, or after as long as the build has run.
+		limit := max(o.At.Sub(a.start)/untrustedShare, budgetInterval)
+		eta = min(eta, min(ran, limit).Seconds()+eta*tolerance)
 	}
 	if margin := eta * tolerance; margin > aimWithin.Seconds() {
 		// Wake as early as the rate may err, and measure it again.

@@ -211,6 +211,10 @@ type state struct {
 	calls     int       // requests made: progress and status
 	lookupAt  time.Time // when to look the status up next
 	statusOff bool      // the server refused the status action: do not ask again
+	// progressOff: the server refused the progress action (as it is reported
+	// to for container images) while the status action answers: the status
+	// alone decides.
+	progressOff bool
 	status    string    // latest status word; "" before the first
 	reported  string    // latest unknown status word reported
 }
@@ -232,7 +236,7 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 			return compshare.Progress{}, err
 		}
 		answered, err := false, error(nil)
-		if !s.atTarget() && !now.Before(s.pollAt) {
+		if !s.atTarget() && !s.progressOff && !now.Before(s.pollAt) {
 			answered, err = w.poll(ctx, s)
 		}
 		if err == nil && !s.done() && s.lookupDue(w.clock.Now()) {
@@ -249,7 +253,7 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 		case err != nil:
 			return compshare.Progress{}, err
 		case s.done():
-			return *s.last, nil
+			return s.result(), nil
 		}
 		w.clock.Sleep(ctx, next)
 	}
@@ -273,7 +277,15 @@ func (w waiter) poll(ctx context.Context, s *state) (answered bool, err error) {
 			if ferr := w.lookUp(ctx, s); ferr != nil {
 				return false, ferr
 			}
-			return false, err
+			if s.req.Target < 100 || s.statusOff || s.status == "" || compshare.IsNotFound(err) || compshare.IsCredentialsRefused(err) {
+				return false, err
+			}
+			// The status answers: it alone tells when the image is usable.
+			s.progressOff, s.lastErr = true, err
+			if req.OnTransientError != nil {
+				req.OnTransientError(err, s.lookupAt.Sub(w.clock.Now()))
+			}
+			return false, nil
 		}
 		delay := s.pause(ctx, now, compshare.RetryAfter(err))
 		s.lastErr, s.pollAt = err, now.Add(delay)
@@ -382,6 +394,11 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 // usable would call (up to the max interval), so that the wait never makes
 // more calls than that; else lookupGap.
 func (s *state) lookupEvery(now time.Time) time.Duration {
+	if s.progressOff {
+		// The status is the only figure: looked up as often as fixed
+		// polling would read the progress.
+		return min(fixedInterval, s.req.MaxInterval)
+	}
 	if !s.atTarget() {
 		return s.lookupGap(now)
 	}
@@ -423,11 +440,28 @@ func (s *state) pause(ctx context.Context, now time.Time, retryAfter time.Durati
 // atTarget reports whether the latest answer reached the target.
 func (s *state) atTarget() bool { return s.last != nil && s.last.Percent >= s.req.Target }
 
-// done reports whether the wait is over with success: the target is reached
-// and, at 100 %, the image is listed as Available or the status action was
-// refused.
+// done reports whether the wait is over with success: below 100 %, the target
+// is reached; at 100 %, the image is listed as Available (usable, whatever the
+// progress reads), or the target is reached and the status action was refused.
 func (s *state) done() bool {
-	return s.atTarget() && (s.req.Target < 100 || s.statusOff || Judge(s.status) == Usable)
+	if s.req.Target < 100 {
+		return s.atTarget()
+	}
+	return Judge(s.status) == Usable || s.atTarget() && s.statusOff
+}
+
+// result is the answer a successful wait returns: the latest progress, or
+// 100 % when the image was listed as Available before the progress said so,
+// or without it.
+func (s *state) result() compshare.Progress {
+	if s.atTarget() {
+		return *s.last
+	}
+	p := compshare.Progress{Percent: 100}
+	if s.last != nil {
+		p.RequestID = s.last.RequestID
+	}
+	return p
 }
 
 func (s *state) lookupDue(now time.Time) bool { return !s.statusOff && !now.Before(s.lookupAt) }
@@ -436,7 +470,7 @@ func (s *state) lookupDue(now time.Time) bool { return !s.statusOff && !now.Befo
 // lookups are; the wait is over before both are off.
 func (s *state) wake() time.Time {
 	switch {
-	case s.atTarget(), !s.statusOff && s.lookupAt.Before(s.pollAt):
+	case s.atTarget(), s.progressOff, !s.statusOff && s.lookupAt.Before(s.pollAt):
 		return s.lookupAt
 	}
 	return s.pollAt

@@ -64,6 +64,7 @@ type fakeBuild struct {
 	failStatus        string        // the status of a failed build; "" for UnAvailable
 	failReason        string        // its FailedReason
 	unknownStatus     string        // if set, the status before Available instead of Making
+	availableAt       time.Duration // > 0: listed Available from then on, whatever the progress
 	statusHangs       bool
 	answers           []float64
 	statusAt          []time.Duration // when the status was looked up, since start
@@ -137,7 +138,7 @@ func (b *fakeBuild) ImageStatus(ctx context.Context, r, z, id string) (compshare
 		return compshare.ImageStatus{}, b.statusErr
 	case b.failed && b.stalled():
 		return compshare.ImageStatus{Status: cmp.Or(b.failStatus, "UnAvailable"), FailedReason: b.failReason, RequestID: "status-req"}, nil
-	case b.done() == b.work && b.elapsed() >= b.work+b.statusLag:
+	case b.done() == b.work && b.elapsed() >= b.work+b.statusLag, b.availableAt > 0 && b.elapsed() >= b.availableAt:
 		return compshare.ImageStatus{Status: "Available"}, nil
 	}
 	return compshare.ImageStatus{Status: cmp.Or(b.unknownStatus, "Making")}, nil

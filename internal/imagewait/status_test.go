@@ -118,3 +118,41 @@ func TestUnknownStatusKeepsWaiting(t *testing.T) {
 		t.Fatalf("reported %q; lookups at %v", reported, b.statusAt)
 	}
 }
+
+// An image listed as Available is usable, whatever the progress reads.
+func TestAvailableEndsTheWaitBeforeTheProgressSaysSo(t *testing.T) {
+	b := newBuild(10 * time.Minute)
+	b.availableAt = time.Minute // at 10 %
+	p, err := b.run(t, Request{}, time.Hour)
+	if err != nil || p.Percent != 100 {
+		t.Fatalf("got %v, %v; want 100 %% once Available", p, err)
+	}
+	if at := b.elapsed(); at > time.Minute+noticeWithin {
+		t.Errorf("the wait ended %v into the build; it was Available after 1m", at)
+	}
+}
+
+// A progress action that refuses the image (as it is reported to for
+// container images) leaves the status to decide.
+func TestProgressRefusedStatusDecides(t *testing.T) {
+	b := newBuild(2 * time.Minute)
+	b.errs = []error{&compshare.Error{Action: compshare.ActionImageProgress, ImageID: imageID, RetCode: 297, Message: "container images have no progress"}}
+	var transient int
+	p, err := b.run(t, Request{OnTransientError: func(error, time.Duration) { transient++ }}, time.Hour)
+	if err != nil || p.Percent != 100 {
+		t.Fatalf("got %v, %v; want 100 %% once Available", p, err)
+	}
+	if b.progressCalls != 1 || transient != 1 {
+		t.Errorf("%d progress calls, %d reported errors; want the progress action asked once, its refusal reported once", b.progressCalls, transient)
+	}
+	if lag := b.elapsed() - 2*time.Minute; lag < 0 || lag > fixedInterval {
+		t.Errorf("the wait ended %v after the image became Available", lag)
+	}
+
+	// Below 100 % the progress is the figure: its refusal ends the wait.
+	b = newBuild(2 * time.Minute)
+	b.errs = []error{&compshare.Error{Action: compshare.ActionImageProgress, ImageID: imageID, RetCode: 297, Message: "refused"}}
+	if _, err := b.run(t, Request{Target: 50}, time.Hour); err == nil {
+		t.Error("a refused progress action did not end a wait for 50 %")
+	}
+}

@@ -1,8 +1,7 @@
 package provider
 
-// Adversarial acceptance tests of compshare_custom_image and the wait it
-// uses. Each test states what is expected; they fail while the fault they
-// show is there.
+// Faults of compshare_custom_image and the wait it uses, found by attacking
+// them with bad input and odd API answers: each test states what is expected.
 
 import (
 	"errors"
@@ -69,8 +68,7 @@ func TestAccCustomImageFaults_createAnswerLostFindsTheBuild(t *testing.T) {
 // An image of a container instance whose progress the API refuses (the API
 // notes: container images are reported to be refused by the progress action;
 // their state is read from DescribeCompShareCustomImages only). Expected:
-// apply ends once the list shows the image Available. Today the wait ends at
-// once with the refusal, and the image is tainted.
+// apply ends once the list shows the image Available.
 func TestAccCustomImageFaults_containerBuildWithProgressRefused(t *testing.T) {
 	_, url := interceptedEmulator(t, emulator.Config{
 		Instances: []emulator.Instance{{ID: testInstance, Name: "gpu", GpuType: "4090", GPU: 1, Container: true}},
@@ -98,8 +96,7 @@ func TestAccCustomImageFaults_containerBuildWithProgressRefused(t *testing.T) {
 // The list shows the image Available while the progress action still reads
 // well below 100 (a stale or slow progress). The API notes: an image is
 // usable once it is Available. Expected: apply ends soon after the image is
-// listed Available. Today the wait goes on until the progress reads 100, and
-// here times out.
+// listed Available.
 func TestAccCustomImageFaults_availableEndsTheWait(t *testing.T) {
 	srv := startImageEmulator(t, time.Second)
 	srv.SetNewBuild(emulator.Image{Total: 2 * time.Minute, Status: emulator.StatusAvailable})
@@ -117,9 +114,7 @@ func TestAccCustomImageFaults_availableEndsTheWait(t *testing.T) {
 // A build kept in state while Making (here: imported) is waited for in
 // Update; that wait times out. Terraform does not taint a resource whose
 // Update fails, so the next apply waits again (an update). Expected: the
-// error says so. Today it says the image "stays in state, tainted: the next
-// apply deletes it and builds a new one", which is false (step 3 shows the
-// next plan is an in-place update).
+// error says so.
 func TestAccCustomImageFaults_timedOutUpdateDoesNotClaimTaint(t *testing.T) {
 	srv := startImageEmulator(t, time.Second)
 	srv.SetImage(emulator.Image{ID: "compshareImage-slow", Name: "slow", Total: 10 * time.Minute, UHostID: testInstance})
@@ -158,9 +153,7 @@ func TestAccCustomImageFaults_timedOutUpdateDoesNotClaimTaint(t *testing.T) {
 // (neither exists yet), and the second build is refused with RetCode 230
 // Params [Name]. Expected: the error says the name is in use, naming the
 // image that has it, as the plan's check does ("Image name already in use
-// ... Choose another name"). Today it is "Compshare API refused parameter
-// Name ... Check it; UCloud zones are named after their region", a hint about
-// zones that has nothing to do with names.
+// ... Choose another name").
 func TestAccCustomImageFaults_nameRefusedAtApplyIsExplained(t *testing.T) {
 	srv := startImageEmulator(t, 2*time.Second)
 	resource.Test(t, resource.TestCase{
@@ -182,9 +175,7 @@ resource "compshare_custom_image" "b" {
 	})
 }
 
-// uhost_id is an instance id; a bad one must be refused as such. Today the
-// error says 'Attribute uhost_id must be an image id such as
-// compshareImage-xxxx', since uhost_id reuses the image id's validators.
+// uhost_id is an instance id; a bad one must be refused as such.
 func TestAccCustomImageFaults_uhostIDValidationNamesAnInstance(t *testing.T) {
 	srv := startImageEmulator(t, time.Second)
 	resource.Test(t, resource.TestCase{
@@ -203,8 +194,7 @@ resource "compshare_custom_image" "main" {
 
 // A failed build whose FailedReason echoes the private key (as servers are
 // reported to echo it in Message). Expected: redacted in state, like every text
-// that comes from the server. Today failed_reason is stored as the server
-// sent it.
+// that comes from the server.
 func TestAccCustomImageFaults_failedReasonEchoingTheKeyIsRedacted(t *testing.T) {
 	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{{
 		ID: "compshareImage-bad", Name: "bad", Start: time.Now().Add(-time.Hour), Total: time.Minute,

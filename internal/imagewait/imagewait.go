@@ -215,8 +215,8 @@ type state struct {
 	// to for container images) while the status action answers: the status
 	// alone decides.
 	progressOff bool
-	status    string    // latest status word; "" before the first
-	reported  string    // latest unknown status word reported
+	status      string // latest status word; "" before the first
+	reported    string // latest unknown status word reported
 }
 
 func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, error) {

@@ -98,17 +98,19 @@ func (r Request) normalized() (Request, error) {
 }
 
 // Wait polls until progress >= req.Target and returns the last answer. At a
-// Target of 100 it also waits until DescribeCompShareCustomImages lists the
-// image as Available, unless that action is refused (a non-transient error
-// other than not-found): then the progress alone decides. The status is also
-// looked up to notice a failed build (see lookupGap). When ctx's deadline
+// Target of 100 it waits until DescribeCompShareCustomImages lists the image
+// as Available, which ends it whatever the progress reads; when that action is
+// refused (a non-transient error other than not-found) the progress alone
+// decides, and when the progress action refuses the image (as it is reported
+// to for container images) the status alone does. The status is also looked
+// up to notice a failed build (see lookupGap). When ctx's deadline
 // passes, the progress is read once more (for at most a few seconds) so that
 // the *TimeoutError tells where the build is now.
 //
 // On error the Progress is zero; the error is a *TimeoutError when ctx's
 // deadline passed, a *FailedError when the platform listed the image as
-// failed or taken down, an error wrapping context.Canceled when ctx was
-// cancelled, or the API's error as is.
+// failed or taken down, an *InterruptedError (wrapping context.Canceled) when
+// ctx was cancelled, or the API's error as is.
 func Wait(ctx context.Context, r Reader, req Request) (compshare.Progress, error) {
 	return waiter{r: r, clock: realClock{}, statusTimeout: statusTimeout, finalReadTimeout: finalReadTimeout}.wait(ctx, req)
 }
@@ -140,6 +142,23 @@ func (e *TimeoutError) Error() string {
 
 // Unwrap lets errors.Is(err, context.DeadlineExceeded) hold.
 func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// InterruptedError says that the wait was cancelled (Ctrl-C) before the
+// image was usable.
+type InterruptedError struct {
+	ImageID string
+	Where   string // "at 42.5 %", or "before any answer"
+	Elapsed time.Duration
+	cause   error
+}
+
+// Error words it for a person: "interrupted", not "context canceled".
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("waiting for image %s was interrupted %s after %v", e.ImageID, e.Where, e.Elapsed.Round(time.Second))
+}
+
+// Unwrap lets errors.Is(err, context.Canceled) hold.
+func (e *InterruptedError) Unwrap() error { return e.cause }
 
 // FailedError says that the platform listed the image as failed or taken
 // down (DescribeCompShareCustomImages: UnAvailable or Offline).
@@ -508,7 +527,7 @@ func (s *state) interrupted(ctx context.Context, now time.Time) error {
 		if s.last != nil {
 			where = "at " + FormatPercent(s.last.Percent) + " %"
 		}
-		return fmt.Errorf("waiting for image %s stopped %s after %v: %w", s.req.ImageID, where, now.Sub(s.start).Round(time.Second), ctx.Err())
+		return &InterruptedError{ImageID: s.req.ImageID, Where: where, Elapsed: now.Sub(s.start), cause: ctx.Err()}
 	}
 	return nil
 }

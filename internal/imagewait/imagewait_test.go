@@ -565,8 +565,8 @@ func TestCancel(t *testing.T) {
 		r    Reader
 		want string
 	}{
-		{"while sleeping", constReader{compshare.Progress{Percent: 12.25}}, "waiting for image compshareImage-x stopped at 12.25 % after 0s: context canceled"},
-		{"during a call", blockingReader{}, "waiting for image compshareImage-x stopped before any answer after 0s: context canceled"},
+		{"while sleeping", constReader{compshare.Progress{Percent: 12.25}}, "waiting for image compshareImage-x was interrupted at 12.25 % after 0s"},
+		{"during a call", blockingReader{}, "waiting for image compshareImage-x was interrupted before any answer after 0s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())

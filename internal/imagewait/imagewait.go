@@ -176,7 +176,7 @@ func (e *FailedError) Error() string {
 		reason = "the API gives no reason"
 	}
 	what := "the build of image " + e.ImageID + " failed"
-	if !strings.EqualFold(e.Status, statusUnavailable) {
+	if !strings.EqualFold(e.Status, compshare.StatusFailed) {
 		what = "image " + e.ImageID + " is " + e.Status
 	}
 	msg := fmt.Sprintf("%s at %s %%: %s", what, FormatPercent(e.Progress), reason)

@@ -23,7 +23,7 @@ import (
 // Available, so that is what it says then.
 func TimeLeft(p compshare.Progress, target float64, age time.Duration) string {
 	if p.Percent >= target {
-		return "not yet listed as " + statusAvailable
+		return "not yet listed as " + compshare.StatusAvailable
 	}
 	eta, ok := schedule.ETA(Observe(p, time.Time{}), target)
 	switch left := eta - age; {

@@ -1,16 +1,13 @@
 package imagewait
 
-import "strings"
+import (
+	"strings"
 
-// Status words of DescribeCompShareCustomImages. The API's spelling varies,
-// so they are compared without regard to case.
-const (
-	statusMaking      = "Making"      // being built
-	statusAvailable   = "Available"   // usable
-	statusUnavailable = "UnAvailable" // the build failed, or the image is unusable
-	statusReviewing   = "Reviewing"   // under review after publishing
-	statusOffline     = "Offline"     // taken down
+	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 )
+
+// The API's spelling of status words varies, so they are compared without
+// regard to case.
 
 // Verdict is what one status word means for a wait.
 type Verdict int
@@ -27,11 +24,11 @@ const (
 // word is unknown.
 func Judge(status string) Verdict {
 	switch {
-	case strings.EqualFold(status, statusAvailable):
+	case strings.EqualFold(status, compshare.StatusAvailable):
 		return Usable
-	case strings.EqualFold(status, statusUnavailable), strings.EqualFold(status, statusOffline):
+	case strings.EqualFold(status, compshare.StatusFailed), strings.EqualFold(status, compshare.StatusOffline):
 		return Failed
-	case strings.EqualFold(status, statusMaking), strings.EqualFold(status, statusReviewing):
+	case strings.EqualFold(status, compshare.StatusMaking), strings.EqualFold(status, compshare.StatusReviewing):
 		return Pending
 	}
 	return Unknown

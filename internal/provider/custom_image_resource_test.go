@@ -32,9 +32,14 @@ func startImageEmulator(t *testing.T, build time.Duration) *emulator.Server {
 	})
 }
 
-// imageConfig builds image "main" from the instance, and gates a
+// imageConfig builds image "main" from the test instance, and gates a
 // terraform_data on it.
 func imageConfig(provider, name, extra string) string {
+	return imageConfigOf(provider, testInstance, name, extra)
+}
+
+// imageConfigOf is imageConfig for another instance.
+func imageConfigOf(provider, uhostID, name, extra string) string {
 	return provider + fmt.Sprintf(`
 resource "compshare_custom_image" "main" {
   uhost_id = %q
@@ -48,7 +53,7 @@ resource "terraform_data" "uses_image" {
     status   = compshare_custom_image.main.status
   }
 }
-`, testInstance, name, extra)
+`, uhostID, name, extra)
 }
 
 func TestAccCustomImage_buildsAndGates(t *testing.T) {
@@ -258,7 +263,7 @@ func TestAccCustomImage_newInstanceKeepsTheName(t *testing.T) {
 				},
 			},
 			{
-				Config: strings.Replace(imageConfig(providerConfig(srv.URL()), "env", ""), testInstance, "uhost-gpu2", 1),
+				Config: imageConfigOf(providerConfig(srv.URL()), "uhost-gpu2", "env", ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_custom_image.main", plancheck.ResourceActionReplace)},
 				},
@@ -271,7 +276,7 @@ func TestAccCustomImage_newInstanceKeepsTheName(t *testing.T) {
 			},
 			{
 				// Forced with -replace, the name is no clash either.
-				Config: strings.Replace(imageConfig(providerConfig(srv.URL()), "env", ""), testInstance, "uhost-gpu2", 1),
+				Config: imageConfigOf(providerConfig(srv.URL()), "uhost-gpu2", "env", ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_custom_image.main", plancheck.ResourceActionReplace)},
 				},

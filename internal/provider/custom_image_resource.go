@@ -267,8 +267,8 @@ func (r *customImageResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 }
 
-// checkInstance fails the plan when the instance does not exist; an API
-// that cannot be read now only warns: apply will find out.
+// checkInstance fails the plan when the instance does not exist or the keys
+// are refused; any other error only warns: apply will find out.
 func (r *customImageResource) checkInstance(ctx context.Context, region, zone, uhostID string, diags *diag.Diagnostics) {
 	_, err := r.data.client.Instance(ctx, region, zone, uhostID)
 	switch {
@@ -276,10 +276,11 @@ func (r *customImageResource) checkInstance(ctx context.Context, region, zone, u
 	case compshare.IsNotFound(err):
 		diags.AddAttributeError(path.Root("uhost_id"), "Instance not found",
 			fmt.Sprintf("No instance %q in region %s, zone %s (%v). Check uhost_id, region and zone.", uhostID, region, zone, err))
-	case compshare.IsTransient(err) || compshare.IsUnreadable(err):
-		diags.AddWarning("Cannot check instance "+uhostID+" at plan", fmt.Sprintf("%v.\n\nApply will start the build and report any problem then.", err))
-	default:
+	case compshare.IsCredentialsRefused(err):
 		diags.Append(apiErrorDiagnostic(err))
+	default:
+		// The check only helps: apply reports what the build meets.
+		diags.AddWarning("Cannot check instance "+uhostID+" at plan", fmt.Sprintf("%v.\n\nApply will start the build and report any problem then.", err))
 	}
 }
 
@@ -290,11 +291,11 @@ func (r *customImageResource) checkInstance(ctx context.Context, region, zone, u
 func (r *customImageResource) checkNameFree(ctx context.Context, region, zone, name, keep string, diags *diag.Diagnostics) {
 	images, err := r.data.client.Images(ctx, region, zone)
 	switch {
-	case compshare.IsTransient(err) || compshare.IsUnreadable(err):
-		diags.AddWarning("Cannot check the image name at plan", fmt.Sprintf("%v.\n\nApply will report a name already in use.", err))
+	case compshare.IsCredentialsRefused(err):
+		diags.Append(apiErrorDiagnostic(err))
 		return
 	case err != nil:
-		diags.Append(apiErrorDiagnostic(err))
+		diags.AddWarning("Cannot check the image name at plan", fmt.Sprintf("%v.\n\nApply will report a name already in use.", err))
 		return
 	}
 	replaced, _ := r.data.managedImages.Load(imageKey(region, zone, name))

@@ -50,7 +50,7 @@ resource "terraform_data" "gpu_instance_from_new_image" {
 
 # The account's images, once the build is done.
 data "compshare_custom_images" "all" {
-  depends_on = [compshare_custom_image.env]
+  depends_on = [compshare_custom_image.env, compshare_image_wait.building]
 }
 
 # Read during plan: the plan shows where each build stands.

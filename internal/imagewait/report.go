@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
-	"github.com/compshare/terraform-provider-compshare/internal/schedule"
 )
 
 // TimeLeft says how long a build has left until target percent, judged from
@@ -18,18 +17,17 @@ import (
 //	the API's estimate of the time left has run out
 //	the API gives no estimate of the time left
 //
-// The estimate is schedule.ETA at the moment of the answer, counted down by
-// age. At or past target, a wait goes on only until the image is listed as
-// Available, so that is what it says then.
+// The figure is the API's RemainingDuration at the moment of the answer (the
+// part of it up to target, taken as even), counted down by age: it says no
+// more than the API did. At or past target, a wait goes on only until the
+// image is listed as Available, so that is what it says then.
 func TimeLeft(p compshare.Progress, target float64, age time.Duration) string {
 	if p.Percent >= target {
 		return "not yet listed as " + compshare.StatusAvailable
 	}
-	eta, ok := schedule.ETA(Observe(p, time.Time{}), target)
-	switch left := eta - age; {
-	case !ok && apiDuration(p.RemainingSeconds) == 0:
-		return "the API's estimate of the time left has run out"
-	case !ok:
+	remaining := apiDuration(p.RemainingSeconds)
+	switch left := time.Duration(float64(remaining)*(target-p.Percent)/(100-p.Percent)) - age; {
+	case remaining < 0:
 		return "the API gives no estimate of the time left"
 	case left <= 0:
 		return "the API's estimate of the time left has run out"

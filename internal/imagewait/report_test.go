@@ -18,8 +18,8 @@ func TestTimeLeft(t *testing.T) {
 		age    time.Duration
 		want   string
 	}{
-		{compshare.Progress{Percent: 65.5, TotalSeconds: seconds(300), RemainingSeconds: seconds(105)}, 100, 0, "about 1m43s left by the API's estimate"},
-		{compshare.Progress{Percent: 65.5, TotalSeconds: seconds(300), RemainingSeconds: seconds(105)}, 100, 10 * time.Second, "about 1m33s left by the API's estimate"},
+		{compshare.Progress{Percent: 65.5, TotalSeconds: seconds(300), RemainingSeconds: seconds(105)}, 100, 0, "about 1m45s left by the API's estimate"},
+		{compshare.Progress{Percent: 65.5, TotalSeconds: seconds(300), RemainingSeconds: seconds(105)}, 100, 10 * time.Second, "about 1m35s left by the API's estimate"},
 		{compshare.Progress{Percent: 10, TotalSeconds: seconds(3600), RemainingSeconds: seconds(3240)}, 50, 0, "about 24m0s left until 50 % by the API's estimate"},
 		{compshare.Progress{Percent: 42.5, RemainingSeconds: seconds(105)}, 100, 2 * time.Minute, "the API's estimate of the time left has run out"},
 		{compshare.Progress{Percent: 0.29, RemainingSeconds: seconds(0)}, 100, 0, "the API's estimate of the time left has run out"},
@@ -62,8 +62,8 @@ func TestReporterMessages(t *testing.T) {
 	r.Poll(compshare.Progress{Percent: 100}, time.Second)
 	want := []string{
 		"compshareImage-x: waiting for the first answer (12s elapsed)",
-		"compshareImage-x: 65.5 % done, about 1m43s left by the API's estimate",
-		"compshareImage-x: 65.5 % done when read 10s ago, about 1m33s left by the API's estimate",
+		"compshareImage-x: 65.5 % done, about 1m45s left by the API's estimate",
+		"compshareImage-x: 65.5 % done when read 10s ago, about 1m35s left by the API's estimate",
 		"compshareImage-x: 70 % done, the API gives no estimate of the time left",
 		"compshareImage-x: 100 % done, finished waiting after 23s",
 	}

@@ -224,7 +224,7 @@ func TestWaitForecast(t *testing.T) {
 		want    []string
 	}{
 		{compshare.Progress{Percent: 65.5, TotalSeconds: f(300), RemainingSeconds: f(105)}, 100, time.Hour,
-			[]string{"65.5 % built", "until it reaches 100 %", "about 1m43s", "timeouts.create: 1h0m0s"}},
+			[]string{"65.5 % built", "until it reaches 100 %", "about 1m45s", "timeouts.create: 1h0m0s"}},
 		{compshare.Progress{Percent: 10, TotalSeconds: f(3600), RemainingSeconds: f(3240)}, 100, 30 * time.Minute,
 			[]string{"about 54m0s", "longer than timeouts.create (30m0s)"}},
 		{compshare.Progress{Percent: 10}, 50, time.Hour,

@@ -494,6 +494,9 @@ func (r *customImageResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	imageID := state.ID.ValueString()
 	region, zone := state.resolve(r.data)
+	// Set first: the framework wants an identity even of a resource Read
+	// removes, when the CLI (OpenTofu) keeps none.
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, newImageIdentity(region, zone, imageID))...)
 	img, err := r.data.client.Image(ctx, region, zone, imageID)
 	if compshare.IsNotFound(err) {
 		tflog.SubsystemWarn(logContext(ctx), logSubsystem, "the image is no longer listed; removing it from state", map[string]any{"image_id": imageID})
@@ -505,7 +508,6 @@ func (r *customImageResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	state.Region, state.Zone = types.StringValue(region), types.StringValue(zone)
-	resp.Diagnostics.Append(resp.Identity.Set(ctx, newImageIdentity(region, zone, imageID))...)
 	resp.Diagnostics.Append(state.set(img)...)
 	// Refresh comes before the plan, also of a tainted image, whose
 	// replacement Terraform plans without state: its name is no clash.

@@ -290,6 +290,9 @@ func (r *imageWaitResource) Read(ctx context.Context, req resource.ReadRequest, 
 	}
 	imageID := state.ImageID.ValueString()
 	region, zone := state.resolve(r.data)
+	// Set first: the framework wants an identity even of a resource Read
+	// removes, when the CLI (OpenTofu) keeps none.
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, newImageIdentity(region, zone, imageID))...)
 	p, err := r.data.client.ImageProgress(ctx, region, zone, imageID)
 	if compshare.IsNotFound(err) {
 		tflog.SubsystemWarn(logContext(ctx), logSubsystem, "the API no longer knows the image; removing the wait from state", map[string]any{"image_id": imageID})
@@ -304,7 +307,6 @@ func (r *imageWaitResource) Read(ctx context.Context, req resource.ReadRequest, 
 	state.Region, state.Zone = types.StringValue(region), types.StringValue(zone)
 	state.set(p)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	resp.Diagnostics.Append(resp.Identity.Set(ctx, newImageIdentity(region, zone, imageID))...)
 }
 
 // Update changes only max_poll_interval or timeouts: nothing to ask the API.

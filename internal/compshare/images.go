@@ -33,9 +33,6 @@ type ImageStatus struct {
 	RequestID    string
 }
 
-// Failed reports whether the platform marked the build failed.
-func (s ImageStatus) Failed() bool { return strings.EqualFold(s.Status, StatusFailed) }
-
 // Image is a custom image as DescribeCompShareCustomImages lists it.
 type Image struct {
 	ID           string // CompShareImageId

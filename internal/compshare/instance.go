@@ -2,7 +2,6 @@ package compshare
 
 import (
 	"context"
-	"strings"
 
 	"github.com/ucloud/ucloud-sdk-go/services/ucompshare"
 	"github.com/ucloud/ucloud-sdk-go/ucloud"
@@ -26,9 +25,6 @@ type Instance struct {
 	GPU          int    // how many GPUs
 	RequestID    string
 }
-
-// Container reports whether the instance is a container instance.
-func (i Instance) Container() bool { return strings.EqualFold(i.InstanceType, "Container") }
 
 // Instance looks an instance up by UHostId in DescribeCompShareInstance,
 // matching the id in any case and paging through the list if the API did

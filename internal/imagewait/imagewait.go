@@ -39,6 +39,9 @@ const (
 	// lag to Available within 2 s as long as the calls saved earlier last.
 	confirmFast   = 1500 * time.Millisecond
 	fixedInterval = 5 * time.Second
+	// nearUsable (percent) is the progress from which a due poll is
+	// preceded by a status lookup, which may end the wait at once.
+	nearUsable = 99.5
 	// newImageWindow is how long after the wait starts the API may not know
 	// the image yet (it was created a moment ago): until then, and until a
 	// first answer, not-found is retried like a transient fault.
@@ -103,9 +106,10 @@ func (r Request) normalized() (Request, error) {
 // refused (a non-transient error other than not-found) the progress alone
 // decides, and when the progress action refuses the image (as it is reported
 // to for container images) the status alone does. The status is also looked
-// up to notice a failed build (see lookupGap). When ctx's deadline
-// passes, the progress is read once more (for at most a few seconds) so that
-// the *TimeoutError tells where the build is now.
+// up to notice a failed build (see lookupGap), and before a progress poll
+// that would likely read 100, which it then spares (see expectsUsable). When
+// ctx's deadline passes, the progress is read once more (for at most a few
+// seconds) so that the *TimeoutError tells where the build is now.
 //
 // On error the Progress is zero; the error is a *TimeoutError when ctx's
 // deadline passed, a *FailedError when the platform listed the image as
@@ -229,6 +233,7 @@ type state struct {
 
 	calls     int       // requests made: progress and status
 	lookupAt  time.Time // when to look the status up next
+	lookedAt  time.Time // when the status was last looked up; zero before
 	statusOff bool      // the server refused the status action: do not ask again
 	// progressOff: the server refused the progress action (as it is reported
 	// to for container images) while the status action answers: the status
@@ -256,7 +261,15 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 		}
 		answered, err := false, error(nil)
 		if !s.atTarget() && !s.progressOff && !now.Before(s.pollAt) {
-			answered, err = w.poll(ctx, s)
+			if s.expectsUsable(now) {
+				// Looking the status up first ends a finished build's wait
+				// with one call instead of a poll that reads 100 and then
+				// the lookup.
+				err = w.lookUp(ctx, s)
+			}
+			if err == nil && !s.done() {
+				answered, err = w.poll(ctx, s)
+			}
 		}
 		if err == nil && !s.done() && s.lookupDue(w.clock.Now()) {
 			err = w.lookUp(ctx, s)
@@ -365,8 +378,9 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 	s.moving = moved
 	s.last, s.lastAt, s.backoff = &p, now, firstBackoff
 	if s.atTarget() {
-		// Done, or as soon as the image is listed as Available.
-		s.lookupAt = now
+		// Done, or as soon as the image is listed as Available (after the
+		// shortest pause if it was just looked up, as expectsUsable does).
+		s.lookupAt = later(now, s.lookedAt.Add(confirmEvery))
 		return
 	}
 	s.pollAt = now.Add(s.clamp(s.req.Schedule.Next(Observe(p, now))))
@@ -388,7 +402,7 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 	s.calls++
 	st, err := w.r.ImageStatus(ctx, req.Region, req.Zone, req.ImageID)
 	now := w.clock.Now()
-	s.lookupAt = now.Add(s.lookupEvery(now))
+	s.lookedAt, s.lookupAt = now, now.Add(s.lookupEvery(now))
 	if err != nil {
 		s.statusOff = !mayPass(err) && !compshare.IsNotFound(err) && ctx.Err() == nil
 		s.lookupAt = later(s.lookupAt, now.Add(min(compshare.RetryAfter(err), req.MaxInterval)))
@@ -481,6 +495,25 @@ func (s *state) result() compshare.Progress {
 		p.RequestID = s.last.RequestID
 	}
 	return p
+}
+
+// expectsUsable reports whether a progress poll due now had better be
+// preceded by a status lookup: at a target of 100, the latest answer's
+// estimate (schedule.ETA) says the build is over or it reads nearUsable
+// percent, and the lookup, if in vain, keeps the wait within the calls of
+// fixed polling every fixedInterval (lookup and poll by now).
+func (s *state) expectsUsable(now time.Time) bool {
+	if s.req.Target < 100 || s.statusOff || s.last == nil {
+		return false
+	}
+	if fixedCalls := int(now.Sub(s.start)/fixedInterval) + 1; s.calls+2 > fixedCalls {
+		return false
+	}
+	if s.last.Percent >= nearUsable {
+		return true
+	}
+	eta, ok := schedule.ETA(Observe(*s.last, s.lastAt), 100)
+	return ok && !now.Before(s.lastAt.Add(eta))
 }
 
 func (s *state) lookupDue(now time.Time) bool { return !s.statusOff && !now.Before(s.lookupAt) }

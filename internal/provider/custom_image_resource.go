@@ -512,15 +512,10 @@ func (r *customImageResource) Read(ctx context.Context, req resource.ReadRequest
 	// Refresh comes before the plan, also of a tainted image, whose
 	// replacement Terraform plans without state: its name is no clash.
 	r.data.managedImages.Store(imageKey(region, zone, img.Name), imageID)
-	switch imagewait.Judge(img.Status) {
-	case imagewait.Usable:
-		state.Progress = types.Float64Value(100)
-	case imagewait.Pending:
-		if p, err := r.data.client.ImageProgress(ctx, region, zone, imageID); err == nil {
-			state.Progress = types.Float64Value(p.Percent)
-		}
-	}
-	if state.Progress.IsNull() {
+	// A progress that cannot be read now is no reason to fail the refresh.
+	if progress, _ := imageProgress(ctx, r.data.client, region, zone, img); !progress.IsNull() {
+		state.Progress = progress
+	} else if state.Progress.IsNull() {
 		state.Progress = types.Float64Value(0)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)

@@ -252,31 +252,42 @@ type progressReader interface {
 	ImageProgress(ctx context.Context, region, zone, imageID string) (compshare.Progress, error)
 }
 
-// newListedImageModel returns img as the data sources show it. Its progress
-// is 100 when it is Available; for a build still Making it is read with one
-// GetCompShareImageCreateProgress call, and left null when the API refuses
-// it with a RetCode (container images are reported to be refused): the
-// list's status says enough then, and one such image must not hide the rest.
+// newListedImageModel returns img as the data sources show it, its progress
+// as imageProgress reads it. A progress the API refuses with a RetCode
+// (container images are reported to be refused) is left null: the list's
+// status says enough then, and one such image must not hide the rest.
 func newListedImageModel(ctx context.Context, progress progressReader, region, zone string, img compshare.Image) (listedImageModel, diag.Diagnostics) {
-	m := listedImageModel{ID: types.StringValue(img.ID), Progress: types.Float64Null()}
+	m := listedImageModel{ID: types.StringValue(img.ID)}
 	diags := m.set(img)
+	var err error
+	m.Progress, err = imageProgress(ctx, progress, region, zone, img)
+	var apiErr *compshare.Error
 	switch {
-	case strings.EqualFold(img.Status, compshare.StatusAvailable):
-		m.Progress = types.Float64Value(100)
-	case strings.EqualFold(img.Status, compshare.StatusMaking):
-		p, err := progress.ImageProgress(ctx, region, zone, img.ID)
-		var apiErr *compshare.Error
-		switch {
-		case err == nil:
-			m.Progress = types.Float64Value(p.Percent)
-		case errors.As(err, &apiErr) && apiErr.RetCode != 0:
-			tflog.SubsystemWarn(logContext(ctx), logSubsystem, "the API refused the progress of an image being made; progress left null",
-				map[string]any{"image_id": img.ID, "error": err.Error()})
-		default:
-			diags.AddError("Cannot read Compshare image build progress", err.Error())
-		}
+	case err == nil:
+	case errors.As(err, &apiErr) && apiErr.RetCode != 0:
+		tflog.SubsystemWarn(logContext(ctx), logSubsystem, "the API refused the progress of an image being made; progress left null",
+			map[string]any{"image_id": img.ID, "error": err.Error()})
+	default:
+		diags.AddError("Cannot read Compshare image build progress", err.Error())
 	}
 	return m, diags
+}
+
+// imageProgress is the progress of a listed image: 100 when it is Available;
+// for a build still Making, one GetCompShareImageCreateProgress call; null
+// otherwise, and when that call fails.
+func imageProgress(ctx context.Context, progress progressReader, region, zone string, img compshare.Image) (types.Float64, error) {
+	switch {
+	case strings.EqualFold(img.Status, compshare.StatusAvailable):
+		return types.Float64Value(100), nil
+	case strings.EqualFold(img.Status, compshare.StatusMaking):
+		p, err := progress.ImageProgress(ctx, region, zone, img.ID)
+		if err != nil {
+			return types.Float64Null(), err
+		}
+		return types.Float64Value(p.Percent), nil
+	}
+	return types.Float64Null(), nil
 }
 
 // compileNameRegex compiles a name_regex that regexValidator accepted.

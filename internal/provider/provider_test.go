@@ -21,8 +21,10 @@ import (
 )
 
 func TestAccProvider_maxRequestsPerSecond(t *testing.T) {
+	// Builds of an hour: a parallel test waits for the serial ones (minutes in
+	// CI) while its emulator's builds already run.
 	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{
-		{ID: "compshareImage-a", Total: time.Minute}, {ID: "compshareImage-b", Total: time.Minute},
+		{ID: "compshareImage-a", Total: time.Hour}, {ID: "compshareImage-b", Total: time.Hour},
 	}})
 	config := func(perSecond string) string {
 		return providerConfig(srv.URL(), "max_requests_per_second = "+perSecond) + `

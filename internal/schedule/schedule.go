@@ -26,15 +26,16 @@
 //   - API clock: Total unchanged and Remaining shorter by the time passed on
 //     consecutive answers, toward target 100. Its end is narrowed by every
 //     answer's rounding; when the calls left allow no check before it, the
-//     next poll is just after it. It is dropped for good once it runs out
-//     (Remaining 0) or overruns by a second, so a clock off by 0.5x is
-//     survived; one off by 2x only loses to progress models that end sooner.
+//     next poll is just after it, even at 99.99 %. It is dropped for good
+//     once it runs out (Remaining 0 before its last half second) or overruns
+//     by a second, so a clock off by 0.5x is survived; one off by 2x only
+//     loses to progress models that end sooner.
 //   - The first answer is measured again after no longer than the build has
 //     run by the API's account, and a model trusted only for agreeing with
 //     the API likewise.
 //   - Steps: progress that jumps after standing still (or by whole steps)
 //     times each jump; pairs of jumps bound the period, which predicts the
-//     next step. Until then the schedule sleeps, then polls densely for the
+//     next step. A jump of another size starts a new series. Until then the schedule sleeps, then polls densely for the
 //     last step and a quarter of the window for the others.
 //   - 99.99 % (the API's last value before 100): poll every second.
 //   - No movement: back off exponentially from 1 s, not past the next
@@ -42,10 +43,12 @@
 //     saved, else every 1/8 of the overrun, between 1 and 5 s.
 //   - Every delay is clamped to [MinInterval, maxInterval].
 //
-// Where no schedule can see the end within 2 s on the calls of 5-s polling
-// (steps on builds too short to time them, a long stay at 99 % without a
-// true clock, short builds whose end falls just after a 5-s poll), the wait
-// falls back to polling about every 5 s near the end.
+// Where no schedule can see the end within 2 s on the calls of 5-s polling,
+// the wait falls back to polling about every 5 s near the end: a long stay at
+// 99 % without a true clock (every answer is the same until 100), and, on
+// builds of two minutes or less without a true clock, steps too few to time,
+// a slow end, or an end just after a 5-s poll. From five minutes on, the
+// goals hold on every other shape (see shape_test.go).
 package schedule
 
 import (
@@ -170,7 +173,6 @@ func (a *adaptive) Next(o Observation) time.Duration {
 		a.start, a.prev, a.levels = o.At, o, []level{{o.At, o.Progress}}
 		eta, ok := ETA(o, a.target)
 		if !ok || eta <= 0 {
-			a.idle = 1
 			return a.wait(o, stallBase)
 		}
 		a.due = o.At.Add(eta)
@@ -226,12 +228,13 @@ func (a *adaptive) Next(o Observation) time.Duration {
 		a.trusted = a.trusted || math.Abs(api-eta) <= tolerance*eta+rounding.Seconds()
 		eta, lo, hi = math.Min(eta, api), math.Min(lo, api), math.Max(hi, api)
 	}
+	if a.clockOK && a.clockHi.After(o.At) && a.budgetAt(a.calls+2).After(a.clockHi) {
+		// No call to spare before the clock's end: trust it, even at
+		// the API's last value before 100.
+		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At))
+	}
 	if a.atResolution(o) {
 		return a.final(o, denseInterval)
-	}
-	if a.clockOK && a.budgetAt(a.calls+2).After(a.clockHi) {
-		// No call to spare before the clock's end: trust it.
-		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At))
 	}
 	if a.budgetAt(a.calls + 2).After(o.At.Add(seconds(eta)).Add(aimWithin)) {
 		// No call to spare for a check before the end: one shot, as late
@@ -345,11 +348,11 @@ func (a *adaptive) plan(o Observation, eta float64, resumed bool) time.Duration 
 func (a *adaptive) stalled(o Observation) time.Duration {
 	a.idle++
 	a.trusted, a.verified = false, false
+	if a.clockOK && a.clockHi.After(o.At) && a.budgetAt(a.calls+2).After(a.clockHi) {
+		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At))
+	}
 	if a.atResolution(o) {
 		return a.final(o, min(denseInterval, a.overdue(o)))
-	}
-	if a.clockOK && a.budgetAt(a.calls+2).After(a.clockHi) {
-		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At))
 	}
 	if lo, hi, ok := a.nextJump(); ok && hi.Add(aimWithin).After(o.At) {
 		// Steps come at regular intervals: sleep until the next may come,
@@ -421,7 +424,13 @@ func (a *adaptive) readClock(prev, o Observation) {
 	switch {
 	case a.clockBroken:
 		return
-	case a.clockOK && o.At.After(a.clockHi.Add(aimWithin)), o.Remaining == 0 && o.Total > 0:
+	case a.clockOK && o.At.After(a.clockHi.Add(aimWithin)):
+		a.clockOK, a.clockBroken = false, true
+		return
+	case a.clockOK && o.Remaining == 0 && !o.At.Add(rounding).Before(a.clockLo):
+		// In whole seconds, 0 is what a clock says in its last half second.
+		return
+	case o.Remaining == 0 && o.Total > 0:
 		a.clockOK, a.clockBroken = false, true
 		return
 	case !ok || a.target < 100:
@@ -443,14 +452,15 @@ func (a *adaptive) isStep(size float64) bool {
 	return a.unit > 0 && k >= 1 && math.Abs(size-k*a.unit) <= 0.01*a.unit
 }
 
-// addJump records that progress moved by size percent in (lo, hi] after standing still.
+// addJump records that progress moved by size percent in (lo, hi] after
+// standing still. Steps are of one size: a move that is not a whole number of
+// them (a build that crawls after moving fast) starts a new series.
 func (a *adaptive) addJump(lo, hi time.Time, size float64) {
-	n := 0
-	if len(a.jumps) == 0 {
-		a.unit = size
-	} else {
-		n = a.jumps[len(a.jumps)-1].n + max(1, int(math.Round(size/a.unit)))
+	if len(a.jumps) == 0 || !a.isStep(size) {
+		a.unit, a.jumps = size, append(a.jumps[:0], jump{lo, hi, 0})
+		return
 	}
+	n := a.jumps[len(a.jumps)-1].n + int(math.Round(size/a.unit))
 	a.jumps = append(a.jumps, jump{lo, hi, n})
 	if len(a.jumps) > 8 {
 		a.jumps = a.jumps[1:]

@@ -365,3 +365,36 @@ func TestDeleteImageAlreadyGone(t *testing.T) {
 		})
 	}
 }
+
+func TestCreateImageAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, id string
+		unreadable     bool
+	}{
+		{name: "key in another case", body: `{"RetCode":0,"compshareImageId":"compshareImage-new"}`, id: "compshareImage-new"},
+		{name: "RetCode as a string, a Message on success, no Action", body: `{"RetCode":"0","Message":"ok","CompShareImageId":"compshareImage-new"}`, id: "compshareImage-new"},
+		{name: "id with spaces", body: `{"RetCode":0,"CompShareImageId":" compshareImage-new\n"}`, id: "compshareImage-new"},
+		{name: "blank id", body: `{"RetCode":0,"CompShareImageId":"  "}`, unreadable: true},
+		{name: "no id", body: `{"RetCode":0,"Action":"CreateCompShareCustomImageResponse"}`, unreadable: true},
+		{name: "id in an array", body: `{"RetCode":0,"CompShareImageId":["compshareImage-new"]}`, unreadable: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, forms := actionServer(t, ok(tc.body))
+			id, err := c.CreateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "my image"})
+			if id != tc.id || (err != nil) != tc.unreadable || IsUnreadable(err) != tc.unreadable || IsTransient(err) {
+				t.Fatalf("id %q, err %v; want id %q", id, err, tc.id)
+			}
+			if len(forms()) != 1 {
+				t.Errorf("%d requests: a build request must not be repeated", len(forms()))
+			}
+		})
+	}
+}
+
+func TestInstanceIDWithSpaces(t *testing.T) {
+	c, _ := actionServer(t, ok(`{"RetCode":0,"TotalCount":1,"UHostSet":[{"UHostId":"uhost-1 ","State":"Running"}]}`))
+	inst, err := c.Instance(context.Background(), "cn-wlcb", "cn-wlcb-01", "uhost-1")
+	if err != nil || inst.UHostID != "uhost-1" {
+		t.Fatalf("instance %+v, %v", inst, err)
+	}
+}

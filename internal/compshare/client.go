@@ -251,13 +251,13 @@ func (c *Client) attempt(ctx context.Context, cl call, req request.Common, answe
 	c.locate(req, cl.region, cl.zone)
 	err := sdk.InvokeAction(cl.action, req, answer)
 	if err != nil {
-		return rt.requestID, cl.newError(rt.requestID, rt.retryAfter, redactor{c.cfg.PrivateKey, rt.signature}, err)
+		return rt.requestID, cl.newError(rt.requestID, rt.retryAfter, rt.errorBody, redactor{c.cfg.PrivateKey, rt.signature}, err)
 	}
 	return rt.requestID, nil
 }
 
 // attemptTransport puts the attempt's context on the SDK's request and keeps
-// what the SDK drops or hides: the answer's request id and Retry-After
+// what the SDK drops or hides: the answer's request id, Retry-After and body
 // (dropped for HTTP errors), and the request's signature (to remove it from
 // any text the server echoes).
 type attemptTransport struct {
@@ -267,6 +267,7 @@ type attemptTransport struct {
 	requestID  string
 	retryAfter time.Duration
 	signature  string
+	errorBody  string // the redacted body of an answer with HTTP status >= 400
 }
 
 // RoundTrip also removes the secrets from the answer's body before the SDK
@@ -288,6 +289,9 @@ func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err // a connection lost mid-answer: a network fault
 	}
 	redactedBody := redactor{t.privateKey, t.signature}.redact(string(body))
+	if resp.StatusCode >= http.StatusBadRequest {
+		t.errorBody = redactedBody
+	}
 	resp.Body = io.NopCloser(strings.NewReader(redactedBody))
 	resp.ContentLength = int64(len(redactedBody))
 	return resp, nil
@@ -354,9 +358,12 @@ type page[T any] struct {
 // walkPages pages through a list from offset 0: fetch asks for the page at
 // an offset; visit gets each page's entries not seen before (by id, in any
 // case) with the page's request id, until it returns false or the list
-// ends, by TotalCount or, when the API sent none, at a page that is not
-// full. A page without a new entry ends it too: a server that ignores
-// Offset must not keep a call going forever.
+// ends: at a page that is not full and at or past TotalCount, if the API
+// sent one. A full page is always followed by the next, since a TotalCount
+// may count less than the list holds (0, or only the page's entries); a
+// list of exactly full pages costs one more, empty, page. A page without a
+// new entry ends it too: a server that ignores Offset must not keep a call
+// going forever.
 func walkPages[T any](fetch func(offset int) (page[T], error), id func(T) string, visit func(entries []T, requestID string) bool) error {
 	seen := map[string]bool{}
 	for offset := 0; ; {
@@ -372,10 +379,7 @@ func walkPages[T any](fetch func(offset int) (page[T], error), id func(T) string
 			}
 		}
 		offset += len(p.entries)
-		more := len(p.entries) >= pageSize
-		if p.total.present {
-			more = float64(offset) < p.total.value
-		}
+		more := len(p.entries) >= pageSize || p.total.present && float64(offset) < p.total.value
 		if !visit(fresh, p.requestID) || len(fresh) == 0 || !more {
 			return nil
 		}

@@ -3,6 +3,7 @@ package compshare
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/ucloud/ucloud-sdk-go/services/ucompshare"
 	"github.com/ucloud/ucloud-sdk-go/ucloud"
@@ -43,9 +44,11 @@ func (c *Client) CreateImage(ctx context.Context, region, zone string, spec NewI
 	if err != nil {
 		return "", err
 	}
-	if answer.CompShareImageId == "" {
+	// An id with spaces around it would be sent so by every later call.
+	imageID := strings.TrimSpace(answer.CompShareImageId)
+	if imageID == "" {
 		return "", &Error{Action: ActionCreateImage, UHostID: spec.UHostID, RequestID: requestID, Unreadable: true,
 			Message: "the answer has no CompShareImageId: a build may have started; look for an image named " + spec.Name}
 	}
-	return answer.CompShareImageId, nil
+	return imageID, nil
 }

@@ -2,6 +2,8 @@ package compshare
 
 import (
 	"context"
+	"errors"
+	"net/http"
 
 	"github.com/ucloud/ucloud-sdk-go/services/ucompshare"
 	"github.com/ucloud/ucloud-sdk-go/ucloud"
@@ -12,10 +14,28 @@ const ActionDeleteImage = "TerminateCompShareCustomImage"
 
 // DeleteImage deletes an image (TerminateCompShareCustomImage). The image
 // may stay listed for a moment afterwards. An image published to the
-// community is refused until it is withdrawn.
+// community is refused until it is withdrawn. An image already gone is an
+// *Error for which IsNotFound is true.
 func (c *Client) DeleteImage(ctx context.Context, region, zone, imageID string) error {
 	req := &ucompshare.TerminateCompShareCustomImageRequest{CompShareImageId: ucloud.String(imageID)}
 	var answer ucompshare.TerminateCompShareCustomImageResponse
 	_, err := c.invoke(ctx, call{action: ActionDeleteImage, region: region, zone: zone, imageID: imageID}, req, &answer)
+	var e *Error
+	if errors.As(err, &e) && refusedOnItsMerits(e) && !IsNotFound(err) {
+		// The RetCode for an image already gone is not documented (230 is
+		// only likely): a refusal of an image the list does not hold is that.
+		if _, _, lookupErr := c.findImage(ctx, region, zone, imageID); IsNotFound(lookupErr) {
+			e.NotListed = true
+		}
+	}
 	return err
+}
+
+// refusedOnItsMerits reports whether the API answered the request with a
+// refusal, a RetCode (other than a refused key pair) or an HTTP 4xx (other
+// than 429), rather than failing to answer it. Product RetCodes are >= 2000,
+// which counts as transient: a gone image's may be one of them.
+func refusedOnItsMerits(e *Error) bool {
+	return e.RetCode != 0 && e.RetCode != RetCodeSignature ||
+		e.RetCode == 0 && e.Status >= http.StatusBadRequest && e.Status < http.StatusInternalServerError && e.Status != http.StatusTooManyRequests
 }

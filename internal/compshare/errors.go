@@ -1,6 +1,7 @@
 package compshare
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -57,7 +59,8 @@ type Error struct {
 	// has (an HTML page, truncated JSON, a progress without Process).
 	Unreadable bool
 	// NotListed: the call succeeded, but the list it returned does not hold
-	// the image or instance asked for.
+	// the image or instance asked for; or the API refused to delete an
+	// image that the list, read then, does not hold.
 	NotListed bool
 	// Unreachable: nothing answered at the base URL (connection refused, or
 	// a host name that does not resolve), which a wrong base_url causes.
@@ -78,13 +81,15 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(" failed")
 	switch {
+	case e.Status != 0 && e.RetCode != 0:
+		fmt.Fprintf(&b, ": HTTP %d, RetCode %d", e.Status, e.RetCode)
 	case e.RetCode != 0:
 		fmt.Fprintf(&b, ": RetCode %d", e.RetCode)
-		if e.Param != "" {
-			fmt.Fprintf(&b, " (the API refused the value of parameter %s)", e.Param)
-		}
 	case e.Status != 0:
 		fmt.Fprintf(&b, ": HTTP %d", e.Status)
+	}
+	if e.Param != "" {
+		fmt.Fprintf(&b, " (the API refused the value of parameter %s)", e.Param)
 	}
 	if e.Message != "" {
 		fmt.Fprintf(&b, ": %s", e.Message)
@@ -190,7 +195,9 @@ func IsUnreachable(err error) bool {
 
 // newError classifies an error returned by the SDK; secrets are removed from
 // every text of it before it is kept.
-func (cl call) newError(requestID string, retryAfter time.Duration, secrets redactor, err error) *Error {
+// errorBody is the answer's body when its HTTP status was an error
+// (redacted already): the SDK drops it.
+func (cl call) newError(requestID string, retryAfter time.Duration, errorBody string, secrets redactor, err error) *Error {
 	// The SDK's error is not kept: its text, and what it wraps, may hold a
 	// secret the server echoed. Err holds its redacted text instead.
 	text := secrets.redact(err.Error())
@@ -202,11 +209,7 @@ func (cl call) newError(requestID string, retryAfter time.Duration, secrets reda
 	e.Message = secrets.redact(sdkErr.Message())
 	switch sdkErr.Name() {
 	case uerr.ErrRetCode:
-		e.RetCode = sdkErr.Code()
-		e.Transient = e.RetCode >= firstTransientRetCode
-		if e.RetCode == RetCodeNotAvailable {
-			e.Param = refusedParam(e.Message)
-		}
+		e.setRetCode(sdkErr.Code(), e.Message)
 	case uerr.ErrHTTPStatus:
 		e.Status = sdkErr.StatusCode()
 		// The SDK's message is the status line, "502 Bad Gateway".
@@ -218,6 +221,18 @@ func (cl call) newError(requestID string, retryAfter time.Duration, secrets reda
 		case http.StatusBadGateway, http.StatusGatewayTimeout:
 			e.Transient = true
 		}
+		// A server may send an error's RetCode with an HTTP error status:
+		// the RetCode tells more (230: no such image) than the status.
+		var answer struct {
+			RetCode optionalNumber
+			Message string
+		}
+		if json.Unmarshal([]byte(errorBody), &answer) == nil && answer.RetCode.present && answer.RetCode.value != 0 &&
+			answer.RetCode.value == math.Trunc(answer.RetCode.value) && math.Abs(answer.RetCode.value) < math.MaxInt32 {
+			transient := e.Transient
+			e.setRetCode(int(answer.RetCode.value), cmp.Or(answer.Message, e.Message))
+			e.Transient = e.Transient || transient
+		}
 	case uerr.ErrNetwork:
 		e.Transient = !isConfigurationError(sdkErr.OriginError())
 		var dnsErr *net.DNSError
@@ -227,6 +242,15 @@ func (cl call) newError(requestID string, retryAfter time.Duration, secrets reda
 		e.Message = "the answer could not be read: " + shorten(e.Message, 300)
 	}
 	return e
+}
+
+// setRetCode records the API's RetCode and its message.
+func (e *Error) setRetCode(code int, message string) {
+	e.RetCode, e.Message = code, message
+	e.Transient = code >= firstTransientRetCode
+	if code == RetCodeNotAvailable {
+		e.Param = refusedParam(message)
+	}
 }
 
 // canceled wraps the context's error so callers see why a call stopped.

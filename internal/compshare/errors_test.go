@@ -174,3 +174,38 @@ func TestSecretInNetworkErrorText(t *testing.T) {
 	}
 	assertNoSecret(t, err, secretKey, "s3cr3t")
 }
+
+func TestRetCodeWithHTTPErrorStatus(t *testing.T) {
+	// A server may send an error's RetCode with an HTTP error status; the
+	// SDK drops that body, but the RetCode says what went wrong.
+	for _, tc := range []struct {
+		name, body          string
+		status              int
+		want                string
+		notFound, transient bool
+	}{
+		{name: "unknown image", status: http.StatusBadRequest, body: `{"RetCode":230,"Message":"Params [CompShareImageId] not available"}`, notFound: true,
+			want: `GetCompShareImageCreateProgress for image "compshareImage-x" failed: HTTP 400, RetCode 230 (the API refused the value of parameter CompShareImageId): Params [CompShareImageId] not available (request id req-a)`},
+		{name: "bad zone", status: http.StatusNotFound, body: `{"RetCode":"230","Message":"Params [Zone] not available"}`,
+			want: `GetCompShareImageCreateProgress for image "compshareImage-x" failed: HTTP 404, RetCode 230 (the API refused the value of parameter Zone): Params [Zone] not available (request id req-a)`},
+		{name: "keys refused", status: http.StatusUnauthorized, body: `{"Action":"GetCompShareImageCreateProgressResponse","RetCode":171,"Message":"Signature VerifyAC Error"}`,
+			want: `GetCompShareImageCreateProgress for image "compshareImage-x" failed: HTTP 401, RetCode 171: Signature VerifyAC Error (request id req-a)`},
+		{name: "service busy", status: http.StatusServiceUnavailable, body: `{"RetCode":8433,"Message":"service error"}`, transient: true,
+			want: `GetCompShareImageCreateProgress for image "compshareImage-x" failed: HTTP 503, RetCode 8433: service error (request id req-c)`},
+		{name: "gateway page", status: http.StatusBadGateway, body: `<html>Bad Gateway</html>`, transient: true,
+			want: `GetCompShareImageCreateProgress for image "compshareImage-x" failed: HTTP 502: Bad Gateway (request id req-c)`},
+		{name: "RetCode 0 with an error status", status: http.StatusBadRequest, body: `{"RetCode":0}`,
+			want: `GetCompShareImageCreateProgress for image "compshareImage-x" failed: HTTP 400: Bad Request (request id req-a)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _, _ := answers(t, fmt.Sprint(tc.status, " ", tc.body))
+			_, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("error = %v\nwant %s", err, tc.want)
+			}
+			if IsNotFound(err) != tc.notFound || IsTransient(err) != tc.transient || IsCredentialsRefused(err) != strings.Contains(tc.body, "171") {
+				t.Errorf("not found %v, transient %v, credentials refused %v", IsNotFound(err), IsTransient(err), IsCredentialsRefused(err))
+			}
+		})
+	}
+}

@@ -59,7 +59,7 @@ func (c *Client) ImageStatus(ctx context.Context, region, zone, imageID string) 
 	if err != nil {
 		return ImageStatus{}, err
 	}
-	return ImageStatus{Status: entry.Status, FailedReason: entry.FailedReason, RequestID: requestID}, nil
+	return ImageStatus{Status: string(entry.Status), FailedReason: entry.FailedReason, RequestID: requestID}, nil
 }
 
 // Image looks one image up by id in DescribeCompShareCustomImages. An image
@@ -160,26 +160,26 @@ type describeImagesResponse struct {
 }
 
 type imageEntry struct {
-	CompShareImageId string
+	CompShareImageId word
 	Name             string
 	Description      string
-	Status           string
+	Status           word
 	FailedReason     string
 	Size             optionalNumber
 	CreateTime       optionalNumber
 	Container        flag
 	SourceGpuType    string
-	Tags             []string
+	Tags             tagList
 	Visibility       optionalNumber
 	ImageType        string
 }
 
-func (e imageEntry) id() string { return e.CompShareImageId }
+func (e imageEntry) id() string { return string(e.CompShareImageId) }
 
 func (e imageEntry) image() Image {
 	img := Image{
-		ID: e.CompShareImageId, Name: e.Name, Description: e.Description,
-		Status: e.Status, FailedReason: e.FailedReason,
+		ID: string(e.CompShareImageId), Name: e.Name, Description: e.Description,
+		Status: string(e.Status), FailedReason: e.FailedReason,
 		SizeMB: int64(e.Size.value), Container: bool(e.Container), SourceGpuType: e.SourceGpuType,
 		Tags: e.Tags, Visibility: int(e.Visibility.value), ImageType: e.ImageType,
 	}
@@ -209,6 +209,45 @@ func (f *flag) UnmarshalJSON(data []byte) error {
 		*f = false
 	default:
 		return fmt.Errorf("not True or False: %s", data)
+	}
+	return nil
+}
+
+// word is a status word or an id, without the spaces around it: an answer's
+// "Available " must read as Available, and an id as the one asked for.
+type word string
+
+func (w *word) UnmarshalJSON(data []byte) error {
+	var s *string // null leaves it empty
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	if s != nil {
+		*w = word(strings.TrimSpace(*s))
+	}
+	return nil
+}
+
+// tagList reads Tags as a JSON array of strings, as the SDK declares it, or
+// as one string of comma-separated tags ("" for none), as APIs that store
+// them so may answer: tags only show, and must not make the whole list
+// unreadable.
+type tagList []string
+
+func (t *tagList) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '"' {
+		return json.Unmarshal(data, (*[]string)(t))
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	*t = nil
+	for _, tag := range strings.Split(s, ",") {
+		if tag = strings.TrimSpace(tag); tag != "" {
+			*t = append(*t, tag)
+		}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,7 +150,8 @@ func TestImageNotListed(t *testing.T) {
 		requests int
 	}{
 		{name: "filter applied", list: &imageList{images: numbered(300), applyFilter: true}, requests: 1},
-		{name: "filter ignored", list: &imageList{images: numbered(300)}, requests: 3},
+		// Three full pages, then one more: a TotalCount may count less than the list holds.
+		{name: "filter ignored", list: &imageList{images: numbered(300)}, requests: 4},
 		{name: "offset ignored too", list: &imageList{images: numbered(300), ignoreOffset: true}, requests: 2},
 		{name: "first entry is another image", list: &imageList{images: numbered(1)}, requests: 1},
 	} {
@@ -203,5 +205,75 @@ func TestImageUnreadableContainer(t *testing.T) {
 	_, err := c.Image(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
 	if !IsUnreadable(err) || !strings.Contains(err.Error(), "not True or False") {
 		t.Fatalf("error = %v, want an unreadable answer", err)
+	}
+}
+
+func TestImageWordsWithoutSpaces(t *testing.T) {
+	// An answer may pad a status word or an id: "Available " must read as
+	// Available (a wait at 100 % ends on it), the id as the one asked for.
+	c := listClient(t, &imageList{images: []map[string]any{{"CompShareImageId": " compshareImage-a\t", "Status": "Available "}}})
+	st, err := c.ImageStatus(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
+	if err != nil || st.Status != StatusAvailable {
+		t.Fatalf("status %+v, %v; want %q", st, err, StatusAvailable)
+	}
+	img, err := c.Image(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
+	if err != nil || img.ID != "compshareImage-a" || img.Status != StatusAvailable {
+		t.Fatalf("image %+v, %v", img, err)
+	}
+}
+
+func TestImageTagsAsString(t *testing.T) {
+	// The SDK declares Tags an array of strings; an API that keeps them as
+	// one string must not make the list, and so every status lookup, fail.
+	for _, tc := range []struct {
+		tags any
+		want []string
+	}{
+		{tags: []string{"a", "b"}, want: []string{"a", "b"}},
+		{tags: nil},
+		{tags: ""},
+		{tags: " "},
+		{tags: "gpu", want: []string{"gpu"}},
+		{tags: "gpu, cuda12,,", want: []string{"gpu", "cuda12"}},
+	} {
+		c := listClient(t, &imageList{images: []map[string]any{{"CompShareImageId": "compshareImage-a", "Status": "Making", "Tags": tc.tags}}})
+		img, err := c.Image(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
+		if err != nil || fmt.Sprint(img.Tags) != fmt.Sprint(tc.want) || img.Status != StatusMaking {
+			t.Errorf("Tags %#v: got %#v, %v; want %#v", tc.tags, img.Tags, err, tc.want)
+		}
+	}
+	c := listClient(t, &imageList{images: []map[string]any{{"CompShareImageId": "compshareImage-a", "Tags": 7}}})
+	if _, err := c.Image(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a"); !IsUnreadable(err) {
+		t.Errorf("Tags 7: error = %v, want an unreadable answer", err)
+	}
+}
+
+func TestImagesTotalCountBelowRows(t *testing.T) {
+	// A TotalCount that counts less than the list holds (0, or only the
+	// page's own entries) must not cut the list after its first page.
+	for name, total := range map[string]func(page []map[string]any) int{
+		"zero":         func([]map[string]any) int { return 0 },
+		"page's count": func(page []map[string]any) int { return len(page) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			all := numbered(150)
+			c, forms := actionServer(t, func(_ int, form url.Values) (int, string) {
+				offset, _ := strconv.Atoi(form.Get("Offset"))
+				page := all[min(offset, len(all)):min(offset+100, len(all))]
+				b, _ := json.Marshal(map[string]any{"RetCode": 0, "TotalCount": total(page), "ImageSet": page})
+				return http.StatusOK, string(b)
+			})
+			images, err := c.Images(context.Background(), "cn-wlcb", "cn-wlcb-01")
+			if err != nil || len(images) != 150 {
+				t.Fatalf("%d images, %v; want 150", len(images), err)
+			}
+			st, err := c.ImageStatus(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-149")
+			if err != nil || st.Status != StatusAvailable {
+				t.Fatalf("image on the second page: %+v, %v", st, err)
+			}
+			if n := len(forms()); n != 4 {
+				t.Errorf("%d requests, want 2 pages for each of the 2 calls", n)
+			}
+		})
 	}
 }

@@ -38,7 +38,7 @@ func (c *Client) Instance(ctx context.Context, region, zone, uhostID string) (In
 		requestID, err := c.invoke(ctx, cl, req, &answer)
 		return page[instanceEntry]{entries: answer.UHostSet, total: answer.TotalCount, requestID: requestID}, err
 	}
-	found, requestID, err := findInPages(fetch, func(e instanceEntry) string { return e.UHostId }, uhostID)
+	found, requestID, err := findInPages(fetch, func(e instanceEntry) string { return string(e.UHostId) }, uhostID)
 	if err != nil {
 		return Instance{}, err
 	}
@@ -47,7 +47,7 @@ func (c *Client) Instance(ctx context.Context, region, zone, uhostID string) (In
 		e.NotListed = true
 		return Instance{}, e
 	}
-	return Instance{UHostID: found.UHostId, Name: found.Name, Zone: found.Zone, State: found.State, InstanceType: found.InstanceType,
+	return Instance{UHostID: string(found.UHostId), Name: found.Name, Zone: found.Zone, State: found.State, InstanceType: found.InstanceType,
 		GpuType: found.GpuType, GPU: int(found.GPU.value), RequestID: requestID}, nil
 }
 
@@ -62,7 +62,7 @@ type describeInstanceResponse struct {
 }
 
 type instanceEntry struct {
-	UHostId      string
+	UHostId      word
 	Name         string
 	Zone         string
 	State        string

@@ -1,6 +1,7 @@
 package compshare
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -313,5 +314,87 @@ func TestImagesPage(t *testing.T) {
 		if _, err := c.ImagesPage(context.Background(), "cn-wlcb", "cn-wlcb-01", bad[0], bad[1]); err == nil || !strings.Contains(err.Error(), "1..100") {
 			t.Errorf("ImagesPage(offset %d, limit %d) error = %v", bad[0], bad[1], err)
 		}
+	}
+}
+
+func TestDeleteImageAlreadyGone(t *testing.T) {
+	// The RetCode for an image already gone is not documented: whatever the
+	// API answers, an image that the list does not hold is gone, and a
+	// destroy must not fail on it.
+	for _, tc := range []struct {
+		name, refusal string
+		status        int
+		listed        bool
+		notFound      bool
+	}{
+		{name: "product RetCode", refusal: `{"RetCode":66001,"Message":"image not exist"}`, notFound: true},
+		{name: "RetCode below 2000", refusal: `{"RetCode":1001,"Message":"image does not exist"}`, notFound: true},
+		{name: "HTTP 404", status: http.StatusNotFound, refusal: `not found`, notFound: true},
+		{name: "refused, still listed", refusal: `{"RetCode":66002,"Message":"image is public"}`, listed: true},
+		{name: "bad zone", refusal: `{"RetCode":230,"Message":"Params [Zone] not available"}`},
+		{name: "keys refused", refusal: `{"RetCode":171,"Message":"signature error"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, forms := actionServer(t, func(_ int, form url.Values) (int, string) {
+				switch {
+				case form.Get("Action") == ActionDeleteImage:
+					return cmp.Or(tc.status, http.StatusOK), tc.refusal
+				case strings.Contains(tc.refusal, "171"), strings.Contains(tc.refusal, "Zone"):
+					return http.StatusOK, tc.refusal
+				case tc.listed:
+					return http.StatusOK, `{"RetCode":0,"TotalCount":1,"ImageSet":[{"CompShareImageId":"compshareImage-a","Status":"Available"}]}`
+				}
+				return http.StatusOK, `{"RetCode":0,"TotalCount":0,"ImageSet":[]}`
+			})
+			err := c.DeleteImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
+			if err == nil || IsNotFound(err) != tc.notFound || !strings.Contains(err.Error(), `TerminateCompShareCustomImage for image "compshareImage-a" failed`) {
+				t.Fatalf("error = %v, want IsNotFound %v", err, tc.notFound)
+			}
+			var lookups int
+			for _, f := range forms() {
+				if f.Get("Action") == ActionDescribeImages {
+					lookups++
+					if f.Get("CompShareImageId") != "compshareImage-a" {
+						t.Errorf("lookup %v", f)
+					}
+				}
+			}
+			if want := !strings.Contains(tc.refusal, "171"); (lookups > 0) != want {
+				t.Errorf("%d lookups after the refusal", lookups)
+			}
+		})
+	}
+}
+
+func TestCreateImageAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, id string
+		unreadable     bool
+	}{
+		{name: "key in another case", body: `{"RetCode":0,"compshareImageId":"compshareImage-new"}`, id: "compshareImage-new"},
+		{name: "RetCode as a string, a Message on success, no Action", body: `{"RetCode":"0","Message":"ok","CompShareImageId":"compshareImage-new"}`, id: "compshareImage-new"},
+		{name: "id with spaces", body: `{"RetCode":0,"CompShareImageId":" compshareImage-new\n"}`, id: "compshareImage-new"},
+		{name: "blank id", body: `{"RetCode":0,"CompShareImageId":"  "}`, unreadable: true},
+		{name: "no id", body: `{"RetCode":0,"Action":"CreateCompShareCustomImageResponse"}`, unreadable: true},
+		{name: "id in an array", body: `{"RetCode":0,"CompShareImageId":["compshareImage-new"]}`, unreadable: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, forms := actionServer(t, ok(tc.body))
+			id, err := c.CreateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "my image"})
+			if id != tc.id || (err != nil) != tc.unreadable || IsUnreadable(err) != tc.unreadable || IsTransient(err) {
+				t.Fatalf("id %q, err %v; want id %q", id, err, tc.id)
+			}
+			if len(forms()) != 1 {
+				t.Errorf("%d requests: a build request must not be repeated", len(forms()))
+			}
+		})
+	}
+}
+
+func TestInstanceIDWithSpaces(t *testing.T) {
+	c, _ := actionServer(t, ok(`{"RetCode":0,"TotalCount":1,"UHostSet":[{"UHostId":"uhost-1 ","State":"Running"}]}`))
+	inst, err := c.Instance(context.Background(), "cn-wlcb", "cn-wlcb-01", "uhost-1")
+	if err != nil || inst.UHostID != "uhost-1" {
+		t.Fatalf("instance %+v, %v", inst, err)
 	}
 }

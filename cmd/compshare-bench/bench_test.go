@@ -38,34 +38,36 @@ func TestMedian(t *testing.T) {
 // polling, or the fixed baselines would always be lucky or always unlucky.
 func TestBuildPhases(t *testing.T) {
 	for _, runs := range []int{2, 5, 7} {
-		for _, period := range []time.Duration{5 * time.Second, 10 * time.Second} {
-			seen := map[time.Duration]bool{}
-			for _, bd := range makeBuilds(runs) {
-				if bd.shape != emulator.ShapeChunks || bd.estimate.name != "stale" {
-					continue
+		for _, long := range []bool{false, true} {
+			for _, period := range []time.Duration{5 * time.Second, 10 * time.Second} {
+				seen := map[time.Duration]bool{}
+				for _, bd := range makeBuilds(runs, runs) {
+					if bd.shape != emulator.ShapeChunks || bd.estimate.name != "stale" || bd.long != long {
+						continue
+					}
+					phase := (bd.total % period).Round(100 * time.Millisecond)
+					if seen[phase] {
+						t.Errorf("%d runs, long %v: two builds end %v into a %v period", runs, long, phase, period)
+					}
+					seen[phase] = true
 				}
-				phase := (bd.total % period).Round(100 * time.Millisecond)
-				if seen[phase] {
-					t.Errorf("%d runs: two builds end %v into a %v period", runs, phase, period)
+				if len(seen) != runs {
+					t.Errorf("%d runs, long %v: %d builds of chunks with a stale estimate, want %d", runs, long, len(seen), runs)
 				}
-				seen[phase] = true
-			}
-			if len(seen) != runs {
-				t.Errorf("%d runs: %d builds of chunks with a stale estimate, want %d", runs, len(seen), runs)
 			}
 		}
 	}
 }
 
 func TestVerdict(t *testing.T) {
-	o := waitOutcome{builds: makeBuilds(2), results: make([][]waitResult, len(waitSchedules))}
+	o := waitOutcome{builds: makeBuilds(2, 1), results: make([][]waitResult, len(waitSchedules))}
 	for si := range waitSchedules {
 		o.results[si] = make([]waitResult, len(o.builds))
 		for i := range o.builds {
 			o.results[si][i] = waitResult{calls: 6, lag: 500 * time.Millisecond}
 		}
 	}
-	idx := o.forShape(emulator.ShapePause, estimateModes[3])
+	idx := o.forShape(emulator.ShapePause, estimateModes[3], false)
 	if got := o.verdict(idx); got != "PASS" {
 		t.Errorf("within the targets: %q", got)
 	}

@@ -33,14 +33,15 @@ func run(ctx context.Context) error {
 	terraform := flag.String("terraform", "", "Terraform CLI `path` (default: what scripts/terraform-cli.sh prints)")
 	out := flag.String("out", "BENCHMARKS.md", "write the report to `file` too; empty: only print it")
 	runs := flag.Int("runs", 5, "builds of each shape and estimate, of different durations")
+	longRuns := flag.Int("long-runs", 2, "builds of each shape and estimate lasting 5 minutes or more")
 	planRuns := flag.Int("plan-runs", 7, "timed runs of each plan")
-	quick := flag.Bool("quick", false, "a quick look: 2 runs, 3 plan runs, no long failing build")
+	quick := flag.Bool("quick", false, "a quick look: 2 runs, no long runs, 3 plan runs, no long failing build")
 	flag.Parse()
 	if *quick {
-		*runs, *planRuns = 2, 3
+		*runs, *longRuns, *planRuns = 2, 0, 3
 	}
-	if *runs < 1 || *planRuns < 1 {
-		return fmt.Errorf("-runs and -plan-runs must be at least 1")
+	if *runs < 1 || *longRuns < 0 || *planRuns < 1 {
+		return fmt.Errorf("-runs and -plan-runs must be at least 1, -long-runs at least 0")
 	}
 
 	started := time.Now()
@@ -58,7 +59,7 @@ func run(ctx context.Context) error {
 	// The waits and the failing builds go at once: they mostly sleep.
 	var waitErr, failErr error
 	var wg sync.WaitGroup
-	wg.Go(func() { r.waiting, waitErr = b.waiting(ctx, *runs) })
+	wg.Go(func() { r.waiting, waitErr = b.waiting(ctx, *runs, *longRuns) })
 	wg.Go(func() { r.failures, failErr = b.failures(ctx, *quick) })
 	wg.Wait()
 	if waitErr != nil {

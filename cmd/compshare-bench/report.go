@@ -67,15 +67,24 @@ func (r report) render() string {
 
 func (r report) renderWaiting(w func(string, ...any)) {
 	o := r.waiting
-	runs := len(o.forShape(emulator.ShapeStraight, estimateModes[0]))
-	var totals []string
-	for _, i := range o.forShape(emulator.ShapeStraight, estimateModes[0]) {
-		totals = append(totals, strconv.FormatFloat(o.builds[i].total.Seconds(), 'f', -1, 64))
+	durations := func(long bool) (n int, list string) {
+		var totals []string
+		for _, i := range o.forShape(emulator.ShapeStraight, estimateModes[0], long) {
+			totals = append(totals, strconv.FormatFloat(o.builds[i].total.Seconds(), 'f', -1, 64))
+		}
+		return len(totals), strings.Join(totals, ", ") + " s"
 	}
+	runs, short := durations(false)
+	longRuns, long := durations(true)
 	w("## Waiting for builds of every shape")
 	w("")
-	w("Every progress shape and estimate of the emulator, %d builds of each, lasting %s s (the ends fall at different", runs, strings.Join(totals, ", "))
-	w("phases of fixed polling), each waited for by one `compshare_image_wait`. For each schedule, one `terraform plan -out`")
+	w("Every progress shape and estimate of the emulator, %d builds of each, lasting %s (the ends fall at different", runs, short)
+	if longRuns > 0 {
+		w("phases of fixed polling), and %d builds of minutes, as real ones are, lasting %s (rows marked \"%s\"),", longRuns, long, longLabel)
+		w("each waited for by one `compshare_image_wait`. For each schedule, one `terraform plan -out`")
+	} else {
+		w("phases of fixed polling), each waited for by one `compshare_image_wait`. For each schedule, one `terraform plan -out`")
+	}
 	w("of all %d waits, then the builds start and `terraform apply -parallelism=%d` of the saved plan waits for all of them at", len(o.builds), 2*len(o.builds))
 	w("once (request budget %d per second, so that the waits never queue behind one another). The four applies run at once,", benchBudget)
 	w("started %v apart. The baselines go through the same wait with `COMPSHARE_WAIT_SCHEDULE=fixed:Ns` (a benchmarking aid): only", stagger)
@@ -105,14 +114,23 @@ func (r report) renderWaiting(w func(string, ...any)) {
 		}
 		w("%s oracle: calls | ours against the targets |", head)
 		w("%s--:|---|", rule)
-		for _, e := range estimateModes {
-			idx := o.forShape(shape, e)
-			row := "| " + e.name + " |"
-			for si := range waitSchedules {
-				calls, lags := o.figures(si, idx)
-				row += fmt.Sprintf(" %s / %s | %d / %d |", num(median(lags)), num(slices.Max(lags)), median(calls), slices.Max(calls))
+		for _, long := range []bool{false, true} {
+			for _, e := range estimateModes {
+				idx := o.forShape(shape, e, long)
+				if len(idx) == 0 {
+					continue
+				}
+				row := "| " + e.name
+				if long {
+					row += ", " + longLabel
+				}
+				row += " |"
+				for si := range waitSchedules {
+					calls, lags := o.figures(si, idx)
+					row += fmt.Sprintf(" %s / %s | %d / %d |", num(median(lags)), num(slices.Max(lags)), median(calls), slices.Max(calls))
+				}
+				w("%s %d | %s |", row, oracleCalls, o.verdict(idx))
 			}
-			w("%s %d | %s |", row, oracleCalls, o.verdict(idx))
 		}
 		w("")
 	}
@@ -198,12 +216,21 @@ func (r report) renderScale(w func(string, ...any)) {
 func (r report) targets() []target {
 	o := r.waiting
 	var ts []target
-	for _, shape := range emulator.ShapeNames() {
-		var idx []int
-		for _, e := range estimateModes {
-			idx = append(idx, o.forShape(shape, e)...)
+	for _, long := range []bool{false, true} {
+		for _, shape := range emulator.ShapeNames() {
+			var idx []int
+			for _, e := range estimateModes {
+				idx = append(idx, o.forShape(shape, e, long)...)
+			}
+			if len(idx) == 0 {
+				continue
+			}
+			what := string(shape) + ", every estimate"
+			if long {
+				what += ", " + longLabel
+			}
+			ts = append(ts, o.lagTarget(what, idx), o.callsTarget(what, idx))
 		}
-		ts = append(ts, o.lagTarget(string(shape)+", every estimate", idx), o.callsTarget(string(shape)+", every estimate", idx))
 	}
 	var making []int
 	for _, lag := range statusLags {
@@ -249,12 +276,15 @@ func (r report) targets() []target {
 	)
 }
 
-// forShape returns the indexes of the builds of a shape and estimate
-// (without the status-lag builds).
-func (o waitOutcome) forShape(shape emulator.Shape, e estimateMode) []int {
+// longLabel marks the figures of the builds of minutes.
+const longLabel = "builds of minutes"
+
+// forShape returns the indexes of the builds of a shape and estimate,
+// builds of minutes or the shorter ones (without the status-lag builds).
+func (o waitOutcome) forShape(shape emulator.Shape, e estimateMode, long bool) []int {
 	var idx []int
 	for i, bd := range o.builds {
-		if bd.shape == shape && bd.estimate.name == e.name && bd.making == 0 {
+		if bd.shape == shape && bd.estimate.name == e.name && bd.making == 0 && bd.long == long {
 			idx = append(idx, i)
 		}
 	}

@@ -351,6 +351,7 @@ const pageSize = 100
 // page is one page of a list, as an action answered it.
 type page[T any] struct {
 	entries   []T
+	limit     int            // how many entries were asked for
 	total     optionalNumber // the API's TotalCount
 	requestID string
 }
@@ -379,7 +380,7 @@ func walkPages[T any](fetch func(offset int) (page[T], error), id func(T) string
 			}
 		}
 		offset += len(p.entries)
-		more := len(p.entries) >= pageSize || p.total.present && float64(offset) < p.total.value
+		more := len(p.entries) >= p.limit || p.total.present && float64(offset) < p.total.value
 		if !visit(fresh, p.requestID) || len(fresh) == 0 || !more {
 			return nil
 		}

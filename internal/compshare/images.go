@@ -72,48 +72,35 @@ func (c *Client) Image(ctx context.Context, region, zone, imageID string) (Image
 	return entry.image(), nil
 }
 
-// ImagePage is one page of DescribeCompShareCustomImages.
-type ImagePage struct {
-	Images []Image
-	// TotalCount is how many images the list holds in all (the API's
-	// TotalCount); -1 when the API did not say.
-	TotalCount int
-	RequestID  string
-}
-
-// ImagesPage lists the account's custom images in region and zone from
-// offset, at most limit (1..100) of them.
-func (c *Client) ImagesPage(ctx context.Context, region, zone string, offset, limit int) (ImagePage, error) {
-	if offset < 0 || limit < 1 || limit > pageSize {
-		return ImagePage{}, fmt.Errorf("%s: offset %d and limit %d must be >= 0 and 1..%d", ActionDescribeImages, offset, limit, pageSize)
+// WalkImages visits the account's custom images in region and zone, asking
+// DescribeCompShareCustomImages for perPage (1..100) at a time, until visit
+// returns false or the list ends. An image that moves between pages while
+// they are read (because another was added or deleted) is visited once, or
+// may be missed.
+func (c *Client) WalkImages(ctx context.Context, region, zone string, perPage int, visit func(Image) bool) error {
+	if perPage < 1 || perPage > pageSize {
+		return fmt.Errorf("%s: %d images a page, want 1..%d", ActionDescribeImages, perPage, pageSize)
 	}
-	p, err := c.describeImages(ctx, call{action: ActionDescribeImages, region: region, zone: zone}, "", offset, limit)
-	if err != nil {
-		return ImagePage{}, err
-	}
-	out := ImagePage{TotalCount: -1, RequestID: p.requestID}
-	if p.total.present {
-		out.TotalCount = int(p.total.value)
-	}
-	for _, entry := range p.entries {
-		out.Images = append(out.Images, entry.image())
-	}
-	return out, nil
-}
-
-// Images lists all the account's custom images in region and zone, a
-// hundred a page. An image that moves between pages while they are read
-// (because another was added or deleted) is listed once, or may be missed.
-func (c *Client) Images(ctx context.Context, region, zone string) ([]Image, error) {
 	cl := call{action: ActionDescribeImages, region: region, zone: zone}
-	var images []Image
-	err := walkPages(func(offset int) (page[imageEntry], error) { return c.describeImages(ctx, cl, "", offset, pageSize) },
+	return walkPages(func(offset int) (page[imageEntry], error) { return c.describeImages(ctx, cl, "", offset, perPage) },
 		imageEntry.id, func(entries []imageEntry, _ string) bool {
 			for _, entry := range entries {
-				images = append(images, entry.image())
+				if !visit(entry.image()) {
+					return false
+				}
 			}
 			return true
 		})
+}
+
+// Images lists all the account's custom images in region and zone, a
+// hundred a page, as WalkImages visits them.
+func (c *Client) Images(ctx context.Context, region, zone string) ([]Image, error) {
+	var images []Image
+	err := c.WalkImages(ctx, region, zone, pageSize, func(img Image) bool {
+		images = append(images, img)
+		return true
+	})
 	return images, err
 }
 
@@ -146,7 +133,7 @@ func (c *Client) describeImages(ctx context.Context, cl call, imageID string, of
 		req.CompShareImageId = ucloud.String(imageID)
 	}
 	requestID, err := c.invoke(ctx, cl, req, &answer)
-	return page[imageEntry]{entries: answer.ImageSet, total: answer.TotalCount, requestID: requestID}, err
+	return page[imageEntry]{entries: answer.ImageSet, limit: limit, total: answer.TotalCount, requestID: requestID}, err
 }
 
 // describeImagesResponse is our own shape of the answer, with only what we

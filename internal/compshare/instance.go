@@ -36,7 +36,7 @@ func (c *Client) Instance(ctx context.Context, region, zone, uhostID string) (In
 		var answer describeInstanceResponse
 		req := &ucompshare.DescribeCompShareInstanceRequest{UHostIds: []string{uhostID}, Offset: ucloud.Int(offset), Limit: ucloud.Int(pageSize)}
 		requestID, err := c.invoke(ctx, cl, req, &answer)
-		return page[instanceEntry]{entries: answer.UHostSet, total: answer.TotalCount, requestID: requestID}, err
+		return page[instanceEntry]{entries: answer.UHostSet, limit: pageSize, total: answer.TotalCount, requestID: requestID}, err
 	}
 	found, requestID, err := findInPages(fetch, func(e instanceEntry) string { return string(e.UHostId) }, uhostID)
 	if err != nil {

@@ -296,23 +296,30 @@ func TestImagesSkipsRepeatedEntries(t *testing.T) {
 	}
 }
 
-func TestImagesPage(t *testing.T) {
-	list := &imageList{images: numbered(30)}
-	c := listClient(t, list)
-	p, err := c.ImagesPage(context.Background(), "cn-wlcb", "cn-wlcb-01", 20, 5)
-	if err != nil {
-		t.Fatal(err)
+// WalkImages asks for pages of the size given and stops when told to, or
+// at the end of the list, whether or not the API says how long it is.
+func TestWalkImages(t *testing.T) {
+	ctx := context.Background()
+	for _, noTotalCount := range []bool{false, true} {
+		list := &imageList{images: numbered(30), noTotalCount: noTotalCount}
+		c := listClient(t, list)
+		var ids []string
+		err := c.WalkImages(ctx, "cn-wlcb", "cn-wlcb-01", 5, func(img Image) bool {
+			ids = append(ids, img.ID)
+			return len(ids) < 12
+		})
+		if err != nil || len(ids) != 12 || ids[11] != "compshareImage-11" || len(list.forms) != 3 || list.forms[2]["Limit"] != "5" {
+			t.Errorf("no TotalCount %v: stopped at 12: %v, %v after %d requests %v", noTotalCount, ids, err, len(list.forms), list.forms)
+		}
+		ids, list.forms = nil, nil
+		if err := c.WalkImages(ctx, "cn-wlcb", "cn-wlcb-01", 7, func(img Image) bool { ids = append(ids, img.ID); return true }); err != nil || len(ids) != 30 {
+			t.Errorf("no TotalCount %v: the whole list: %d images, %v", noTotalCount, len(ids), err)
+		}
 	}
-	if len(p.Images) != 5 || p.Images[0].ID != "compshareImage-20" || p.TotalCount != 30 || p.RequestID != "req-1" {
-		t.Fatalf("page %+v", p)
-	}
-	list.noTotalCount = true
-	if p, err = c.ImagesPage(context.Background(), "cn-wlcb", "cn-wlcb-01", 0, 100); err != nil || p.TotalCount != -1 || len(p.Images) != 30 {
-		t.Fatalf("page without TotalCount: %+v, %v", p, err)
-	}
-	for _, bad := range [][2]int{{-1, 10}, {0, 0}, {0, 101}} {
-		if _, err := c.ImagesPage(context.Background(), "cn-wlcb", "cn-wlcb-01", bad[0], bad[1]); err == nil || !strings.Contains(err.Error(), "1..100") {
-			t.Errorf("ImagesPage(offset %d, limit %d) error = %v", bad[0], bad[1], err)
+	c := listClient(t, &imageList{})
+	for _, bad := range []int{0, 101} {
+		if err := c.WalkImages(ctx, "cn-wlcb", "cn-wlcb-01", bad, func(Image) bool { return true }); err == nil || !strings.Contains(err.Error(), "1..100") {
+			t.Errorf("WalkImages(%d a page) error = %v", bad, err)
 		}
 	}
 }

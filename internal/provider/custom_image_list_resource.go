@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -115,33 +114,17 @@ func (l *customImageListResource) List(ctx context.Context, req list.ListRequest
 	}
 }
 
-// walk pages through DescribeCompShareCustomImages and calls yield with each
-// image that filter keeps, until yield returns false or the list ends. An
-// unfiltered walk asks for no more than limit (when > 0) images at once.
+// walk calls yield with each image of the account that filter keeps, until
+// yield returns false or the list ends. An unfiltered walk asks for no more
+// than limit (when > 0) images at once.
 func (l *customImageListResource) walk(ctx context.Context, region, zone string, filter imageFilter, limit int64, yield func(compshare.Image) bool) error {
-	size := pageSize
+	perPage := pageSize
 	if filter.nameRegex == nil && filter.status == "" && limit > 0 {
-		size = int(min(limit, int64(pageSize)))
+		perPage = int(min(limit, int64(pageSize)))
 	}
-	seen := map[string]bool{} // an image moved to the next page by a deletion is listed once
-	for offset := 0; ; {
-		page, err := l.data.client.ImagesPage(ctx, region, zone, offset, size)
-		if err != nil {
-			return err
-		}
-		for _, img := range page.Images {
-			if id := strings.ToLower(img.ID); !seen[id] && filter.keeps(img) {
-				seen[id] = true
-				if !yield(img) {
-					return nil
-				}
-			}
-		}
-		offset += len(page.Images)
-		if len(page.Images) < size || page.TotalCount >= 0 && offset >= page.TotalCount {
-			return nil
-		}
-	}
+	return l.data.client.WalkImages(ctx, region, zone, perPage, func(img compshare.Image) bool {
+		return !filter.keeps(img) || yield(img)
+	})
 }
 
 // pageSize is the most images DescribeCompShareCustomImages returns at once.

@@ -121,14 +121,14 @@ func newTransport() http.RoundTripper {
 	return http.DefaultTransport // replaced by the program: use it as it is
 }
 
-// CheckBaseURL accepts an absolute http or https URL with a host.
+// CheckBaseURL accepts an absolute http or https URL with a host. A
+// missing scheme ("127.0.0.1:18080") gets the same advice as a wrong one:
+// url.Parse's own complaint about it ("first path segment in URL cannot
+// contain colon") does not say what to write.
 func CheckBaseURL(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("%q is not a URL: %w", raw, err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http(s) URL such as %s", raw, DefaultBaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL such as %s or http://127.0.0.1:18080", raw, DefaultBaseURL)
 	}
 	return nil
 }

@@ -237,6 +237,9 @@ func (cl call) newError(requestID string, retryAfter time.Duration, errorBody st
 		e.Transient = !isConfigurationError(sdkErr.OriginError())
 		var dnsErr *net.DNSError
 		e.Unreachable = errors.Is(sdkErr.OriginError(), syscall.ECONNREFUSED) || errors.As(sdkErr.OriginError(), &dnsErr)
+		if errors.Is(sdkErr.OriginError(), http.ErrSchemeMismatch) {
+			e.Message += "; the base URL starts with https:// but the server answers plain HTTP: use http://"
+		}
 	case uerr.ErrResponseBodyError, uerr.ErrEmptyResponseBodyError:
 		e.Unreadable = true
 		e.Message = "the answer could not be read: " + shorten(e.Message, 300)
@@ -290,12 +293,13 @@ func shorten(s string, n int) string {
 }
 
 // isConfigurationError tells network errors that waiting cannot cure: an
-// unknown host or a certificate that does not verify.
+// unknown host, https:// to a plain HTTP server, or a certificate that does
+// not verify.
 func isConfigurationError(err error) bool {
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
 	var hostErr x509.HostnameError
 	var authorityErr x509.UnknownAuthorityError
-	return errors.As(err, &dnsErr) && dnsErr.IsNotFound ||
+	return errors.As(err, &dnsErr) && dnsErr.IsNotFound || errors.Is(err, http.ErrSchemeMismatch) ||
 		errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &authorityErr)
 }

@@ -209,3 +209,18 @@ func TestRetCodeWithHTTPErrorStatus(t *testing.T) {
 		})
 	}
 }
+
+// base_url with https:// in front of a plain HTTP server is a setting to
+// fix: one request, and an error that says so.
+func TestHTTPSBaseURLForPlainHTTPServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: strings.Replace(srv.URL, "http://", "https://", 1), MaxRetries: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	if IsTransient(err) || err == nil || !strings.Contains(err.Error(), "the server answers plain HTTP: use http://") {
+		t.Fatalf("error %v (transient %v)", err, IsTransient(err))
+	}
+}

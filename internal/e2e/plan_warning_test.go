@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -71,4 +72,37 @@ func TestPlanWarning(t *testing.T) {
 			t.Fatalf("a warning for a complete image:\n%s", out)
 		}
 	})
+}
+
+// A base_url where nothing answers (here a closed port) warns at plan, and
+// the wait's error points at base_url instead of advising a longer timeout.
+func TestNothingAnswersAtBaseURL(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedURL := "http://" + l.Addr().String()
+	_ = l.Close()
+	keys := newKeyPair(t)
+	w := newWorkspace(t)
+	w.setEnv("COMPSHARE_BASE_URL="+closedURL, "COMPSHARE_PUBLIC_KEY="+keys.public, "COMPSHARE_PRIVATE_KEY="+keys.private)
+	w.write("main.tf", strings.Replace(waitConfig("compshareImage-e2e-nowhere"), "image_id =", "timeouts = { create = \"10s\" }\n  image_id =", 1))
+	r := w.terraform("apply", "-auto-approve", "-no-color", "-input=false")
+	out := flat(r.stdout + r.stderr)
+	if r.err == nil {
+		t.Fatalf("apply succeeded against %s:\n%s", closedURL, r)
+	}
+	for _, want := range []string{
+		"Warning: Cannot reach the Compshare API at plan",
+		"Timed out waiting for image compshareImage-e2e-nowhere",
+		"nothing answered at the API's address: check the provider's base_url (or COMPSHARE_BASE_URL)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "raise timeouts.create") {
+		t.Errorf("advises a longer timeout when nothing answers:\n%s", out)
+	}
 }

@@ -121,3 +121,27 @@ func TestImageGoneAfterAnAnswer(t *testing.T) {
 		}
 	}
 }
+
+func unreachable() error {
+	return &compshare.Error{Action: compshare.ActionImageProgress, ImageID: imageID, Message: "connection refused", Transient: true, Unreachable: true}
+}
+
+// Nothing answering at the base URL from the start is a setting to fix: the
+// wait gives up after a minute, not at the end of its timeout. Once the API
+// has answered, the same errors are an outage, ridden out.
+func TestNothingAnswersFromTheStart(t *testing.T) {
+	b := newBuild(time.Hour)
+	b.errs, b.statusErr = []error{unreachable()}, unreachable()
+	_, err := b.run(t, Request{}, time.Hour)
+	if !compshare.IsUnreachable(err) || b.elapsed() < unreachableLimit || b.elapsed() > unreachableLimit+schedule.DefaultMaxInterval {
+		t.Fatalf("error %v after %v, want unreachable soon after %v", err, b.elapsed(), unreachableLimit)
+	}
+
+	b = newBuild(time.Hour)
+	b.errs, b.statusErr = []error{nil, unreachable()}, unreachable()
+	_, err = b.run(t, Request{}, 10*time.Minute)
+	var timeout *TimeoutError
+	if !errors.As(err, &timeout) || !compshare.IsUnreachable(timeout.LastErr) || b.elapsed() != 10*time.Minute {
+		t.Fatalf("after an answer: error %v after %v, want a timeout", err, b.elapsed())
+	}
+}

@@ -46,6 +46,11 @@ const (
 	// the image yet (it was created a moment ago): until then, and until a
 	// first answer, not-found is retried like a transient fault.
 	newImageWindow = 30 * time.Second
+	// unreachableLimit is how long a wait that has never reached the API
+	// goes on trying: nothing answering at the base URL from the start is
+	// most likely a wrong base_url, not an outage to sit out until the
+	// timeout. Once the API has answered, an outage is ridden out.
+	unreachableLimit = time.Minute
 	// firstBackoff is the pause after the first transient error; it doubles up to the max interval.
 	firstBackoff = time.Second
 	// maxEstimate (seconds, about 30 years) bounds what is taken as an
@@ -114,7 +119,9 @@ func (r Request) normalized() (Request, error) {
 // On error the Progress is zero; the error is a *TimeoutError when ctx's
 // deadline passed, a *FailedError when the platform listed the image as
 // failed or taken down, an *InterruptedError (wrapping context.Canceled) when
-// ctx was cancelled, or the API's error as is.
+// ctx was cancelled, or the API's error as is: one that is not transient, or
+// one for which compshare.IsUnreachable holds when nothing has answered at
+// the base URL during the wait's first minute.
 func Wait(ctx context.Context, r Reader, req Request) (compshare.Progress, error) {
 	return waiter{r: r, clock: realClock{}, statusTimeout: statusTimeout, finalReadTimeout: finalReadTimeout}.wait(ctx, req)
 }
@@ -228,6 +235,7 @@ type state struct {
 	lastAt  time.Time           // when last arrived
 	moving  bool                // the latest answer showed movement
 	lastErr error               // latest transient error
+	reached bool                // the API answered at least once, if only to refuse
 	backoff time.Duration       // pause after the next transient error
 	pollAt  time.Time           // when to read the progress next
 
@@ -298,6 +306,7 @@ func (w waiter) poll(ctx context.Context, s *state) (answered bool, err error) {
 	s.calls++
 	p, err := w.r.ImageProgress(ctx, req.Region, req.Zone, req.ImageID)
 	now := w.clock.Now()
+	s.reached = s.reached || !compshare.IsUnreachable(err)
 	if err != nil {
 		if s.interrupted(ctx, now) != nil {
 			// The client reports an ended ctx as its own error; the loop
@@ -318,6 +327,9 @@ func (w waiter) poll(ctx context.Context, s *state) (answered bool, err error) {
 				req.OnTransientError(err, s.lookupAt.Sub(w.clock.Now()))
 			}
 			return false, nil
+		}
+		if !s.reached && now.Sub(s.start) >= unreachableLimit {
+			return false, err
 		}
 		delay := s.pause(ctx, now, compshare.RetryAfter(err))
 		s.lastErr, s.pollAt = err, now.Add(delay)
@@ -402,6 +414,7 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 	s.calls++
 	st, err := w.r.ImageStatus(ctx, req.Region, req.Zone, req.ImageID)
 	now := w.clock.Now()
+	s.reached = s.reached || !compshare.IsUnreachable(err) && ctx.Err() == nil
 	s.lookedAt, s.lookupAt = now, now.Add(s.lookupEvery(now))
 	if err != nil {
 		s.statusOff = !mayPass(err) && !compshare.IsNotFound(err) && ctx.Err() == nil

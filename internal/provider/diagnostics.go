@@ -64,6 +64,9 @@ func waitErrorDiagnostic(imageID, timeoutAttribute string, next aftermath, err e
 	var timeout *imagewait.TimeoutError
 	var failed *imagewait.FailedError
 	switch {
+	case errors.As(err, &timeout) && timeout.Last == nil && compshare.IsUnreachable(timeout.LastErr):
+		return diag.NewErrorDiagnostic("Timed out waiting for image "+imageID,
+			err.Error()+"; nothing answered at the API's address: check the provider's base_url (or COMPSHARE_BASE_URL), and the network."+next.stopped)
 	case errors.As(err, &timeout):
 		return diag.NewErrorDiagnostic("Timed out waiting for image "+imageID,
 			err.Error()+"; raise "+timeoutAttribute+" if the build needs longer."+next.stopped)

@@ -207,6 +207,7 @@ func TestAccImageProgressDataSource_invalidInput(t *testing.T) {
 }`, `zone.*length`},
 		{"base_url not http", fmt.Sprintf("provider \"compshare\" {\n  base_url = \"ftp://example.com\"\n  %s\n}\n", keys) + dataSource, `Invalid base_url.*"ftp://example.com"`},
 		{"base_url malformed", fmt.Sprintf("provider \"compshare\" {\n  base_url = \"http//nohost\"\n  %s\n}\n", keys) + dataSource, `Invalid base_url.*"http//nohost"`},
+		{"base_url without scheme", fmt.Sprintf("provider \"compshare\" {\n  base_url = \"127.0.0.1:18080\"\n  %s\n}\n", keys) + dataSource, `Invalid base_url.*"127.0.0.1:18080" is not an http\(s\) URL such as .* or http://127.0.0.1:18080`},
 		{"request_timeout malformed", fmt.Sprintf("provider \"compshare\" {\n  base_url = %q\n  request_timeout = \"soon\"\n  %s\n}\n", srv.URL(), keys) + dataSource, `request_timeout value must be a duration such as 30s or 2m, from 1s to 5m0s, got: "soon"`},
 		{"negative max_retries", fmt.Sprintf("provider \"compshare\" {\n  base_url = %q\n  max_retries = -1\n  %s\n}\n", srv.URL(), keys) + dataSource, `max_retries.*-1`},
 	} {

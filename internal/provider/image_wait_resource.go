@@ -218,6 +218,13 @@ func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		p, err = r.data.client.ImageProgress(ctx, plan.Region.ValueString(), plan.Zone.ValueString(), imageID)
 	}
 	switch {
+	case compshare.IsUnreachable(err) && compshare.IsTransient(err):
+		// Most likely a wrong base_url, but maybe an outage, which the
+		// wait rides out: it must not block the apply.
+		resp.Diagnostics.AddWarning("Cannot reach the Compshare API at plan",
+			fmt.Sprintf("%v.\n\nNothing answered at the API's address: check the provider's base_url (or COMPSHARE_BASE_URL), and the network. "+
+				"The wait will try again during apply, and fail after a minute if nothing answers.", err))
+		return
 	case compshare.IsTransient(err) || compshare.IsUnreadable(err):
 		// The wait rides such faults out: they must not block the apply.
 		resp.Diagnostics.AddWarning("Cannot read image "+imageID+" at plan",

@@ -31,8 +31,9 @@ import (
 )
 
 var (
-	_ provider.ProviderWithActions       = (*compshareProvider)(nil)
-	_ provider.ProviderWithListResources = (*compshareProvider)(nil)
+	_ provider.ProviderWithActions        = (*compshareProvider)(nil)
+	_ provider.ProviderWithListResources  = (*compshareProvider)(nil)
+	_ provider.ProviderWithValidateConfig = (*compshareProvider)(nil)
 )
 
 type compshareProvider struct {
@@ -146,6 +147,18 @@ func (p *compshareProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 					"which may be missing. A file named here or in the environment must exist.",
 			},
 		},
+	}
+}
+
+// ValidateConfig refuses a zone outside the region when the block sets both,
+// so that terraform validate catches it; Configure checks the values again
+// with the environment, the profile and the defaults.
+func (p *compshareProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var location locationModel
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("region"), &location.Region)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("zone"), &location.Zone)...)
+	if !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(location.checkZone(nil)...)
 	}
 }
 

@@ -154,7 +154,13 @@ data "compshare_image_progress" "x" {
 			{
 				Config:      providerConfig(srv.URL(), `region = "cn-sh2"`) + finishedProgressConfig,
 				PlanOnly:    true,
-				ExpectError: errorMatching(`Zone not in region.*zone "cn-wlcb-01" is not in its region "cn-sh2"`),
+				ExpectError: errorMatching(`Zone not in region.*provider's zone "cn-wlcb-01" \(the default\) is not in its region "cn-sh2"`),
+			},
+			{
+				// Both in the provider block: refused at validate, on zone.
+				Config:      providerConfig(srv.URL(), `region = "cn-sh2"`, `zone = "cn-wlcb-01"`) + finishedProgressConfig,
+				PlanOnly:    true,
+				ExpectError: errorMatching(`Zone not in region.*The zone "cn-wlcb-01" is not in the region "cn-sh2"`),
 			},
 		},
 		CheckDestroy: func(*terraform.State) error {

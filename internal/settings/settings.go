@@ -118,10 +118,14 @@ func Resolve(in Input, getenv func(string) string) (Settings, []Problem) {
 
 	var problems []Problem
 	if !compshare.ZoneInRegion(s.Zone, s.Region) {
+		zone := fmt.Sprintf("%q", s.Zone)
+		if pick(in.Zone, "zone", EnvZone).value == "" && shared.zone == "" {
+			zone += " (the default)"
+		}
 		problems = append(problems, Problem{"Zone not in region", fmt.Sprintf(
-			"The provider's zone %q is not in its region %q: UCloud zones are named after their region, such as %s-01. "+
+			"The provider's zone %s is not in its region %q: UCloud zones are named after their region, such as %s-01. "+
 				"Set zone (the attribute, UCLOUD_ZONE or the profile's zone) to a zone of region %q, or set region to the zone's region.",
-			s.Zone, s.Region, s.Region, s.Region)})
+			zone, s.Region, s.Region, s.Region)})
 	}
 	if v := getenv(EnvWaitSchedule); v != "" {
 		var err error

@@ -113,8 +113,12 @@ func TestResolveErrors(t *testing.T) {
 
 	// The provider's default zone is not in a region set alone.
 	_, problems = Resolve(Input{PublicKey: "pub", PrivateKey: "priv", Region: "cn-sh2"}, noEnv)
-	if len(problems) != 1 || !strings.Contains(problems[0].Detail, `zone "cn-wlcb-01" is not in its region "cn-sh2"`) {
-		t.Errorf("a zone outside the region was not reported: %v", problems)
+	if len(problems) != 1 || !strings.Contains(problems[0].Detail, `zone "cn-wlcb-01" (the default) is not in its region "cn-sh2"`) {
+		t.Errorf("a zone outside the region was not reported as the default: %v", problems)
+	}
+	_, problems = Resolve(Input{PublicKey: "pub", PrivateKey: "priv", Region: "cn-sh2", Zone: "cn-bj2-02"}, noEnv)
+	if len(problems) != 1 || !strings.Contains(problems[0].Detail, `zone "cn-bj2-02" is not in its region "cn-sh2"`) {
+		t.Errorf("a zone set outside the region was not reported as set: %v", problems)
 	}
 	if _, problems := Resolve(Input{PublicKey: "pub", PrivateKey: "priv", Region: "cn-sh2", Zone: "cn-sh2-02"}, noEnv); problems != nil {
 		t.Errorf("a zone of the region was refused: %v", problems)

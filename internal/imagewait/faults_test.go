@@ -137,11 +137,16 @@ func TestNothingAnswersFromTheStart(t *testing.T) {
 		t.Fatalf("error %v after %v, want unreachable soon after %v", err, b.elapsed(), unreachableLimit)
 	}
 
-	b = newBuild(time.Hour)
-	b.errs, b.statusErr = []error{nil, unreachable()}, unreachable()
-	_, err = b.run(t, Request{}, 10*time.Minute)
-	var timeout *TimeoutError
-	if !errors.As(err, &timeout) || !compshare.IsUnreachable(timeout.LastErr) || b.elapsed() != 10*time.Minute {
-		t.Fatalf("after an answer: error %v after %v, want a timeout", err, b.elapsed())
+	for _, answered := range []bool{false, true} {
+		b = newBuild(time.Hour)
+		b.errs, b.statusErr = []error{unreachable()}, unreachable()
+		if !answered {
+			b.errs = []error{nil, unreachable()}
+		}
+		_, err = b.run(t, Request{Answered: answered}, 10*time.Minute)
+		var timeout *TimeoutError
+		if !errors.As(err, &timeout) || !compshare.IsUnreachable(timeout.LastErr) || b.elapsed() != 10*time.Minute {
+			t.Fatalf("after an answer (to the caller: %v): error %v after %v, want a timeout", answered, err, b.elapsed())
+		}
 	}
 }

@@ -77,6 +77,10 @@ type Request struct {
 	// is retried like a transient fault for the whole wait, not only for
 	// newImageWindow.
 	MayBeNew bool
+	// Answered says that the API answered the caller a moment ago (it
+	// created the image): nothing answering during the wait is then an
+	// outage, ridden out, and not a wrong base URL (see unreachableLimit).
+	Answered bool
 	// OnPoll, if set, is called after every progress answer with the delay
 	// before the wait next calls the API (0 when the wait ends with it).
 	OnPoll func(p compshare.Progress, next time.Duration)
@@ -121,7 +125,7 @@ func (r Request) normalized() (Request, error) {
 // failed or taken down, an *InterruptedError (wrapping context.Canceled) when
 // ctx was cancelled, or the API's error as is: one that is not transient, or
 // one for which compshare.IsUnreachable holds when nothing has answered at
-// the base URL during the wait's first minute.
+// the base URL during the wait's first minute (and req.Answered is false).
 func Wait(ctx context.Context, r Reader, req Request) (compshare.Progress, error) {
 	return waiter{r: r, clock: realClock{}, statusTimeout: statusTimeout, finalReadTimeout: finalReadTimeout}.wait(ctx, req)
 }
@@ -257,7 +261,7 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 		return compshare.Progress{}, err
 	}
 	start := w.clock.Now()
-	s := &state{req: req, start: start, backoff: firstBackoff, pollAt: start}
+	s := &state{req: req, start: start, backoff: firstBackoff, pollAt: start, reached: req.Answered}
 	s.lookupAt = start.Add(s.lookupGap(start))
 	for {
 		now := w.clock.Now()

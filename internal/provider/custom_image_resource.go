@@ -440,7 +440,8 @@ func (r *customImageResource) waitAndSave(ctx context.Context, model *customImag
 	save func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) bool {
 	imageID, region, zone := model.ID.ValueString(), model.Region.ValueString(), model.Zone.ValueString()
 	req := r.data.waitRequest(region, zone, imageID, 100, 0)
-	req.MayBeNew = true
+	// The build was started, or its image read, a moment ago.
+	req.MayBeNew, req.Answered = true, true
 	deadline, _ := ctx.Deadline()
 	p, waitErr := runWait(ctx, r.data.client, req, time.Until(deadline), nil)
 	if waitErr == nil {

@@ -3,7 +3,9 @@
 # two or three image builds, and let Terraform read them through the provider: a
 # plan, an apply that waits for one build, and (Terraform 1.14 or later) the
 # action watching another. Everything it starts or writes lives in a
-# temporary directory and is removed on exit; no account or network is needed.
+# temporary directory and is removed on exit, except the emulator's request
+# log, kept as $TMPDIR/compshare-demo-emulator.log (/tmp without TMPDIR); no
+# account or network is needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/cli.sh
@@ -38,6 +40,10 @@ trap cleanup EXIT INT TERM
 
 echo "Terraform ${terraform_version:-of unknown version}: $terraform"
 step "Building the provider and the emulator"
+# Quietly: the builds would otherwise print a "go: downloading" line for each
+# module missing from the cache (not the tools module: the demo needs none).
+echo "Downloading the Go modules not yet in the cache (quiet; a minute or two on a first run)"
+go mod download >"$work/go-mod-download.log" 2>&1 || { cat "$work/go-mod-download.log" >&2; exit 1; }
 go build -o "$work/bin/terraform-provider-compshare" .
 go build -o "$work/compshare-emulator" ./cmd/compshare-emulator
 
@@ -94,13 +100,23 @@ step "terraform apply: builds an image of the instance; what needs the images is
 if [ "$actions" = yes ]; then
   cp -R examples/demo-action "$work/demo-action"
   step "terraform apply -invoke: the compshare_image_wait action reports a build's progress while it waits"
-  "$terraform" -chdir="$work/demo-action" apply -input=false -auto-approve \
+  "$terraform" -chdir="$work/demo-action" apply -input=false -auto-approve -compact-warnings \
     -invoke=action.compshare_image_wait.watch ${color[@]+"${color[@]}"}
 else
   step "Skipping the action part: actions need Terraform >= 1.14, this is ${terraform_version:-of unknown version} (set TF_ACC_TERRAFORM_PATH to a newer one to see it)"
 fi
 
-step "The emulator's request log: what the provider asked, and when"
-cat "$work/emulator.log"
+# The full log (one line per request: action, image, HTTP status, RetCode,
+# request id) outlives the temporary directory; a summary is enough here.
+emulator_log="${TMPDIR:-/tmp}/compshare-demo-emulator.log"
+step "What the provider asked the emulator"
+requests="$(grep -c ' image=' "$work/emulator.log" || true)"
+echo "the emulator answered $requests requests: $(awk '/ image=/ { n[$3]++ } END { for (a in n) print n[a], a }' "$work/emulator.log" |
+  sort -k1,1rn -k2 | paste -sd, - | sed 's/,/, /g')"
+errors="$(grep ' image=' "$work/emulator.log" | grep -cv ' http=200 retcode=0 ' || true)"
+if [ "$errors" -gt 0 ]; then echo "  $errors of them with an HTTP error or a RetCode other than 0"; fi
+if mv -f "$work/emulator.log" "$emulator_log" 2>/dev/null; then
+  echo "the full request log, one line per request: $emulator_log"
+fi
 
 step "Done; stopping the emulator and removing $work"

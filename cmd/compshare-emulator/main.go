@@ -63,7 +63,7 @@ DescribeCompShareInstance) on a loopback address, and prints its base URL.
 
 Examples:
   # a 300 s build, 60 s in, on a fixed port
-  compshare-emulator -listen 127.0.0.1:8787 -public-key pub -private-key priv \
+  compshare-emulator -listen 127.0.0.1:18080 -public-key pub -private-key priv \
     -image compshareImage-a:300s:60s
   # a build in chunks whose estimate is extrapolated from its progress
   compshare-emulator -image compshareImage-b:120s:0s:chunks:extrapolate
@@ -73,7 +73,7 @@ Examples:
   compshare-emulator -images-file world.json -unknown-answers 2
 
 Keys default to $COMPSHARE_PUBLIC_KEY and $COMPSHARE_PRIVATE_KEY. Then point the provider at it:
-  export COMPSHARE_BASE_URL=http://127.0.0.1:8787 COMPSHARE_PUBLIC_KEY=pub COMPSHARE_PRIVATE_KEY=priv
+  export COMPSHARE_BASE_URL=http://127.0.0.1:18080 COMPSHARE_PUBLIC_KEY=pub COMPSHARE_PRIVATE_KEY=priv
 
 Flags:
 `
@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fs.PrintDefaults()
 	}
 	var (
-		listen     = fs.String("listen", "127.0.0.1:0", "loopback `address` to listen on; a fixed port such as 127.0.0.1:8787 keeps the URL the same across runs")
+		listen     = fs.String("listen", "127.0.0.1:0", "loopback `address` to listen on; a fixed port such as 127.0.0.1:18080 keeps the URL the same across runs")
 		publicKey  = fs.String("public-key", "", "API public `key` (default $COMPSHARE_PUBLIC_KEY)")
 		privateKey = fs.String("private-key", "", "API private `key` (default $COMPSHARE_PRIVATE_KEY)")
 		imagesFile = fs.String("images-file", "", imagesFileUsage)

@@ -27,7 +27,7 @@ func TestUsage(t *testing.T) {
 		t.Fatalf("-h: %v", err)
 	}
 	for _, want := range []string{
-		"-listen 127.0.0.1:8787", "compshareImage-b:120s:0s:chunks:extrapolate", "COMPSHARE_BASE_URL=http://127.0.0.1:8787",
+		"-listen 127.0.0.1:18080", "compshareImage-b:120s:0s:chunks:extrapolate", "COMPSHARE_BASE_URL=http://127.0.0.1:18080",
 		"-fault-limit", "-retry-after", "-rate-limit", "-unknown-answers", "-unknown-for", "-terminate-linger",
 		`"instances"`, `"new_build"`, "tail-99", "extrapolate", "html-200", "echo-private-key",
 	} {

@@ -1,3 +1,4 @@
+# Terraform 1.14 and later: earlier versions and OpenTofu have no actions.
 variable "image_id" {
   description = "Id of the custom image being built."
   type        = string

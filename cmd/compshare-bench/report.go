@@ -103,6 +103,11 @@ func (r report) renderWaiting(w func(string, ...any)) {
 	w("  answer showing 100 and one status answer showing `Available`).")
 	w("- **Targets** (last column): worst lag <= %v, median <= %v, and on each build no more calls than fixed 5-s", worstLagTarget, medianLagTarget)
 	w("  polling made on the same build.")
+	w("- **Why rows miss**: at 99 %% only a true clock tells when 100 comes. Every answer is the same until then, so")
+	w("  seeing the end within %v takes a poll every %v for as long as the build sits there, more calls than fixed", worstLagTarget, worstLagTarget)
+	w("  5-s polling makes (tail-99 without a true clock, builds of every length). On builds under a minute without")
+	w("  a true clock, the calls of fixed 5-s polling leave one or two polls to place near the end, and an estimate")
+	w("  that errs cannot be corrected in time.")
 	w("")
 	for _, shape := range emulator.ShapeNames() {
 		w("### %s", shape)

@@ -35,7 +35,7 @@ func TestAccImageWait_faults(t *testing.T) {
 		{emulator.FaultProcessNoise, "Process 100.00000000000001 at the end", ""},
 		{emulator.FaultHTML200, "HTTP 200 with a 200 KB HTML page", ""},
 		{emulator.FaultTruncated, "JSON cut in half", ""},
-		{emulator.FaultHTTP500, "HTTP 500", `compshareImage-faulty.*HTTP 500: Internal Server Error \(request id`},
+		{emulator.FaultHTTP500, "HTTP 500", `compshareImage-faulty.*HTTP 500, RetCode 500: Internal Server Error \(request id`},
 		{emulator.FaultProcessOver100, "Process 112.5", `compshareImage-faulty.*Process 112.5 is outside 0..100`},
 		{emulator.FaultProcessNegative, "Process -5", `compshareImage-faulty.*Process -5 is outside 0..100`},
 	} {

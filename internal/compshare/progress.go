@@ -140,8 +140,21 @@ type progressResponse struct {
 	response.CommonBase
 
 	Process           optionalNumber
-	TotalDuration     optionalNumber
-	RemainingDuration optionalNumber
+	TotalDuration     estimate
+	RemainingDuration estimate
+}
+
+// estimate is one of the API's duration estimates, in seconds. It is
+// optional, so a value that is no number ("300s", "-") reads as none: it
+// must not make the whole answer unreadable, which a wait rides out like a
+// transient fault, until its timeout if every answer has it.
+type estimate struct{ optionalNumber }
+
+func (e *estimate) UnmarshalJSON(data []byte) error {
+	if e.optionalNumber.UnmarshalJSON(data) != nil {
+		e.optionalNumber = optionalNumber{}
+	}
+	return nil
 }
 
 // optionalNumber accepts a JSON number or a string holding one ("300",

@@ -40,7 +40,7 @@ func (r report) render() string {
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	w("# Benchmarks")
 	w("")
-	w("Written by `make bench` (`go run ./cmd/compshare-bench`), which reproduces it from a clean clone in about four minutes")
+	w("Written by `make bench` (`go run ./cmd/compshare-bench`), which reproduces it from a clean clone in about seven minutes")
 	w("(`-quick` for a shorter look). The real Terraform CLI runs the provider, built with `go build` and installed through")
 	w("`dev_overrides`, against the API emulator (`internal/emulator`) inside the benchmark's process; nothing leaves the")
 	w("machine. Figures vary from machine to machine. The benchmark never fails on a target, it reports it.")

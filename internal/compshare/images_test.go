@@ -260,7 +260,7 @@ func TestImagesTotalCountBelowRows(t *testing.T) {
 			c, forms := actionServer(t, func(_ int, form url.Values) (int, string) {
 				offset, _ := strconv.Atoi(form.Get("Offset"))
 				page := all[min(offset, len(all)):min(offset+100, len(all))]
-				b, _ := json.Marshal(map[string]any{"RetCode": 0, "TotalCount": total(page), "ImageSet": page})
+				b, _ := json.Marshal(map[string]any{"Action": ActionDescribeImages + "Response", "RetCode": 0, "TotalCount": total(page), "ImageSet": page})
 				return http.StatusOK, string(b)
 			})
 			images, err := c.Images(context.Background(), "cn-wlcb", "cn-wlcb-01")

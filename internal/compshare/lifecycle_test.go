@@ -349,9 +349,9 @@ func TestDeleteImageAlreadyGone(t *testing.T) {
 				case strings.Contains(tc.refusal, "171"), strings.Contains(tc.refusal, "Zone"):
 					return http.StatusOK, tc.refusal
 				case tc.listed:
-					return http.StatusOK, `{"RetCode":0,"TotalCount":1,"ImageSet":[{"CompShareImageId":"compshareImage-a","Status":"Available"}]}`
+					return http.StatusOK, `{"Action":"DescribeCompShareCustomImagesResponse","RetCode":0,"TotalCount":1,"ImageSet":[{"CompShareImageId":"compshareImage-a","Status":"Available"}]}`
 				}
-				return http.StatusOK, `{"RetCode":0,"TotalCount":0,"ImageSet":[]}`
+				return http.StatusOK, `{"Action":"DescribeCompShareCustomImagesResponse","RetCode":0,"TotalCount":0,"ImageSet":[]}`
 			})
 			err := c.DeleteImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
 			if err == nil || IsNotFound(err) != tc.notFound || !strings.Contains(err.Error(), `TerminateCompShareCustomImage for image "compshareImage-a" failed`) {

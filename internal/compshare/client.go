@@ -127,10 +127,18 @@ func newTransport() http.RoundTripper {
 // contain colon") does not say what to write.
 func CheckBaseURL(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http(s) URL such as %s or http://127.0.0.1:18080", raw, DefaultBaseURL)
+	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return nil
 	}
-	return nil
+	shown, reason := raw, ""
+	var urlErr *url.Error
+	switch {
+	case err == nil:
+		shown = u.Redacted() // no password in an error
+	case errors.As(err, &urlErr) && strings.Contains(raw, "://"):
+		reason = " (" + urlErr.Err.Error() + ")"
+	}
+	return fmt.Errorf("%q is not an http(s) URL such as %s or http://127.0.0.1:18080%s", shown, DefaultBaseURL, reason)
 }
 
 func (c *Client) locate(req request.Common, region, zone string) {
@@ -342,6 +350,19 @@ func parseRetryAfter(header string, now time.Time) time.Duration {
 func exponentialBackoff(n int) time.Duration {
 	d := time.Duration(100+rand.IntN(100)) * time.Millisecond << (2 * min(n, 3))
 	return min(d, 10*time.Second)
+}
+
+// checkListAnswer refuses a list answer that names no Action. Every answer
+// of the API does; one without it (a proxy's {} or null with HTTP 200), read
+// as an empty list, would make a refresh drop images from state, or a plan
+// call an instance unknown.
+func checkListAnswer(cl call, requestID string, answer response.Common) error {
+	if answer.GetAction() != "" {
+		return nil
+	}
+	e := cl.error(requestID, "the answer has no Action: it is not an answer of "+cl.action)
+	e.Unreadable = true
+	return e
 }
 
 // pageSize is how many entries a page of a list asks for: the most that

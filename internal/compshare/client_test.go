@@ -147,7 +147,8 @@ func TestNewChecksConfig(t *testing.T) {
 		{Config{PrivateKey: "x"}, "public key"},
 		{Config{PublicKey: "x", PrivateKey: "y", BaseURL: "ftp://host"}, "not an http(s) URL"},
 		{Config{PublicKey: "x", PrivateKey: "y", BaseURL: "http://"}, "not an http(s) URL"},
-		{Config{PublicKey: "x", PrivateKey: "y", BaseURL: "http://%zz"}, "not an http(s) URL"},
+		{Config{PublicKey: "x", PrivateKey: "y", BaseURL: "http://%zz"}, `not an http(s) URL such as https://api.compshare.cn or http://127.0.0.1:18080 (invalid URL escape "%zz")`},
+		{Config{PublicKey: "x", PrivateKey: "y", BaseURL: "ftp://user:s3cret@host"}, `"ftp://user:xxxxx@host" is not an http(s) URL`},
 		{Config{PublicKey: "x", PrivateKey: "y", BaseURL: "127.0.0.1:18080"}, "not an http(s) URL such as"},
 		{Config{PublicKey: "x", PrivateKey: "y", MaxRetries: -1}, "negative"},
 	} {

@@ -21,7 +21,7 @@ func (c *Client) DeleteImage(ctx context.Context, region, zone, imageID string) 
 	var answer ucompshare.TerminateCompShareCustomImageResponse
 	_, err := c.invoke(ctx, call{action: ActionDeleteImage, region: region, zone: zone, imageID: imageID}, req, &answer)
 	var e *Error
-	if errors.As(err, &e) && refusedOnItsMerits(e) && !IsNotFound(err) {
+	if errors.As(err, &e) && refusedDeletion(e) && !IsNotFound(err) {
 		// The RetCode for an image already gone is not documented (230 is
 		// only likely): a refusal of an image the list does not hold is that.
 		if _, _, lookupErr := c.findImage(ctx, region, zone, imageID); IsNotFound(lookupErr) {
@@ -31,11 +31,14 @@ func (c *Client) DeleteImage(ctx context.Context, region, zone, imageID string) 
 	return err
 }
 
-// refusedOnItsMerits reports whether the API answered the request with a
-// refusal, a RetCode (other than a refused key pair) or an HTTP 4xx (other
-// than 429), rather than failing to answer it. Product RetCodes are >= 2000,
-// which counts as transient: a gone image's may be one of them.
-func refusedOnItsMerits(e *Error) bool {
-	return e.RetCode != 0 && e.RetCode != RetCodeSignature ||
-		e.RetCode == 0 && e.Status >= http.StatusBadRequest && e.Status < http.StatusInternalServerError && e.Status != http.StatusTooManyRequests
+// refusedDeletion reports whether the API refused the deletion itself, with
+// a RetCode (other than a refused key pair) or an HTTP 4xx, rather than
+// failing to answer it (HTTP 5xx, whatever its body says, or 429). Product
+// RetCodes are >= 2000, which counts as transient: a gone image's may be one
+// of them.
+func refusedDeletion(e *Error) bool {
+	if e.serverFailed() || e.Status == http.StatusTooManyRequests {
+		return false
+	}
+	return e.RetCode != 0 && e.RetCode != RetCodeSignature || e.RetCode == 0 && e.Status >= http.StatusBadRequest
 }

@@ -16,7 +16,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	uerr "github.com/ucloud/ucloud-sdk-go/ucloud/error"
@@ -133,13 +132,19 @@ func RetryAfter(err error) time.Duration {
 // IsCredentialsRefused reports whether the API refused the key pair.
 func IsCredentialsRefused(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && e.RetCode == RetCodeSignature
+	return errors.As(err, &e) && e.RetCode == RetCodeSignature && !e.serverFailed()
 }
+
+// serverFailed reports whether the answer had an HTTP 5xx status: its
+// RetCode, if any, is shown but not trusted (a gateway's error page must
+// not read as a missing image, which would drop it from state).
+func (e *Error) serverFailed() bool { return e.Status >= http.StatusInternalServerError }
 
 // IsNotFound reports whether the API does not know the image or instance:
 // a list without it, or RetCode 230 for the image id parameter (or for a
 // parameter the message does not name). RetCode 230 for another parameter,
-// such as Zone, is a bad request, not a missing image.
+// such as Zone, is a bad request, not a missing image; neither is a RetCode
+// sent with an HTTP 5xx status.
 func IsNotFound(err error) bool {
 	var e *Error
 	if !errors.As(err, &e) {
@@ -148,7 +153,7 @@ func IsNotFound(err error) bool {
 	if e.NotListed {
 		return true
 	}
-	if e.RetCode != RetCodeNotAvailable {
+	if e.RetCode != RetCodeNotAvailable || e.serverFailed() {
 		return false
 	}
 	param := e.Param
@@ -222,7 +227,9 @@ func (cl call) newError(requestID string, retryAfter time.Duration, errorBody st
 			e.Transient = true
 		}
 		// A server may send an error's RetCode with an HTTP error status:
-		// the RetCode tells more (230: no such image) than the status.
+		// with a 4xx, the RetCode tells more (230: no such image) than the
+		// status; with a 5xx it is only shown (see serverFailed). Whether
+		// to try again is the status's to say.
 		var answer struct {
 			RetCode optionalNumber
 			Message string
@@ -230,13 +237,16 @@ func (cl call) newError(requestID string, retryAfter time.Duration, errorBody st
 		if json.Unmarshal([]byte(errorBody), &answer) == nil && answer.RetCode.present && answer.RetCode.value != 0 &&
 			answer.RetCode.value == math.Trunc(answer.RetCode.value) && math.Abs(answer.RetCode.value) < math.MaxInt32 {
 			transient := e.Transient
-			e.setRetCode(int(answer.RetCode.value), cmp.Or(answer.Message, e.Message))
-			e.Transient = e.Transient || transient
+			e.setRetCode(int(answer.RetCode.value), shorten(cmp.Or(answer.Message, e.Message), 300))
+			e.Transient = transient
 		}
 	case uerr.ErrNetwork:
 		e.Transient = !isConfigurationError(sdkErr.OriginError())
+		// Any failure to connect: refused, no route, a dial that times
+		// out (a firewall that drops), or a host name that does not resolve.
+		var opErr *net.OpError
 		var dnsErr *net.DNSError
-		e.Unreachable = errors.Is(sdkErr.OriginError(), syscall.ECONNREFUSED) || errors.As(sdkErr.OriginError(), &dnsErr)
+		e.Unreachable = errors.As(sdkErr.OriginError(), &opErr) && opErr.Op == "dial" || errors.As(sdkErr.OriginError(), &dnsErr)
 		if errors.Is(sdkErr.OriginError(), http.ErrSchemeMismatch) {
 			e.Message += "; the base URL starts with https:// but the server answers plain HTTP: use http://"
 		}

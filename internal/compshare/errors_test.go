@@ -194,6 +194,12 @@ func TestRetCodeWithHTTPErrorStatus(t *testing.T) {
 			want: `GetCompShareImageCreateProgress for image "compshareImage-x" failed: HTTP 503, RetCode 8433: service error (request id req-c)`},
 		{name: "gateway page", status: http.StatusBadGateway, body: `<html>Bad Gateway</html>`, transient: true,
 			want: `GetCompShareImageCreateProgress for image "compshareImage-x" failed: HTTP 502: Bad Gateway (request id req-c)`},
+		{name: "not found behind a gateway error", status: http.StatusBadGateway, body: `{"RetCode":230,"Message":"Params [CompShareImageId] not available"}`, transient: true,
+			want: `GetCompShareImageCreateProgress for image "compshareImage-x" failed: HTTP 502, RetCode 230 (the API refused the value of parameter CompShareImageId): Params [CompShareImageId] not available (request id req-c)`},
+		{name: "keys refused behind a server error", status: http.StatusInternalServerError, body: `{"RetCode":171,"Message":"Signature VerifyAC Error"}`,
+			want: `GetCompShareImageCreateProgress for image "compshareImage-x" failed: HTTP 500, RetCode 171: Signature VerifyAC Error (request id req-a)`},
+		{name: "product RetCode with a client error", status: http.StatusBadRequest, body: `{"RetCode":8433,"Message":"bad request"}`,
+			want: `GetCompShareImageCreateProgress for image "compshareImage-x" failed: HTTP 400, RetCode 8433: bad request (request id req-a)`},
 		{name: "RetCode 0 with an error status", status: http.StatusBadRequest, body: `{"RetCode":0}`,
 			want: `GetCompShareImageCreateProgress for image "compshareImage-x" failed: HTTP 400: Bad Request (request id req-a)`},
 	} {
@@ -203,7 +209,7 @@ func TestRetCodeWithHTTPErrorStatus(t *testing.T) {
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("error = %v\nwant %s", err, tc.want)
 			}
-			if IsNotFound(err) != tc.notFound || IsTransient(err) != tc.transient || IsCredentialsRefused(err) != strings.Contains(tc.body, "171") {
+			if IsNotFound(err) != tc.notFound || IsTransient(err) != tc.transient || IsCredentialsRefused(err) != (tc.name == "keys refused") {
 				t.Errorf("not found %v, transient %v, credentials refused %v", IsNotFound(err), IsTransient(err), IsCredentialsRefused(err))
 			}
 		})
@@ -211,7 +217,7 @@ func TestRetCodeWithHTTPErrorStatus(t *testing.T) {
 }
 
 // base_url with https:// in front of a plain HTTP server is a setting to
-// fix: one request, and an error that says so.
+// fix: not retried, and an error that says so.
 func TestHTTPSBaseURLForPlainHTTPServer(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(srv.Close)
@@ -222,5 +228,25 @@ func TestHTTPSBaseURLForPlainHTTPServer(t *testing.T) {
 	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if IsTransient(err) || err == nil || !strings.Contains(err.Error(), "the server answers plain HTTP: use http://") {
 		t.Fatalf("error %v (transient %v)", err, IsTransient(err))
+	}
+}
+
+// Nothing listening at the base URL fails the dial: "nothing answered",
+// like any other failure to connect (no route, a dial timeout), and worth
+// another try.
+func TestUnreachableBaseURL(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	_ = l.Close()
+	c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: closed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	if !IsUnreachable(err) || !IsTransient(err) {
+		t.Errorf("error %v, unreachable %v, transient %v", err, IsUnreachable(err), IsTransient(err))
 	}
 }

@@ -133,13 +133,8 @@ func (c *Client) describeImages(ctx context.Context, cl call, imageID string, of
 		req.CompShareImageId = ucloud.String(imageID)
 	}
 	requestID, err := c.invoke(ctx, cl, req, &answer)
-	if err == nil && answer.Action == "" {
-		// Every answer of the API names its Action. One without it (a
-		// proxy's {} or null) is no list: read as an empty one, it would
-		// make a refresh drop the images from state.
-		e := cl.error(requestID, "the answer has no Action: it is not an answer of "+cl.action)
-		e.Unreadable = true
-		err = e
+	if err == nil {
+		err = checkListAnswer(cl, requestID, &answer)
 	}
 	return page[imageEntry]{entries: answer.ImageSet, limit: limit, total: answer.TotalCount, requestID: requestID}, err
 }

@@ -279,13 +279,18 @@ func TestImagesTotalCountBelowRows(t *testing.T) {
 }
 
 // An answer without Action (a proxy's {} or null with HTTP 200) is no list:
-// read as an empty one, a refresh would drop the image from state.
-func TestImageListAnswerWithoutAction(t *testing.T) {
+// read as an empty one, a refresh would drop the image from state, or a plan
+// call the instance unknown.
+func TestListAnswerWithoutAction(t *testing.T) {
 	for _, body := range []string{`{}`, `null`, `{"RetCode":0}`} {
 		c, _, _ := answers(t, body)
 		_, err := c.Image(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
 		if !IsUnreadable(err) || IsNotFound(err) {
-			t.Errorf("%s: error = %v, want an unreadable answer, not a missing image", body, err)
+			t.Errorf("image, %s: error = %v, want an unreadable answer, not a missing image", body, err)
+		}
+		_, err = c.Instance(context.Background(), "cn-wlcb", "cn-wlcb-01", "uhost-1")
+		if !IsUnreadable(err) || IsNotFound(err) {
+			t.Errorf("instance, %s: error = %v, want an unreadable answer, not a missing instance", body, err)
 		}
 	}
 }

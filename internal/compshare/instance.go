@@ -36,6 +36,9 @@ func (c *Client) Instance(ctx context.Context, region, zone, uhostID string) (In
 		var answer describeInstanceResponse
 		req := &ucompshare.DescribeCompShareInstanceRequest{UHostIds: []string{uhostID}, Offset: ucloud.Int(offset), Limit: ucloud.Int(pageSize)}
 		requestID, err := c.invoke(ctx, cl, req, &answer)
+		if err == nil {
+			err = checkListAnswer(cl, requestID, &answer)
+		}
 		return page[instanceEntry]{entries: answer.UHostSet, limit: pageSize, total: answer.TotalCount, requestID: requestID}, err
 	}
 	found, requestID, err := findInPages(fetch, func(e instanceEntry) string { return string(e.UHostId) }, uhostID)

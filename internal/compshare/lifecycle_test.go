@@ -228,9 +228,9 @@ func TestInstance(t *testing.T) {
 	// The filter is ignored: the instance is on the second page.
 	c, forms := actionServer(t, func(n int, form url.Values) (int, string) {
 		if form.Get("Offset") == "0" {
-			return http.StatusOK, `{"RetCode":0,"TotalCount":101,"UHostSet":[` + strings.Join(others, ",") + `]}`
+			return http.StatusOK, `{"Action":"DescribeCompShareInstanceResponse","RetCode":0,"TotalCount":101,"UHostSet":[` + strings.Join(others, ",") + `]}`
 		}
-		return http.StatusOK, `{"RetCode":0,"TotalCount":101,"UHostSet":[` + target + `]}`
+		return http.StatusOK, `{"Action":"DescribeCompShareInstanceResponse","RetCode":0,"TotalCount":101,"UHostSet":[` + target + `]}`
 	})
 	inst, err := c.Instance(context.Background(), "cn-wlcb", "cn-wlcb-01", "uhost-1")
 	if err != nil {
@@ -247,7 +247,7 @@ func TestInstance(t *testing.T) {
 }
 
 func TestInstanceNotListed(t *testing.T) {
-	c, _ := actionServer(t, ok(`{"RetCode":0,"TotalCount":0,"UHostSet":[]}`))
+	c, _ := actionServer(t, ok(`{"Action":"DescribeCompShareInstanceResponse","RetCode":0,"TotalCount":0,"UHostSet":[]}`))
 	_, err := c.Instance(context.Background(), "cn-wlcb", "cn-wlcb-01", "uhost-gone")
 	var apiErr *Error
 	if !errors.As(err, &apiErr) || !IsNotFound(err) || !strings.Contains(err.Error(), `DescribeCompShareInstance for instance "uhost-gone" failed`) {
@@ -399,7 +399,7 @@ func TestCreateImageAnswers(t *testing.T) {
 }
 
 func TestInstanceIDWithSpaces(t *testing.T) {
-	c, _ := actionServer(t, ok(`{"RetCode":0,"TotalCount":1,"UHostSet":[{"UHostId":"uhost-1 ","State":"Running"}]}`))
+	c, _ := actionServer(t, ok(`{"Action":"DescribeCompShareInstanceResponse","RetCode":0,"TotalCount":1,"UHostSet":[{"UHostId":"uhost-1 ","State":"Running"}]}`))
 	inst, err := c.Instance(context.Background(), "cn-wlcb", "cn-wlcb-01", "uhost-1")
 	if err != nil || inst.UHostID != "uhost-1" {
 		t.Fatalf("instance %+v, %v", inst, err)

@@ -95,8 +95,8 @@ func TestUnknownImageAfterTheWindow(t *testing.T) {
 	b := newBuild(time.Hour)
 	b.errs = []error{notFound()}
 	_, err := b.run(t, Request{}, time.Hour)
-	if !compshare.IsNotFound(err) || b.elapsed() < newImageWindow || b.elapsed() > newImageWindow+schedule.DefaultMaxInterval {
-		t.Fatalf("error %v after %v, want not-found soon after %v", err, b.elapsed(), newImageWindow)
+	if !compshare.IsNotFound(err) || b.elapsed() < NewImageWindow || b.elapsed() > NewImageWindow+schedule.DefaultMaxInterval {
+		t.Fatalf("error %v after %v, want not-found soon after %v", err, b.elapsed(), NewImageWindow)
 	}
 }
 

@@ -17,6 +17,12 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/schedule"
 )
 
+// NewImageWindow is how long after an image was created the API may not know
+// its id yet: a wait that starts within it retries not-found like a transient
+// fault (until a first answer), and not-found then proves nothing about an
+// image's being gone.
+const NewImageWindow = 30 * time.Second
+
 const (
 	// A failed build is reported within max(noticeWithin, 1/noticeShare of
 	// the time the wait has run) of failing, and never later than the max
@@ -42,10 +48,6 @@ const (
 	// nearUsable (percent) is the progress from which a due poll is
 	// preceded by a status lookup, which may end the wait at once.
 	nearUsable = 99.5
-	// newImageWindow is how long after the wait starts the API may not know
-	// the image yet (it was created a moment ago): until then, and until a
-	// first answer, not-found is retried like a transient fault.
-	newImageWindow = 30 * time.Second
 	// unreachableLimit is how long a wait that has never reached the API
 	// goes on trying: nothing answering at the base URL from the start is
 	// most likely a wrong base_url, not an outage to sit out until the
@@ -75,7 +77,7 @@ type Request struct {
 	// MayBeNew says that the image may have been created a moment ago (for
 	// example, the plan could not read it): until a first answer, not-found
 	// is retried like a transient fault for the whole wait, not only for
-	// newImageWindow.
+	// NewImageWindow.
 	MayBeNew bool
 	// Answered says that the API answered the caller a moment ago (it
 	// created the image): nothing answering during the wait is then an
@@ -471,7 +473,7 @@ func (s *state) lookupGap(at time.Time) time.Duration {
 // mayBeNew reports whether err may say only that the image was created a
 // moment ago.
 func (s *state) mayBeNew(err error, now time.Time) bool {
-	return compshare.IsNotFound(err) && s.last == nil && (s.req.MayBeNew || now.Sub(s.start) < newImageWindow)
+	return compshare.IsNotFound(err) && s.last == nil && (s.req.MayBeNew || now.Sub(s.start) < NewImageWindow)
 }
 
 // pause returns the wait before the next try after a transient error: the

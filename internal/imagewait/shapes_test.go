@@ -206,7 +206,7 @@ var shapesToday = map[shapeCell]shapeToday{
 
 // TestCallsAndLagOnShapes holds the wait to its lags on every cell, and
 // reports the builds on which it makes more calls than fixed 5-s polling
-// through the same wait. Those are not asserted yet: the schedule's call
+// through the same wait. Those are only held not to grow: the schedule's call
 // budget counts its polls only, and the wait adds status lookups on top —
 // every max(10 s, 10 % of the wait) while the schedule sleeps (up to the
 // max interval, when its estimate is trusted) and before polls from

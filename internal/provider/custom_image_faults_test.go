@@ -222,3 +222,43 @@ data "compshare_custom_image" "bad" {
 		}},
 	})
 }
+
+// Create times out while the API does not know the new image yet, and the
+// next apply refreshes it at once. Not listed is then no proof that the image
+// is gone: it stays in state (tainted), is deleted once the API knows it, and
+// the platform ends with one image, the one in state; none is left building
+// unknown to Terraform.
+func TestAccCustomImageFaults_newImageUnknownAtRefreshIsKept(t *testing.T) {
+	srv := startEmulator(t, emulator.Config{
+		Instances: []emulator.Instance{{ID: testInstance, Name: "gpu", GpuType: "4090", GPU: 1}},
+		NewBuild:  emulator.Image{Total: 2 * time.Second, UnknownFor: 12 * time.Second},
+	})
+	var firstID string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      imageConfig(providerConfig(srv.URL()), "env", `timeouts = { create = "3s" }`),
+				ExpectError: errorMatching(`Timed out waiting for image`),
+			},
+			{
+				PreConfig: func() {
+					for _, img := range srv.Images() {
+						firstID = img.ID
+					}
+				},
+				Config: imageConfig(providerConfig(srv.URL()), "env", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_custom_image.main", plancheck.ResourceActionReplace)},
+				},
+				Check: func(s *terraform.State) error {
+					id := s.RootModule().Resources["compshare_custom_image.main"].Primary.ID
+					if images := srv.Images(); firstID == "" || id == firstID || len(images) != 1 || images[0].ID != id {
+						return fmt.Errorf("the platform holds %+v; state records %s, the first build was %s", images, id, firstID)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}

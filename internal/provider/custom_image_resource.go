@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -354,6 +355,7 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	tflog.SubsystemInfo(logContext(ctx), logSubsystem, "started image build", map[string]any{"image_id": imageID, "uhost_id": uhostID})
+	resp.Diagnostics.Append(markBuildStarted(ctx, resp.Private, time.Now())...)
 
 	// Recorded at once: a failure, a timeout or Ctrl-C from here on leaves
 	// the image in state (tainted), never unknown to Terraform.
@@ -499,6 +501,13 @@ func (r *customImageResource) Read(ctx context.Context, req resource.ReadRequest
 	// removes, when the CLI (OpenTofu) keeps none.
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, newImageIdentity(region, zone, imageID))...)
 	img, err := r.data.client.Image(ctx, region, zone, imageID)
+	if compshare.IsNotFound(err) && state.CreatedAt.IsNull() && buildStartedMomentsAgo(ctx, req.Private) {
+		// An interrupted create refreshed at once: an image never listed
+		// (no created_at) whose build started moments ago may be unknown
+		// to the API yet, which is no proof that it is gone.
+		tflog.SubsystemWarn(logContext(ctx), logSubsystem, "the image was built moments ago and is not listed yet; keeping it in state", map[string]any{"image_id": imageID})
+		return
+	}
 	if compshare.IsNotFound(err) {
 		tflog.SubsystemWarn(logContext(ctx), logSubsystem, "the image is no longer listed; removing it from state", map[string]any{"image_id": imageID})
 		resp.State.RemoveResource(ctx)
@@ -599,6 +608,23 @@ func (r *customImageResource) Delete(ctx context.Context, req resource.DeleteReq
 	imageID, region, zone := state.ID.ValueString(), state.Region.ValueString(), state.Zone.ValueString()
 
 	err := r.data.client.DeleteImage(ctx, region, zone, imageID)
+	// An image never listed (no created_at: a create interrupted moments
+	// ago) may be unknown to the API for a while: not-found then is no
+	// proof that it is gone, and taking it for one would leave the build
+	// running on the platform, unknown to Terraform. (Private state, which
+	// says when the build started, does not reach the Delete of a
+	// replacement: the window counts from here.)
+	unknownUntil := time.Now().Add(imagewait.NewImageWindow)
+	for pause := time.Second; compshare.IsNotFound(err) && state.CreatedAt.IsNull() && time.Now().Before(unknownUntil); pause = min(2*pause, 8*time.Second) {
+		select {
+		case <-ctx.Done():
+			resp.Diagnostics.AddError("Timed out deleting image "+imageID,
+				"The image was built moments ago and the API does not know it yet; destroy again in a minute, or raise timeouts.delete.")
+			return
+		case <-time.After(pause):
+		}
+		err = r.data.client.DeleteImage(ctx, region, zone, imageID)
+	}
 	switch {
 	case compshare.IsNotFound(err):
 		return
@@ -631,6 +657,37 @@ func (r *customImageResource) Delete(ctx context.Context, req resource.DeleteReq
 		case <-time.After(deletePollInterval):
 		}
 	}
+}
+
+// buildStartedKey is the private state key of when Create started the
+// build, a JSON time.
+const buildStartedKey = "build_started"
+
+// markBuildStarted records in private state that the build started at t.
+func markBuildStarted(ctx context.Context, private interface {
+	SetKey(context.Context, string, []byte) diag.Diagnostics
+}, t time.Time,
+) diag.Diagnostics {
+	value, err := json.Marshal(t.UTC())
+	if err != nil {
+		return diag.Diagnostics{diag.NewErrorDiagnostic("Cannot record when the build started", err.Error())}
+	}
+	return private.SetKey(ctx, buildStartedKey, value)
+}
+
+// buildStartedMomentsAgo reports whether private state records that Create
+// started the build less than imagewait.NewImageWindow ago: the API may not
+// know the image yet.
+func buildStartedMomentsAgo(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+},
+) bool {
+	value, diags := private.GetKey(ctx, buildStartedKey)
+	var started time.Time
+	if diags.HasError() || len(value) == 0 || json.Unmarshal(value, &started) != nil {
+		return false
+	}
+	return time.Since(started) < imagewait.NewImageWindow
 }
 
 // ImportState accepts IMAGE_ID or REGION/ZONE/IMAGE_ID, or an identity;

@@ -77,7 +77,7 @@ func (m locationModel) checkZone(data *providerData) diag.Diagnostics {
 	}
 	diags.AddAttributeError(path.Root("zone"), "Zone not in region",
 		fmt.Sprintf("The %s %q is not in the %s %q: UCloud zones are named after their region, such as %s-01. "+
-			"Set zone (and region) on this block to a zone of the region the image is in.", zoneFrom, zone, regionFrom, region, region))
+			"Set zone on this block to a zone of region %q, or region to the zone's region.", zoneFrom, zone, regionFrom, region, region, region))
 	return diags
 }
 

@@ -95,6 +95,14 @@ func Resolve(in Input, getenv func(string) string) (Settings, []Problem) {
 		return Settings{}, []Problem{{"Cannot load the UCloud CLI profile", err.Error() + "."}}
 	}
 
+	zone := pick(in.Zone, "zone", EnvZone)
+	switch {
+	case zone.value != "":
+	case shared.zone != "":
+		zone = choice{shared.zone, "the profile's zone"}
+	default:
+		zone = choice{DefaultZone, "the default"}
+	}
 	s := Settings{
 		Client: compshare.Config{
 			PublicKey:  cmp.Or(publicKey, shared.publicKey),
@@ -107,7 +115,7 @@ func Resolve(in Input, getenv func(string) string) (Settings, []Problem) {
 			MaxRequestsPerSecond: compshare.DefaultMaxRequestsPerSecond,
 		},
 		Region: cmp.Or(pick(in.Region, "region", EnvRegion).value, shared.region, DefaultRegion),
-		Zone:   cmp.Or(pick(in.Zone, "zone", EnvZone).value, shared.zone, DefaultZone),
+		Zone:   zone.value,
 	}
 	if in.MaxRetries != nil {
 		s.Client.MaxRetries = int(*in.MaxRetries)
@@ -118,14 +126,10 @@ func Resolve(in Input, getenv func(string) string) (Settings, []Problem) {
 
 	var problems []Problem
 	if !compshare.ZoneInRegion(s.Zone, s.Region) {
-		zone := fmt.Sprintf("%q", s.Zone)
-		if pick(in.Zone, "zone", EnvZone).value == "" && shared.zone == "" {
-			zone += " (the default)"
-		}
 		problems = append(problems, Problem{"Zone not in region", fmt.Sprintf(
-			"The provider's zone %s is not in its region %q: UCloud zones are named after their region, such as %s-01. "+
+			"The provider's zone %q (%s) is not in its region %q: UCloud zones are named after their region, such as %s-01. "+
 				"Set zone (the attribute, UCLOUD_ZONE or the profile's zone) to a zone of region %q, or set region to the zone's region.",
-			zone, s.Region, s.Region, s.Region)})
+			zone.value, zone.by, s.Region, s.Region, s.Region)})
 	}
 	if v := getenv(EnvWaitSchedule); v != "" {
 		var err error

@@ -117,7 +117,7 @@ func TestResolveErrors(t *testing.T) {
 		t.Errorf("a zone outside the region was not reported as the default: %v", problems)
 	}
 	_, problems = Resolve(Input{PublicKey: "pub", PrivateKey: "priv", Region: "cn-sh2", Zone: "cn-bj2-02"}, noEnv)
-	if len(problems) != 1 || !strings.Contains(problems[0].Detail, `zone "cn-bj2-02" is not in its region "cn-sh2"`) {
+	if len(problems) != 1 || !strings.Contains(problems[0].Detail, `zone "cn-bj2-02" (attribute zone) is not in its region "cn-sh2"`) {
 		t.Errorf("a zone set outside the region was not reported as set: %v", problems)
 	}
 	if _, problems := Resolve(Input{PublicKey: "pub", PrivateKey: "priv", Region: "cn-sh2", Zone: "cn-sh2-02"}, noEnv); problems != nil {

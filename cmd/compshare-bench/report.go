@@ -107,7 +107,9 @@ func (r report) renderWaiting(w func(string, ...any)) {
 	w("  seeing the end within %v takes a poll every %v for as long as the build sits there, more calls than fixed", worstLagTarget, worstLagTarget)
 	w("  5-s polling makes (tail-99 without a true clock, builds of every length). On builds under a minute without")
 	w("  a true clock, the calls of fixed 5-s polling leave one or two polls to place near the end, and an estimate")
-	w("  that errs cannot be corrected in time.")
+	w("  that errs cannot be corrected in time. The progress polls alone stay within fixed 5-s polling's; the status")
+	w("  lookups that notice a failed build within max(10 s, 10 %% of the wait) come on top, and on builds that spend")
+	w("  the saved calls near the end (fast-start, tail-99) take the total a few calls past it.")
 	w("")
 	for _, shape := range emulator.ShapeNames() {
 		w("### %s", shape)

@@ -365,9 +365,9 @@ func checkListAnswer(cl call, requestID string, answer response.Common) error {
 	return e
 }
 
-// pageSize is how many entries a page of a list asks for: the most that
+// PageSize is how many entries a page of a list asks for: the most that
 // DescribeCompShareCustomImages and DescribeCompShareInstance return.
-const pageSize = 100
+const PageSize = 100
 
 // page is one page of a list, as an action answered it.
 type page[T any] struct {

@@ -78,8 +78,8 @@ func (c *Client) Image(ctx context.Context, region, zone, imageID string) (Image
 // they are read (because another was added or deleted) is visited once, or
 // may be missed.
 func (c *Client) WalkImages(ctx context.Context, region, zone string, perPage int, visit func(Image) bool) error {
-	if perPage < 1 || perPage > pageSize {
-		return fmt.Errorf("%s: %d images a page, want 1..%d", ActionDescribeImages, perPage, pageSize)
+	if perPage < 1 || perPage > PageSize {
+		return fmt.Errorf("%s: %d images a page, want 1..%d", ActionDescribeImages, perPage, PageSize)
 	}
 	cl := call{action: ActionDescribeImages, region: region, zone: zone}
 	return walkPages(func(offset int) (page[imageEntry], error) { return c.describeImages(ctx, cl, "", offset, perPage) },
@@ -97,7 +97,7 @@ func (c *Client) WalkImages(ctx context.Context, region, zone string, perPage in
 // hundred a page, as WalkImages visits them.
 func (c *Client) Images(ctx context.Context, region, zone string) ([]Image, error) {
 	var images []Image
-	err := c.WalkImages(ctx, region, zone, pageSize, func(img Image) bool {
+	err := c.WalkImages(ctx, region, zone, PageSize, func(img Image) bool {
 		images = append(images, img)
 		return true
 	})
@@ -110,7 +110,7 @@ func (c *Client) Images(ctx context.Context, region, zone string) ([]Image, erro
 func (c *Client) findImage(ctx context.Context, region, zone, imageID string) (imageEntry, string, error) {
 	cl := call{action: ActionDescribeImages, region: region, zone: zone, imageID: imageID}
 	found, requestID, err := findInPages(func(offset int) (page[imageEntry], error) {
-		return c.describeImages(ctx, cl, imageID, offset, pageSize)
+		return c.describeImages(ctx, cl, imageID, offset, PageSize)
 	},
 		imageEntry.id, imageID)
 	if err != nil {

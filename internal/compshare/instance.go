@@ -34,12 +34,12 @@ func (c *Client) Instance(ctx context.Context, region, zone, uhostID string) (In
 	cl := call{action: ActionDescribeInstance, region: region, zone: zone, uhostID: uhostID}
 	fetch := func(offset int) (page[instanceEntry], error) {
 		var answer describeInstanceResponse
-		req := &ucompshare.DescribeCompShareInstanceRequest{UHostIds: []string{uhostID}, Offset: ucloud.Int(offset), Limit: ucloud.Int(pageSize)}
+		req := &ucompshare.DescribeCompShareInstanceRequest{UHostIds: []string{uhostID}, Offset: ucloud.Int(offset), Limit: ucloud.Int(PageSize)}
 		requestID, err := c.invoke(ctx, cl, req, &answer)
 		if err == nil {
 			err = checkListAnswer(cl, requestID, &answer)
 		}
-		return page[instanceEntry]{entries: answer.UHostSet, limit: pageSize, total: answer.TotalCount, requestID: requestID}, err
+		return page[instanceEntry]{entries: answer.UHostSet, limit: PageSize, total: answer.TotalCount, requestID: requestID}, err
 	}
 	found, requestID, err := findInPages(fetch, func(e instanceEntry) string { return string(e.UHostId) }, uhostID)
 	if err != nil {

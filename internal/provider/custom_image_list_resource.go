@@ -118,17 +118,14 @@ func (l *customImageListResource) List(ctx context.Context, req list.ListRequest
 // yield returns false or the list ends. An unfiltered walk asks for no more
 // than limit (when > 0) images at once.
 func (l *customImageListResource) walk(ctx context.Context, region, zone string, filter imageFilter, limit int64, yield func(compshare.Image) bool) error {
-	perPage := pageSize
+	perPage := compshare.PageSize
 	if filter.nameRegex == nil && filter.status == "" && limit > 0 {
-		perPage = int(min(limit, int64(pageSize)))
+		perPage = int(min(limit, int64(compshare.PageSize)))
 	}
 	return l.data.client.WalkImages(ctx, region, zone, perPage, func(img compshare.Image) bool {
 		return !filter.keeps(img) || yield(img)
 	})
 }
-
-// pageSize is the most images DescribeCompShareCustomImages returns at once.
-const pageSize = 100
 
 // result is one image as a list result: a display name such as
 // "my-env (Making, 42 %)", its identity and, when asked for, the resource.

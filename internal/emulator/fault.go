@@ -123,8 +123,7 @@ func (s *Server) interrupt(ctx context.Context, w http.ResponseWriter, rec *Requ
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, maintenancePage)
 	case f == FaultReset:
-		rec.Fault = f
-		resetConnection(w)
+		rec.Fault = f // ServeHTTP resets the connection once the request is logged
 	case f == FaultSlow:
 		rec.Fault = f
 		// A client still waiting then gets the normal answer.

@@ -396,7 +396,14 @@ func hold(ctx context.Context, d time.Duration) bool {
 // ServeHTTP answers one API request, on any path and with any method.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := Request{Time: s.cfg.Now(), RequestID: newRequestID(), UserAgent: r.UserAgent()}
-	defer func() { s.record(rec) }()
+	defer func() {
+		// The log holds a request before its client can see the answer, or
+		// the broken connection, so a test may read the log at once.
+		s.record(rec)
+		if rec.Fault == FaultReset {
+			resetConnection(w)
+		}
+	}()
 	w.Header().Set(headerRequestUUID, rec.RequestID)
 
 	params, lists, parseErr := readParams(r)

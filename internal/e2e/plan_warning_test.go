@@ -19,9 +19,13 @@ func TestPlanWarning(t *testing.T) {
 	t.Parallel()
 	const buildingID, completeID = "compshareImage-e2e-building", "compshareImage-e2e-complete"
 	keys := newKeyPair(t)
-	srv := startEmulator(t, keys, emulator.Config{Images: []emulator.Image{
-		building(buildingID, 10*time.Minute, 50*time.Minute), // 20 %, about 40 minutes left
-		building(completeID, time.Hour, 10*time.Minute),
+	// The emulator's clock stands still: the subtests share it but wait for
+	// a free slot of -parallel after it starts, for as long as other tests
+	// take, and the build must still read 20 % when they plan.
+	now := time.Now()
+	srv := startEmulator(t, keys, emulator.Config{Now: func() time.Time { return now }, Images: []emulator.Image{
+		{ID: buildingID, Start: now.Add(-10 * time.Minute), Total: 50 * time.Minute}, // 20 %, 40 minutes left
+		{ID: completeID, Start: now.Add(-time.Hour), Total: 10 * time.Minute},
 	}})
 
 	plan := func(t *testing.T, config string) string {

@@ -175,7 +175,11 @@ func TestConcurrentReadsShareOneCall(t *testing.T) {
 		})
 	}
 	eventually(t, "the first request arrives", func() bool { return calls.Load() == 1 })
-	time.Sleep(50 * time.Millisecond) // let every caller join the call in flight
+	eventually(t, "every caller joins the call in flight", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.progressCalls[progressKey{"cn-wlcb", "cn-wlcb-01", "compshareImage-x"}].callers == 10
+	})
 	close(release)
 	wg.Wait()
 	if calls.Load() != 1 {

@@ -66,6 +66,7 @@ type fakeBuild struct {
 	unknownStatus     string        // if set, the status before Available instead of Making
 	availableAt       time.Duration // > 0: listed Available from then on, whatever the progress
 	statusHangs       bool
+	statusTimeout     time.Duration // bounds a status lookup, in real time; 0: a minute, which no lookup of a fake takes
 	answers           []float64
 	statusAt          []time.Duration // when the status was looked up, since start
 	answersAtLookup   int             // len(answers) at the latest lookup
@@ -157,7 +158,7 @@ func (b *fakeBuild) run(t *testing.T, req Request, timeout time.Duration) (comps
 	if req.Target == 0 {
 		req.Target = 100
 	}
-	return waiter{r: b, clock: b.clock, statusTimeout: 50 * time.Millisecond, finalReadTimeout: 5 * time.Second}.wait(ctx, req)
+	return waiter{r: b, clock: b.clock, statusTimeout: cmp.Or(b.statusTimeout, time.Minute), finalReadTimeout: 5 * time.Second}.wait(ctx, req)
 }
 
 func transient(msg string) error {
@@ -387,7 +388,9 @@ func TestStatusErrorsIgnored(t *testing.T) {
 			}
 		}},
 		{"transient", func(b *fakeBuild) { b.statusErr, b.statusFaultEnd = transient("busy"), 4*time.Minute }, nil},
-		{"hangs", func(b *fakeBuild) { b.statusHangs, b.statusFaultEnd = true, 4*time.Minute }, nil},
+		{"hangs", func(b *fakeBuild) {
+			b.statusHangs, b.statusFaultEnd, b.statusTimeout = true, 4*time.Minute, 50*time.Millisecond
+		}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBuild(3 * time.Minute)

@@ -64,7 +64,7 @@ func TestRun(t *testing.T) {
 	urlFile := filepath.Join(dir, "url")
 	imagesFile := filepath.Join(dir, "images.json")
 	err := os.WriteFile(imagesFile, []byte(`{"images":[
-		{"id":"from-file","total_seconds":100,"started_seconds_ago":50,"zone":"cn-wlcb-01"}],
+		{"id":"from-file","total_seconds":6000,"started_seconds_ago":3000,"zone":"cn-wlcb-01"}],
 		"instances":[{"id":"uhost-file","gpu_type":"4090"}],
 		"new_build":{"total_seconds":3600,"estimate":"none"}}`), 0o600)
 	if err != nil {
@@ -76,16 +76,20 @@ func TestRun(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{
-			"-image", "demo:60s:15s", "-images-file", imagesFile, "-url-file", urlFile,
+			"-image", "demo:60m:15m", "-images-file", imagesFile, "-url-file", urlFile,
 			"-log", "-durations-as-strings", "-latency", "1ms",
 		}, &stdout, &stderr, env(map[string]string{"COMPSHARE_PUBLIC_KEY": "pub-env", "COMPSHARE_PRIVATE_KEY": "priv-env"}))
 	}()
 
 	var base string
-	for deadline := time.Now().Add(5 * time.Second); base == "" && time.Now().Before(deadline); {
+	for base == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("run ended before writing the url file: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
 		b, _ := os.ReadFile(urlFile)
 		base = strings.TrimSpace(string(b))
-		time.Sleep(10 * time.Millisecond)
 	}
 	if !strings.HasPrefix(base, "http://127.0.0.1:") {
 		t.Fatalf("url file: %q", base)
@@ -118,6 +122,8 @@ func TestRun(t *testing.T) {
 		}
 		return a
 	}
+	// Builds of an hour or more: the figures move by 5 % only in minutes,
+	// however slowly the test runs.
 	for id, want := range map[string]float64{"demo": 25, "from-file": 50} {
 		a := ask(map[string]any{"Action": "GetCompShareImageCreateProgress", "CompShareImageId": id})
 		if a.RetCode != 0 || a.Process < want || a.Process > want+5 {

@@ -67,11 +67,14 @@ func TestAccImageWait_planErrorForUnknownImage(t *testing.T) {
 
 func TestAccImageWait_timeoutLeavesNoState(t *testing.T) {
 	const id = "compshareImage-slow"
-	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{{ID: id, Start: time.Now(), Total: time.Hour}}})
+	srv := startEmulator(t, emulator.Config{})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
 			{
+				// The build starts with the step: the estimate checked below
+				// must not run down while the test waits its turn.
+				PreConfig:   func() { srv.SetImage(emulator.Image{ID: id, Start: time.Now(), Total: time.Hour}) },
 				Config:      waitConfig(providerConfig(srv.URL()), id, `timeouts = { create = "3s" }`),
 				ExpectError: errorMatching(`image compshareImage-slow still at [0-9.]+ % after 3s \(about (5[0-9]m[0-9]+s|1h0m0s) left by the API's estimate\); raise timeouts.create if the build needs longer. Nothing was saved`),
 			},

@@ -1,10 +1,10 @@
 package e2e
 
 import (
-	"net"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -82,12 +82,7 @@ func TestPlanWarning(t *testing.T) {
 // the wait's error points at base_url instead of advising a longer timeout.
 func TestNothingAnswersAtBaseURL(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedURL := "http://" + l.Addr().String()
-	_ = l.Close()
+	closedURL := "http://" + refusingAddress(t)
 	keys := newKeyPair(t)
 	w := newWorkspace(t)
 	w.setEnv("COMPSHARE_BASE_URL="+closedURL, "COMPSHARE_PUBLIC_KEY="+keys.public, "COMPSHARE_PRIVATE_KEY="+keys.private)
@@ -109,4 +104,25 @@ func TestNothingAnswersAtBaseURL(t *testing.T) {
 	if strings.Contains(out, "raise timeouts.create") {
 		t.Errorf("advises a longer timeout when nothing answers:\n%s", out)
 	}
+}
+
+// refusingAddress returns a loopback address where connections are refused:
+// a port bound but not listening. A port merely closed again could be taken
+// meanwhile by a parallel test's emulator or a Terraform plugin; this one
+// stays reserved until the test ends.
+func refusingAddress(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "127.0.0.1:" + strconv.Itoa(sa.(*syscall.SockaddrInet4).Port)
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,10 +85,14 @@ func TestDemoExampleAppliesAgainstEmulator(t *testing.T) {
 	const buildingID, readyID = "compshareImage-demo-building", "compshareImage-demo-ready"
 	w := newWorkspace(t)
 	keys := newKeyPair(t)
+	// The builds stand still until apply starts creating: both plans, however
+	// slow, must see the first one building.
+	clock := &pausedClock{at: time.Now()}
 	srv := startEmulator(t, keys, emulator.Config{
+		Now: clock.Now,
 		Images: []emulator.Image{
-			building(buildingID, 2*time.Second, 6*time.Second),
-			building(readyID, 10*time.Minute, 5*time.Minute),
+			{ID: buildingID, Start: clock.at.Add(-2 * time.Second), Total: 6 * time.Second},
+			{ID: readyID, Start: clock.at.Add(-10 * time.Minute), Total: 5 * time.Minute},
 		},
 		// The instance that the demo builds an image of.
 		Instances: []emulator.Instance{{ID: "uhost-demo-gpu", Name: "gpu-dev", GpuType: "4090", GPU: 1}},
@@ -98,8 +104,9 @@ func TestDemoExampleAppliesAgainstEmulator(t *testing.T) {
 	if r := w.mustTerraform("plan", "-no-color", "-input=false"); !strings.Contains(flat(r.stdout), "Image "+buildingID+" was still being built at plan time") {
 		t.Errorf("the demo's plan does not warn about the image being built:\n%s", r)
 	}
-	w.mustTerraform("apply", "-no-color", "-input=false", "-auto-approve")
+	applyResumingClock(w, clock)
 	done, _ := srv.CompletedAt(buildingID)
+	done = clock.wallClock(done)
 
 	var outputs struct {
 		ProgressAtPlan struct {
@@ -159,11 +166,75 @@ func TestDemoExampleAppliesAgainstEmulator(t *testing.T) {
 
 	// The image built from the instance was usable when its dependent was created.
 	built := outputs.NewImage.Value
-	if usable, ok := srv.UsableAt(built.ImageID); !ok || built.Status != "Available" || time.Now().Before(usable) {
+	if usable, ok := srv.UsableAt(built.ImageID); !ok || built.Status != "Available" || clock.Now().Before(usable) {
 		t.Errorf("new_image = %+v, want an Available image (usable at %s, known %v)", built, usable, ok)
 	}
 	if got := outputs.Images.Value["demo-env"]; got != built.ImageID+" (Available)" {
 		t.Errorf("images[demo-env] = %q, want %s (Available)", got, built.ImageID)
+	}
+}
+
+// pausedClock is an emulator clock that stands still at its moment at until
+// resume, then runs at the wall clock's pace.
+type pausedClock struct {
+	at time.Time
+
+	mu      sync.Mutex
+	resumed time.Time // zero while paused
+}
+
+func (c *pausedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.resumed.IsZero() {
+		return c.at
+	}
+	return c.at.Add(time.Since(c.resumed))
+}
+
+func (c *pausedClock) resume() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.resumed.IsZero() {
+		c.resumed = time.Now()
+	}
+}
+
+// wallClock is the wall-clock moment of a moment t of a resumed clock.
+func (c *pausedClock) wallClock(t time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return t.Add(c.resumed.Sub(c.at))
+}
+
+// applyResumingClock runs an apply that has to succeed, and resumes clock
+// as soon as Terraform starts creating a resource: its plan is over.
+func applyResumingClock(w *workspace, clock *pausedClock) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	var stdout, stderr tfcli.LockedBuffer
+	args := []string{"apply", "-no-color", "-input=false", "-auto-approve"}
+	apply := w.command(ctx, args...)
+	apply.Stdout, apply.Stderr = &stdout, &stderr
+	if err := apply.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- apply.Wait() }()
+	for {
+		select {
+		case err := <-exited:
+			clock.resume()
+			if err != nil {
+				w.t.Fatal(result{args: args, stdout: stdout.String(), stderr: stderr.String(), err: err})
+			}
+			return
+		case <-time.After(10 * time.Millisecond):
+			if strings.Contains(stdout.String(), ": Creating...") {
+				clock.resume()
+			}
+		}
 	}
 }
 

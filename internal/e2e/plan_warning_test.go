@@ -121,8 +121,9 @@ func refusingAddress(t *testing.T) string {
 		t.Fatal(err)
 	}
 	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
+	inet, ok := sa.(*syscall.SockaddrInet4)
+	if err != nil || !ok {
+		t.Fatalf("bound to %v: %v", sa, err)
 	}
-	return "127.0.0.1:" + strconv.Itoa(sa.(*syscall.SockaddrInet4).Port)
+	return "127.0.0.1:" + strconv.Itoa(inet.Port)
 }

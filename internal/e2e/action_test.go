@@ -16,7 +16,12 @@ func TestActionStreamsProgress(t *testing.T) {
 	t.Parallel()
 	const id = "compshareImage-e2e-action"
 	keys := newKeyPair(t)
-	srv := startEmulator(t, keys, emulator.Config{Images: []emulator.Image{building(id, 2*time.Second, 14*time.Second)}})
+	// The build stands still until the action starts: it must still be
+	// running for several polls, however long Terraform takes to get there.
+	clock := &pausedClock{at: time.Now()}
+	srv := startEmulator(t, keys, emulator.Config{Now: clock.Now, Images: []emulator.Image{
+		{ID: id, Start: clock.at.Add(-2 * time.Second), Total: 14 * time.Second},
+	}})
 	w := newWorkspace(t)
 	w.setEnv(apiEnv(srv, keys)...)
 	w.write("main.tf", tfcli.RequiredProviders+`
@@ -27,7 +32,7 @@ action "compshare_image_wait" "gpu" {
   }
 }
 `)
-	r := w.mustTerraform("apply", "-no-color", "-input=false", "-auto-approve", "-invoke=action.compshare_image_wait.gpu")
+	r := w.mustTerraformResumingClock(clock, "Action started:", "apply", "-no-color", "-input=false", "-auto-approve", "-invoke=action.compshare_image_wait.gpu")
 	out := r.stdout + r.stderr
 
 	progress := regexp.MustCompile(id + `: [0-9.]+ % done, (about [0-9hms]+ left|due about now)`)
@@ -38,7 +43,7 @@ action "compshare_image_wait" "gpu" {
 		t.Fatalf("no final message:\n%s", out)
 	}
 	done, _ := srv.CompletedAt(id)
-	if time.Now().Before(done) {
+	if clock.Now().Before(done) {
 		t.Fatalf("the action returned before the build was done")
 	}
 }

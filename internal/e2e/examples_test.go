@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -104,7 +102,7 @@ func TestDemoExampleAppliesAgainstEmulator(t *testing.T) {
 	if r := w.mustTerraform("plan", "-no-color", "-input=false"); !strings.Contains(flat(r.stdout), "Image "+buildingID+" was still being built at plan time") {
 		t.Errorf("the demo's plan does not warn about the image being built:\n%s", r)
 	}
-	applyResumingClock(w, clock)
+	w.mustTerraformResumingClock(clock, ": Creating...", "apply", "-no-color", "-input=false", "-auto-approve")
 	done, _ := srv.CompletedAt(buildingID)
 	done = clock.wallClock(done)
 
@@ -171,70 +169,6 @@ func TestDemoExampleAppliesAgainstEmulator(t *testing.T) {
 	}
 	if got := outputs.Images.Value["demo-env"]; got != built.ImageID+" (Available)" {
 		t.Errorf("images[demo-env] = %q, want %s (Available)", got, built.ImageID)
-	}
-}
-
-// pausedClock is an emulator clock that stands still at its moment at until
-// resume, then runs at the wall clock's pace.
-type pausedClock struct {
-	at time.Time
-
-	mu      sync.Mutex
-	resumed time.Time // zero while paused
-}
-
-func (c *pausedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.resumed.IsZero() {
-		return c.at
-	}
-	return c.at.Add(time.Since(c.resumed))
-}
-
-func (c *pausedClock) resume() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.resumed.IsZero() {
-		c.resumed = time.Now()
-	}
-}
-
-// wallClock is the wall-clock moment of a moment t of a resumed clock.
-func (c *pausedClock) wallClock(t time.Time) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return t.Add(c.resumed.Sub(c.at))
-}
-
-// applyResumingClock runs an apply that has to succeed, and resumes clock
-// as soon as Terraform starts creating a resource: its plan is over.
-func applyResumingClock(w *workspace, clock *pausedClock) {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	var stdout, stderr tfcli.LockedBuffer
-	args := []string{"apply", "-no-color", "-input=false", "-auto-approve"}
-	apply := w.command(ctx, args...)
-	apply.Stdout, apply.Stderr = &stdout, &stderr
-	if err := apply.Start(); err != nil {
-		w.t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- apply.Wait() }()
-	for {
-		select {
-		case err := <-exited:
-			clock.resume()
-			if err != nil {
-				w.t.Fatal(result{args: args, stdout: stdout.String(), stderr: stderr.String(), err: err})
-			}
-			return
-		case <-time.After(10 * time.Millisecond):
-			if strings.Contains(stdout.String(), ": Creating...") {
-				clock.resume()
-			}
-		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,6 +113,71 @@ func (w *workspace) mustTerraform(args ...string) result {
 		w.t.Fatal(r)
 	}
 	return r
+}
+
+// mustTerraformResumingClock runs a command that has to succeed, and resumes
+// clock once the command prints marker (or ends): a build stands still while
+// Terraform starts and plans, however slow the machine.
+func (w *workspace) mustTerraformResumingClock(clock *pausedClock, marker string, args ...string) result {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	var stdout, stderr tfcli.LockedBuffer
+	cmd := w.command(ctx, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for {
+		select {
+		case err := <-exited:
+			clock.resume()
+			r := result{args: args, stdout: stdout.String(), stderr: stderr.String(), err: err}
+			if err != nil {
+				w.t.Fatal(r)
+			}
+			return r
+		case <-time.After(10 * time.Millisecond):
+			if strings.Contains(stdout.String(), marker) {
+				clock.resume()
+			}
+		}
+	}
+}
+
+// pausedClock is an emulator clock that stands still at its moment at until
+// resume, then runs at the wall clock's pace.
+type pausedClock struct {
+	at time.Time
+
+	mu      sync.Mutex
+	resumed time.Time // zero while paused
+}
+
+func (c *pausedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.resumed.IsZero() {
+		return c.at
+	}
+	return c.at.Add(time.Since(c.resumed))
+}
+
+func (c *pausedClock) resume() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.resumed.IsZero() {
+		c.resumed = time.Now()
+	}
+}
+
+// wallClock is the wall-clock moment of a moment t of a resumed clock.
+func (c *pausedClock) wallClock(t time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return t.Add(c.resumed.Sub(c.at))
 }
 
 // stateResources reads terraform.tfstate: the attributes of each resource

@@ -78,41 +78,56 @@ func TestAccImageWait_faults(t *testing.T) {
 // wait itself backs off and polls again, and still ends after the image.
 func TestAccImageWait_outage(t *testing.T) {
 	const id = "compshareImage-outage"
-	srv := startEmulator(t, emulator.Config{})
-	var done time.Time
-	var outage []*time.Timer
-	t.Cleanup(func() {
-		for _, timer := range outage {
-			timer.Stop()
+	const outage = 4 // answers in a row: with max_retries = 1, two whole polls
+	requests := make(chan emulator.Request, 1000)
+	srv := startEmulator(t, emulator.Config{OnRequest: func(r emulator.Request) {
+		select {
+		case requests <- r:
+		default:
 		}
-	})
-	// Not parallel: a paused test would let the build and the outage pass
-	// before Terraform runs.
+	}})
+	// The outage starts after the second progress request, the wait's first
+	// poll (the plan reads the progress once), and lasts for a number of
+	// answers rather than seconds: it reaches the wait however long Terraform
+	// takes to start it and however sparsely the wait polls.
+	go func() {
+		progressReads, faulted := 0, 0
+		for r := range requests {
+			if r.Action == "GetCompShareImageCreateProgress" {
+				if progressReads++; progressReads == 2 {
+					srv.SetFault(1, emulator.FaultHTTP503)
+				}
+			}
+			if r.Fault != "" {
+				if faulted++; faulted == outage {
+					srv.SetFault(0, "")
+					return
+				}
+			}
+		}
+	}()
+	var done time.Time
+	// Not parallel: a paused test would let the build pass before Terraform
+	// runs.
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			PreConfig: func() {
-				startBuild(srv, id, 14*time.Second, &done)
-				outage = []*time.Timer{
-					time.AfterFunc(5*time.Second, func() { srv.SetFault(1, emulator.FaultHTTP503) }),
-					time.AfterFunc(10*time.Second, func() { srv.SetFault(0, "") }),
-				}
-			},
-			Config: waitConfig(providerConfig(srv.URL()), id, `timeouts = { create = "1m" }`),
+			PreConfig: func() { startBuild(srv, id, 14*time.Second, &done) },
+			Config:    waitConfig(providerConfig(srv.URL()), id, `timeouts = { create = "1m" }`),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("progress"), knownvalue.Float64Exact(100)),
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed_at"), afterDone(&done)),
 			},
 		}},
 	})
+	// The whole outage reached the wait, which rode it out.
 	faulted := 0
 	for _, r := range srv.Requests() {
 		if r.Fault != "" {
 			faulted++
 		}
 	}
-	// max_retries = 1: more than two faulted answers in a row reached the wait.
-	if faulted < 3 {
-		t.Fatalf("%d faulted answers: the outage did not reach the wait", faulted)
+	if faulted != outage {
+		t.Fatalf("%d faulted answers, want %d: the outage did not reach the wait", faulted, outage)
 	}
 }

@@ -34,10 +34,13 @@ func TestTimeLeft(t *testing.T) {
 }
 
 // newTestReporter returns a reporter on a fake clock whose messages collect in
-// *sent; its timer is stopped, and the tests call remind as it would.
-func newTestReporter(now *time.Time, sent *[]string) *Reporter {
+// *sent; its timer is stopped, and the tests call remind as it would. A
+// message re-arms the real timer: the reporter is stopped when the test ends,
+// so that it never fires on into another test.
+func newTestReporter(t *testing.T, now *time.Time, sent *[]string) *Reporter {
 	r := NewReporter("compshareImage-x", 100, 10*time.Second, func(m string) { *sent = append(*sent, m) })
 	r.timer.Stop()
+	t.Cleanup(r.Stop)
 	r.now = func() time.Time { return *now }
 	r.start, r.sentAt = *now, *now
 	return r
@@ -46,7 +49,7 @@ func newTestReporter(now *time.Time, sent *[]string) *Reporter {
 func TestReporterMessages(t *testing.T) {
 	now := time.Now()
 	var sent []string
-	r := newTestReporter(&now, &sent)
+	r := newTestReporter(t, &now, &sent)
 	now = now.Add(12 * time.Second)
 	r.remind()
 	r.Poll(compshare.Progress{Percent: 65.5, TotalSeconds: seconds(300), RemainingSeconds: seconds(105)}, 30*time.Second)
@@ -80,7 +83,7 @@ func TestReporterMessages(t *testing.T) {
 func TestReporterStop(t *testing.T) {
 	now := time.Now()
 	var sent []string
-	r := newTestReporter(&now, &sent)
+	r := newTestReporter(t, &now, &sent)
 	r.Stop()
 	r.Stop() // a second stop is harmless
 	now = now.Add(time.Minute)

@@ -32,7 +32,7 @@ action "compshare_image_wait" "gpu" {
   }
 }
 `)
-	r := w.mustTerraformResumingClock(clock, "Action started:", "apply", "-no-color", "-input=false", "-auto-approve", "-invoke=action.compshare_image_wait.gpu")
+	r := w.mustTerraformTee(clock.resumeOn("Action started:"), "apply", "-no-color", "-input=false", "-auto-approve", "-invoke=action.compshare_image_wait.gpu")
 	out := r.stdout + r.stderr
 
 	progress := regexp.MustCompile(id + `: [0-9.]+ % done, (about [0-9hms]+ left|due about now)`)

@@ -102,7 +102,7 @@ func TestDemoExampleAppliesAgainstEmulator(t *testing.T) {
 	if r := w.mustTerraform("plan", "-no-color", "-input=false"); !strings.Contains(flat(r.stdout), "Image "+buildingID+" was still being built at plan time") {
 		t.Errorf("the demo's plan does not warn about the image being built:\n%s", r)
 	}
-	w.mustTerraformResumingClock(clock, ": Creating...", "apply", "-no-color", "-input=false", "-auto-approve")
+	w.mustTerraformTee(clock.resumeOn(": Creating..."), "apply", "-no-color", "-input=false", "-auto-approve")
 	done, _ := srv.CompletedAt(buildingID)
 	done = clock.wallClock(done)
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -93,11 +94,18 @@ func (r result) String() string {
 // terraform runs a command to its end, or to commandTimeout.
 func (w *workspace) terraform(args ...string) result {
 	w.t.Helper()
+	return w.terraformTee(io.Discard, args...)
+}
+
+// terraformTee is terraform that also writes the command's standard output
+// to tee as it comes.
+func (w *workspace) terraformTee(tee io.Writer, args ...string) result {
+	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	cmd := w.command(ctx, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(&stdout, tee), &stderr
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		err = fmt.Errorf("no end within %s: %w", commandTimeout, err)
@@ -108,43 +116,18 @@ func (w *workspace) terraform(args ...string) result {
 // mustTerraform runs a command that has to succeed.
 func (w *workspace) mustTerraform(args ...string) result {
 	w.t.Helper()
-	r := w.terraform(args...)
+	return w.mustTerraformTee(io.Discard, args...)
+}
+
+// mustTerraformTee is mustTerraform that also writes the command's standard
+// output to tee as it comes.
+func (w *workspace) mustTerraformTee(tee io.Writer, args ...string) result {
+	w.t.Helper()
+	r := w.terraformTee(tee, args...)
 	if r.err != nil {
 		w.t.Fatal(r)
 	}
 	return r
-}
-
-// mustTerraformResumingClock runs a command that has to succeed, and resumes
-// clock once the command prints marker (or ends): a build stands still while
-// Terraform starts and plans, however slow the machine.
-func (w *workspace) mustTerraformResumingClock(clock *pausedClock, marker string, args ...string) result {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	var stdout, stderr tfcli.LockedBuffer
-	cmd := w.command(ctx, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		w.t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	for {
-		select {
-		case err := <-exited:
-			clock.resume()
-			r := result{args: args, stdout: stdout.String(), stderr: stderr.String(), err: err}
-			if err != nil {
-				w.t.Fatal(r)
-			}
-			return r
-		case <-time.After(10 * time.Millisecond):
-			if strings.Contains(stdout.String(), marker) {
-				clock.resume()
-			}
-		}
-	}
 }
 
 // pausedClock is an emulator clock that stands still at its moment at until
@@ -171,6 +154,28 @@ func (c *pausedClock) resume() {
 	if c.resumed.IsZero() {
 		c.resumed = time.Now()
 	}
+}
+
+// resumeOn returns a writer that resumes the clock once marker was written
+// to it: tee a command's output to it, and a build stands still while
+// Terraform starts and plans, however slow the machine.
+func (c *pausedClock) resumeOn(marker string) io.Writer {
+	return &markerWatch{marker: marker, seen: c.resume}
+}
+
+// markerWatch calls seen once marker was written to it, across writes.
+type markerWatch struct {
+	marker  string
+	written strings.Builder
+	seen    func()
+}
+
+func (m *markerWatch) Write(p []byte) (int, error) {
+	m.written.Write(p)
+	if strings.Contains(m.written.String(), m.marker) {
+		m.seen()
+	}
+	return len(p), nil
 }
 
 // wallClock is the wall-clock moment of a moment t of a resumed clock.

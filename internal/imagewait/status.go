@@ -6,9 +6,6 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 )
 
-// The API's spelling of status words varies, so they are compared without
-// regard to case.
-
 // Verdict is what one status word means for a wait.
 type Verdict int
 
@@ -21,7 +18,7 @@ const (
 
 // Judge applies the status rules: Available is usable; UnAvailable and
 // Offline end the wait; Making and Reviewing are not usable yet; any other
-// word is unknown.
+// word is unknown. The API's spelling varies, so case does not count.
 func Judge(status string) Verdict {
 	switch {
 	case strings.EqualFold(status, compshare.StatusAvailable):

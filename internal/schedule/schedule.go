@@ -35,8 +35,9 @@
 //     the API likewise.
 //   - Steps: progress that jumps after standing still (or by whole steps)
 //     times each jump; pairs of jumps bound the period, which predicts the
-//     next step. A jump of another size starts a new series. Until then the schedule sleeps, then polls densely for the
-//     last step and a quarter of the window for the others.
+//     next step. A jump of another size starts a new series. Until then the
+//     schedule sleeps, then polls densely for the last step and a quarter of
+//     the window for the others.
 //   - 99.99 % (the API's last value before 100): poll every second.
 //   - No movement: back off exponentially from 1 s, not past the next
 //     predicted end. Past one, poll every second while 10 calls or more are
@@ -228,9 +229,7 @@ func (a *adaptive) Next(o Observation) time.Duration {
 		a.trusted = a.trusted || math.Abs(api-eta) <= tolerance*eta+rounding.Seconds()
 		eta, lo, hi = math.Min(eta, api), math.Min(lo, api), math.Max(hi, api)
 	}
-	if a.clockOK && a.clockHi.After(o.At) && a.budgetAt(a.calls+2).After(a.clockHi) {
-		// No call to spare before the clock's end: trust it, even at
-		// the API's last value before 100.
+	if a.clockDecides(o) {
 		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At))
 	}
 	if a.atResolution(o) {
@@ -348,7 +347,7 @@ func (a *adaptive) plan(o Observation, eta float64, resumed bool) time.Duration 
 func (a *adaptive) stalled(o Observation) time.Duration {
 	a.idle++
 	a.trusted, a.verified = false, false
-	if a.clockOK && a.clockHi.After(o.At) && a.budgetAt(a.calls+2).After(a.clockHi) {
+	if a.clockDecides(o) {
 		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At))
 	}
 	if a.atResolution(o) {
@@ -450,6 +449,13 @@ func (a *adaptive) readClock(prev, o Observation) {
 func (a *adaptive) isStep(size float64) bool {
 	k := math.Round(size / a.unit)
 	return a.unit > 0 && k >= 1 && math.Abs(size-k*a.unit) <= 0.01*a.unit
+}
+
+// clockDecides reports whether the next poll goes just after the end of a
+// true API clock: the calls left allow no check before it. It holds even at
+// the API's last value before 100, where polls would otherwise be dense.
+func (a *adaptive) clockDecides(o Observation) bool {
+	return a.clockOK && a.clockHi.After(o.At) && a.budgetAt(a.calls+2).After(a.clockHi)
 }
 
 // addJump records that progress moved by size percent in (lo, hi] after

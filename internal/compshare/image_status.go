@@ -12,12 +12,12 @@ type ImageMeaning int
 const (
 	// ImageUnknown is a word this provider does not know: a wait keeps
 	// waiting and says so; a plan leaves the image as it is.
-	ImageUnknown ImageMeaning = iota
-	ImageBuilding             // Making: not usable yet; apply waits for it
-	ImageUsable               // Available: the build is done and the image can be used
-	ImagePendingReview        // Reviewing: published and under review; not usable until it passes
-	ImageFailed               // UnAvailable: the build failed, or the image is unusable
-	ImageGone                 // Offline: taken down by the platform
+	ImageUnknown       ImageMeaning = iota
+	ImageBuilding                   // Making: not usable yet; apply waits for it
+	ImageUsable                     // Available: the build is done and the image can be used
+	ImagePendingReview              // Reviewing: published and under review; not usable until it passes
+	ImageFailed                     // UnAvailable: the build failed, or the image is unusable
+	ImageGone                       // Offline: taken down by the platform
 )
 
 // imageStatuses holds each status word with its meaning and the glossary's

@@ -87,3 +87,29 @@ func interruption(err error) string {
 	}
 	return "was interrupted"
 }
+
+// nameInUse says which image has a name.
+func nameInUse(img compshare.Image, region, zone string) string {
+	return fmt.Sprintf("Image %s (%s) in region %s, zone %s already has the name %q, and image names must differ.", img.ID, img.Status, region, zone, img.Name)
+}
+
+// adoptImage says how to manage an existing image with the resource whose
+// diagnostic it ends. The framework does not tell a resource its address,
+// and Terraform shows it with the diagnostic: the text refers to it.
+func adoptImage(imageID string) string {
+	return fmt.Sprintf("adopt that image into this resource (the address Terraform shows with this message): add an import block whose `to` is "+
+		"this resource and whose `id` is %q, or run terraform import with that address and id.", imageID)
+}
+
+// What follows a build that a create or an update waited for in vain.
+var (
+	afterCreate = aftermath{
+		failed: " The image stays in state, tainted: the next apply deletes it and builds a new one.",
+		stopped: " The image stays in state, tainted: the next apply deletes it and builds a new one. To keep this build " +
+			"instead, run terraform untaint on this resource; the next apply then waits for it.",
+	}
+	afterUpdate = aftermath{
+		failed:  " The next apply deletes it and builds a new one.",
+		stopped: " The image stays in state as it was: the next apply waits for it again.",
+	}
+)

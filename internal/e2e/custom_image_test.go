@@ -57,3 +57,51 @@ resource "compshare_custom_image" "env" {
 		t.Errorf("apply ended before the image was usable at %s", usable.Format(time.RFC3339Nano))
 	}
 }
+
+// TestTaintedOwnImageDoesNotBlockPlans (issue 21 item 3): a build timed out
+// and was tainted; it finished later. No plan fails on the image this very
+// resource holds: not without refresh (-refresh=false), when Terraform plans
+// the replacement without the resource's state; not a refresh-only plan; not
+// a destroy.
+func TestTaintedOwnImageDoesNotBlockPlans(t *testing.T) {
+	t.Parallel()
+	w := newWorkspace(t)
+	keys := newKeyPair(t)
+	srv := startEmulator(t, keys, emulator.Config{
+		Instances: []emulator.Instance{{ID: "uhost-e2e", Name: "gpu", GpuType: "4090", GPU: 1}},
+		NewBuild:  emulator.Image{Total: 4 * time.Second},
+	})
+	w.setEnv(apiEnv(srv, keys)...)
+	w.write("main.tf", tfcli.RequiredProviders+`
+resource "compshare_custom_image" "env" {
+  uhost_id = "uhost-e2e"
+  name     = "env"
+  timeouts = { create = "1s" }
+}
+`)
+	if r := w.terraform("apply", "-no-color", "-input=false", "-auto-approve"); r.err == nil {
+		t.Fatalf("the build did not time out:\n%s", r)
+	}
+	images := srv.Images()
+	if len(images) != 1 {
+		t.Fatalf("%d images on the platform after the timeout, want 1", len(images))
+	}
+	usable, _ := srv.UsableAt(images[0].ID)
+	time.Sleep(time.Until(usable)) // the tainted build finishes later
+
+	for _, args := range [][]string{
+		{"plan", "-refresh=false"},
+		{"plan"},
+		{"plan", "-refresh-only"},
+		{"plan", "-destroy", "-refresh=false"},
+	} {
+		r := w.terraform(append(args, "-no-color", "-input=false")...)
+		if r.err != nil || strings.Contains(r.stderr, "Error:") {
+			t.Errorf("terraform %s failed:\n%s", strings.Join(args, " "), r)
+		}
+	}
+	r := w.mustTerraform("plan", "-refresh=false", "-no-color", "-input=false")
+	if !strings.Contains(r.stdout, "is tainted, so must be replaced") {
+		t.Errorf("the plan does not replace the tainted image:\n%s", r)
+	}
+}

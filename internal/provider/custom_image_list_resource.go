@@ -65,8 +65,8 @@ func (l *customImageListResource) ListResourceConfigSchema(_ context.Context, _ 
 					"matched anywhere in the name unless anchored with `^` and `$`).",
 			},
 			"status": schema.StringAttribute{
-				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOfCaseInsensitive(compshare.ImageStatusWords()...)},
+				Optional:    true,
+				Validators:  []validator.String{stringvalidator.OneOfCaseInsensitive(compshare.ImageStatusWords()...)},
 				Description: "Only images with this status, compared without regard to case: " + compshare.ImageStatusGlossary() + ".",
 			},
 		},

@@ -83,7 +83,9 @@ func (r *customImageResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"name": schema.StringAttribute{
 				Required:    true,
 				Validators:  nonEmpty,
-				Description: "Name of the image; no other image of the account may have it (the plan fails naming the one that does). Renamed in place.",
+				Description: "Name of the image; no other image of the account may have it. The plan names the image that does: a rename " +
+					"fails there; a new image only warns, since it may be the image this resource held before it was tainted (which apply " +
+					"deletes first), and apply fails if it is not. Renamed in place.",
 			},
 			"description": schema.StringAttribute{
 				Optional:      true,

@@ -49,7 +49,6 @@ type listedImageModel struct {
 	Progress types.Float64 `tfsdk:"progress"`
 }
 
-
 func (d *customImagesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_custom_images"
 }
@@ -68,8 +67,8 @@ func (d *customImagesDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 					"matched anywhere in the name unless anchored with `^` and `$`).",
 			},
 			"status": schema.StringAttribute{
-				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOfCaseInsensitive(compshare.ImageStatusWords()...)},
+				Optional:    true,
+				Validators:  []validator.String{stringvalidator.OneOfCaseInsensitive(compshare.ImageStatusWords()...)},
 				Description: "Only images with this status, compared without regard to case: " + compshare.ImageStatusGlossary() + ".",
 			},
 			"ids": schema.SetAttribute{
@@ -123,7 +122,7 @@ func listedImageAttributes() map[string]schema.Attribute {
 			Description: "The image's tags; empty when it has none" + from("Tags"),
 		},
 		"status": schema.StringAttribute{
-			Computed: true,
+			Computed:    true,
 			Description: "The image status as the API spells it: " + compshare.ImageStatusGlossary() + from("Status"),
 		},
 		"failed_reason": schema.StringAttribute{

@@ -105,3 +105,59 @@ resource "compshare_custom_image" "env" {
 		t.Errorf("the plan does not replace the tainted image:\n%s", r)
 	}
 }
+
+// TestTwoProviderConfigurationsOneInstance (issue 21 item 2): two provider
+// configurations (aliases, each its own provider process) each build an
+// image of the same instance in one apply. The platform refuses the second
+// build while the first is being made; the refusal passes, so it is waited
+// out and tried again: both images are built.
+func TestTwoProviderConfigurationsOneInstance(t *testing.T) {
+	t.Parallel()
+	w := newWorkspace(t)
+	keys := newKeyPair(t)
+	srv := startEmulator(t, keys, emulator.Config{
+		Instances: []emulator.Instance{{ID: "uhost-e2e", Name: "gpu", GpuType: "4090", GPU: 1}},
+		NewBuild:  emulator.Image{Total: 4 * time.Second},
+	})
+	w.setEnv(apiEnv(srv, keys)...)
+	w.write("main.tf", tfcli.RequiredProviders+`
+provider "compshare" {
+  alias = "a"
+}
+
+provider "compshare" {
+  alias = "b"
+}
+
+resource "compshare_custom_image" "a" {
+  provider = compshare.a
+  uhost_id = "uhost-e2e"
+  name     = "from-a"
+}
+
+resource "compshare_custom_image" "b" {
+  provider = compshare.b
+  uhost_id = "uhost-e2e"
+  name     = "from-b"
+}
+`)
+	w.mustTerraform("apply", "-no-color", "-input=false", "-auto-approve")
+	var refused int
+	for _, r := range srv.Requests() {
+		if r.RetCode == emulator.RetCodeBuildRunning {
+			refused++
+		}
+	}
+	if refused == 0 {
+		t.Error("no build was refused as busy: the case proves nothing")
+	}
+	state := w.stateResources()
+	for _, name := range []string{"compshare_custom_image.a", "compshare_custom_image.b"} {
+		if state[name]["status"] != "Available" {
+			t.Errorf("%s: %v", name, state[name])
+		}
+	}
+	if n := len(srv.Images()); n != 2 {
+		t.Errorf("%d images on the platform, want 2", n)
+	}
+}

@@ -66,9 +66,13 @@ func TestAccCustomImageLifecycle_lostAnswerImageListedLate(t *testing.T) {
 const gatewayPage = "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
 
 // Issue 21 item 2: two provider configurations (aliases) each build an image
-// of the same instance in one apply. The platform refuses the second build
-// while the first is being made; the refusal passes, so it is waited out and
-// tried again: both images are built.
+// of the same instance in one apply, while a build of it started elsewhere
+// (another Terraform run) is being made. The platform refuses a build while
+// another is being made; the refusal passes, so it is waited out and tried
+// again: both images are built. (This harness serves both aliases from one
+// provider instance, whose queue orders them; the e2e test
+// TestTwoProviderConfigurationsOneInstance runs them as the separate
+// processes Terraform starts.)
 func TestAccCustomImageLifecycle_twoProviderConfigurationsOneInstance(t *testing.T) {
 	srv := startImageEmulator(t, 3*time.Second)
 	config := fmt.Sprintf(`
@@ -101,6 +105,9 @@ resource "compshare_custom_image" "b" {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				srv.SetImage(emulator.Image{ID: "compshareImage-elsewhere", Name: "elsewhere", UHostID: testInstance, Total: 4 * time.Second})
+			},
 			Config: config,
 			Check: func(*terraform.State) error {
 				var refused int
@@ -112,8 +119,8 @@ resource "compshare_custom_image" "b" {
 				if refused == 0 {
 					return errors.New("no build was refused as busy: the case proves nothing")
 				}
-				if images := srv.Images(); len(images) != 2 {
-					return fmt.Errorf("the platform holds %+v, want two images", images)
+				if images := srv.Images(); len(images) != 3 {
+					return fmt.Errorf("the platform holds %+v, want the two images and the one built elsewhere", images)
 				}
 				return nil
 			},

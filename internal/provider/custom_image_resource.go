@@ -81,8 +81,8 @@ func (r *customImageResource) Schema(ctx context.Context, _ resource.SchemaReque
 					"`terraform query -generate-config-out` writes) may leave it unset, as the image list does not say which instance an image came from.",
 			},
 			"name": schema.StringAttribute{
-				Required:    true,
-				Validators:  nonEmpty,
+				Required:   true,
+				Validators: nonEmpty,
 				Description: "Name of the image; no other image of the account may have it. The plan names the image that does: a rename " +
 					"fails there; a new image only warns, since it may be the image this resource held before it was tainted (which apply " +
 					"deletes first), and apply fails if it is not. Renamed in place.",

@@ -413,7 +413,8 @@ func (r *customImageResource) createErrorDiagnostic(ctx context.Context, region,
 	case errors.As(err, &lost):
 		return diag.NewErrorDiagnostic("Image "+spec.Name+" may have been built", err.Error()+
 			".\n\nTerraform does not know that image. Look for it (the Compshare console, or the compshare_custom_images data source with name_regex). "+
-			"If it is listed, "+adoptImage("<its id>")+" If it is not, apply again to build it.")
+			"If it is listed, adopt it into this resource (the address Terraform shows with this message): add an import block whose `to` is this "+
+			"resource and whose `id` is the image's id, then apply. If it is not, apply again to build it.")
 	case compshare.IsBusy(err) && errors.As(err, new(*lifecycle.TimeoutError)):
 		return diag.NewErrorDiagnostic("Image "+spec.Name+" was not built", fmt.Sprintf("%v.\n\nInstance %s had another image being built until timeouts.create "+
 			"ran out, and the platform builds one image of an instance at a time. Nothing was built or saved: apply again once that build is over, or raise timeouts.create.",

@@ -245,3 +245,29 @@ func TestAccCustomImageLifecycle_deletePublishedSaysWithdraw(t *testing.T) {
 		},
 	})
 }
+
+// Issue 21 item 1, the other end: the answer is lost and no image of the
+// name is ever listed. After the search (the 30-s window, as timeouts.create
+// is shorter), the error says that an image of that name may have been built
+// and how to adopt it; nothing is saved.
+func TestAccCustomImageLifecycle_lostAnswerNothingListed(t *testing.T) {
+	_, url := interceptedEmulator(t, emulator.Config{
+		Instances: []emulator.Instance{{ID: testInstance, Name: "gpu", GpuType: "4090", GPU: 1}},
+		NewBuild:  emulator.Image{Total: 2 * time.Second},
+	}, func(action string, w http.ResponseWriter, _ *http.Request, _ http.Handler) bool {
+		if action != compshare.ActionCreateImage {
+			return false
+		}
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte(gatewayPage))
+		return true
+	})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: imageConfig(providerConfig(url), "env", `timeouts = { create = "5s" }`),
+			ExpectError: errorMatching(`Image env may have been built.*HTTP 502.*no image named "env" was listed in region cn-wlcb, zone cn-wlcb-01 within \d+s.*` +
+				"import block whose `to` is this resource"),
+		}},
+	})
+}

@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -76,7 +77,7 @@ var errLost = &compshare.Error{Action: compshare.ActionCreateImage, Status: http
 
 func newImages(f *fakeImages, logged *[]string) Images {
 	return Images{API: f, Clock: f.clock, Log: func(_ context.Context, msg string, fields map[string]any) {
-		*logged = append(*logged, msg+" ("+fields["reason"].(string)+", "+fields["next_try_in"].(string)+")")
+		*logged = append(*logged, fmt.Sprintf("%s (%v, %v)", msg, fields["reason"], fields["next_try_in"]))
 	}}
 }
 
@@ -132,7 +133,7 @@ func TestCreateLostAnswerNothingListed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := newFakeClock()
-			ctx := clock.withDeadline(t, time.Hour)
+			var ctx context.Context
 			if tc.deadline > 0 {
 				ctx = clock.withDeadline(t, tc.deadline)
 			} else {

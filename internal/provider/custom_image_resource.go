@@ -348,7 +348,7 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 	spec := compshare.NewImage{UHostID: uhostID, Name: plan.Name.ValueString(), Description: plan.Description.ValueString()}
 	build, err := r.images().Create(ctx, region, zone, spec)
 	if err != nil {
-		resp.Diagnostics.Append(r.createErrorDiagnostic(ctx, region, zone, spec, err))
+		resp.Diagnostics.Append(createErrorDiagnostic(region, zone, spec, err))
 		return
 	}
 	imageID := build.ID
@@ -402,32 +402,6 @@ func (r *customImageResource) images() lifecycle.Images {
 	return lifecycle.Images{API: r.data.client, Log: func(ctx context.Context, msg string, fields map[string]any) {
 		tflog.SubsystemDebug(logContext(ctx), logSubsystem, msg, fields)
 	}}
-}
-
-// createErrorDiagnostic explains why no build was started, or why one may
-// have been without Terraform knowing it.
-func (r *customImageResource) createErrorDiagnostic(ctx context.Context, region, zone string, spec compshare.NewImage, err error) diag.Diagnostic {
-	var lost *lifecycle.LostBuildError
-	var e *compshare.Error
-	switch {
-	case errors.As(err, &lost):
-		return diag.NewErrorDiagnostic("Image "+spec.Name+" may have been built", err.Error()+
-			".\n\nTerraform does not know that image. Look for it (the Compshare console, or the compshare_custom_images data source with name_regex). "+
-			"If it is listed, adopt it into this resource (the address Terraform shows with this message): add an import block whose `to` is this "+
-			"resource and whose `id` is the image's id, then apply. If it is not, apply again to build it.")
-	case compshare.IsBusy(err) && errors.As(err, new(*lifecycle.TimeoutError)):
-		return diag.NewErrorDiagnostic("Image "+spec.Name+" was not built", fmt.Sprintf("%v.\n\nInstance %s had another image being built until timeouts.create "+
-			"ran out, and the platform builds one image of an instance at a time. Nothing was built or saved: apply again once that build is over, or raise timeouts.create.",
-			err, spec.UHostID))
-	case errors.As(err, &e) && strings.EqualFold(e.Param, "Name"):
-		// The API may not say which image has the name: look it up.
-		readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if img, lookupErr := r.data.client.ImageNamed(readCtx, region, zone, spec.Name); lookupErr == nil {
-			return diag.NewErrorDiagnostic("Image name already in use", fmt.Sprintf("%v.\n\n%s Choose another name, or %s", err, nameInUse(img, region, zone), adoptImage(img.ID)))
-		}
-	}
-	return apiErrorDiagnostic(err)
 }
 
 // waitAndSave waits until the build is usable, then reads the image into

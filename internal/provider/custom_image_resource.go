@@ -293,7 +293,8 @@ func (r *customImageResource) checkInstance(ctx context.Context, region, zone, u
 
 // checkNameFree looks for another image named name, other than the one in
 // state. An image that renames fails the plan when a usable image has the
-// name. A new image (state nil) only warns: Terraform plans the replacement
+// name, and warns when one that is not usable has it. A new image (state
+// nil) only warns: Terraform plans the replacement
 // of a tainted image without its state, so the image found may be this
 // resource's own (a build that timed out and finished later), which apply
 // deletes before it builds the new one; a stranger's refuses the build at
@@ -312,13 +313,18 @@ func (r *customImageResource) checkNameFree(ctx context.Context, region, zone, n
 	case state != nil && strings.EqualFold(img.ID, state.ID.ValueString()):
 		return
 	}
-	if state != nil && compshare.MeaningOf(img.Status).Usable() {
+	switch {
+	case state == nil:
+		diags.AddAttributeWarning(path.Root("name"), "Image name already in use", nameInUse(img, region, zone)+
+			" If it is the image this resource held before it was tainted (a build that timed out and finished later), apply deletes it first and all is well. "+
+			"Otherwise apply will be refused: choose another name, or "+adoptImage(img.ID))
+	case compshare.MeaningOf(img.Status).Usable():
 		diags.AddAttributeError(path.Root("name"), "Image name already in use", nameInUse(img, region, zone)+" Choose another name.")
-		return
+	default:
+		// Not usable: perhaps a tainted image that this apply replaces first.
+		diags.AddAttributeWarning(path.Root("name"), "Image name already in use", nameInUse(img, region, zone)+
+			" Unless it is a tainted image that this apply deletes first, the rename will be refused: choose another name.")
 	}
-	diags.AddAttributeWarning(path.Root("name"), "Image name already in use", nameInUse(img, region, zone)+
-		" If it is the image this resource held before it was tainted (a build that timed out and finished later), apply deletes it first and all is well. "+
-		"Otherwise apply will be refused: choose another name, or "+adoptImage(img.ID))
 }
 
 func (r *customImageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

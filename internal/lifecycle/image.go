@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
@@ -58,9 +59,7 @@ func (l Images) polling(ctx context.Context, p Polling, what string, fields map[
 			return
 		}
 		f := map[string]any{"reason": r.Reason, "next_try_in": r.Pause.String()}
-		for k, v := range fields {
-			f[k] = v
-		}
+		maps.Copy(f, fields)
 		if r.Err != nil {
 			f["error"] = r.Err.Error()
 		}
@@ -120,7 +119,7 @@ func (l Images) Create(ctx context.Context, region, zone string, spec compshare.
 	}
 	lost := err
 
-	clock := l.clockOrReal()
+	clock := Polling{Clock: l.Clock}.clock()
 	from := clock.Now()
 	search, cancel := outlast(ctx, from.Add(imagewait.NewImageWindow))
 	defer cancel()
@@ -161,13 +160,6 @@ func (l Images) nameTaken(ctx context.Context, region, zone, name string, refusa
 		return refusal
 	}
 	return &NameTakenError{Holder: img, Err: refusal}
-}
-
-func (l Images) clockOrReal() Clock {
-	if l.Clock == nil {
-		return RealClock{}
-	}
-	return l.Clock
 }
 
 // outlast returns a context that ends at ctx's deadline or at floor,

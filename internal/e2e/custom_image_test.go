@@ -14,13 +14,7 @@ import (
 // that same build instead of starting another.
 func TestTimedOutBuildKeptWithUntaint(t *testing.T) {
 	t.Parallel()
-	w := newWorkspace(t)
-	keys := newKeyPair(t)
-	srv := startEmulator(t, keys, emulator.Config{
-		Instances: []emulator.Instance{{ID: "uhost-e2e", Name: "gpu", GpuType: "4090", GPU: 1}},
-		NewBuild:  emulator.Image{Total: 12 * time.Second},
-	})
-	w.setEnv(apiEnv(srv, keys)...)
+	w, srv := instanceWorkspace(t, 12*time.Second)
 	w.write("main.tf", tfcli.RequiredProviders+`
 resource "compshare_custom_image" "env" {
   uhost_id = "uhost-e2e"
@@ -65,13 +59,7 @@ resource "compshare_custom_image" "env" {
 // a destroy.
 func TestTaintedOwnImageDoesNotBlockPlans(t *testing.T) {
 	t.Parallel()
-	w := newWorkspace(t)
-	keys := newKeyPair(t)
-	srv := startEmulator(t, keys, emulator.Config{
-		Instances: []emulator.Instance{{ID: "uhost-e2e", Name: "gpu", GpuType: "4090", GPU: 1}},
-		NewBuild:  emulator.Image{Total: 4 * time.Second},
-	})
-	w.setEnv(apiEnv(srv, keys)...)
+	w, srv := instanceWorkspace(t, 4*time.Second)
 	w.write("main.tf", tfcli.RequiredProviders+`
 resource "compshare_custom_image" "env" {
   uhost_id = "uhost-e2e"
@@ -113,13 +101,7 @@ resource "compshare_custom_image" "env" {
 // out and tried again: both images are built.
 func TestTwoProviderConfigurationsOneInstance(t *testing.T) {
 	t.Parallel()
-	w := newWorkspace(t)
-	keys := newKeyPair(t)
-	srv := startEmulator(t, keys, emulator.Config{
-		Instances: []emulator.Instance{{ID: "uhost-e2e", Name: "gpu", GpuType: "4090", GPU: 1}},
-		NewBuild:  emulator.Image{Total: 4 * time.Second},
-	})
-	w.setEnv(apiEnv(srv, keys)...)
+	w, srv := instanceWorkspace(t, 4*time.Second)
 	w.write("main.tf", tfcli.RequiredProviders+`
 provider "compshare" {
   alias = "a"
@@ -160,4 +142,18 @@ resource "compshare_custom_image" "b" {
 	if n := len(srv.Images()); n != 2 {
 		t.Errorf("%d images on the platform, want 2", n)
 	}
+}
+
+// instanceWorkspace is a workspace whose provider talks to an emulator with
+// one instance, uhost-e2e, whose builds take build.
+func instanceWorkspace(t *testing.T, build time.Duration) (*workspace, *emulator.Server) {
+	t.Helper()
+	w := newWorkspace(t)
+	keys := newKeyPair(t)
+	srv := startEmulator(t, keys, emulator.Config{
+		Instances: []emulator.Instance{{ID: "uhost-e2e", Name: "gpu", GpuType: "4090", GPU: 1}},
+		NewBuild:  emulator.Image{Total: build},
+	})
+	w.setEnv(apiEnv(srv, keys)...)
+	return w, srv
 }

@@ -181,7 +181,7 @@ func (c *Client) invoke(ctx context.Context, cl call, req request.Common, answer
 		if ctx.Err() != nil {
 			return requestID, canceled(cl.action, cl.imageID, ctx)
 		}
-		if !IsTransient(err) || attempt >= c.cfg.MaxRetries || cl.onlyRetryRefused && !refusedUnread(err) {
+		if !IsTransient(err) || attempt >= c.cfg.MaxRetries || cl.onlyRetryRefused && !IsThrottled(err) {
 			return requestID, err
 		}
 		pause := max(c.backoff(attempt), min(RetryAfter(err), maxRetryAfter))
@@ -192,13 +192,6 @@ func (c *Client) invoke(ctx context.Context, cl call, req request.Common, answer
 			return requestID, canceled(cl.action, cl.imageID, ctx)
 		}
 	}
-}
-
-// refusedUnread reports whether the API refused a request without acting on
-// it: HTTP 429.
-func refusedUnread(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Status == http.StatusTooManyRequests
 }
 
 // sleep pauses for d, or until ctx ends.

@@ -60,6 +60,10 @@ func TestImageProgressErrors(t *testing.T) {
 		{name: "service error retried then kept", bodies: []string{`{"RetCode":8433,"Message":"busy"}`}, calls: 3, transient: true, retCode: 8433, mention: []string{"RetCode 8433", "req-c"}},
 		{name: "http 503 retried then kept", bodies: []string{`503 unavailable`}, calls: 3, transient: true, status: 503, mention: []string{"HTTP 503: Service Unavailable (request id req-c)"}},
 		{name: "http 429 retried then kept", bodies: []string{`429 slow down`}, calls: 3, transient: true, status: 429},
+		// UCloud's gateway RetCodes: throttled, service unavailable, API timeout.
+		{name: "gateway throttled retried then kept", bodies: []string{`{"RetCode":153,"Message":"request throttled"}`}, calls: 3, transient: true, retCode: 153, mention: []string{"RetCode 153", "req-c"}},
+		{name: "gateway unavailable retried then kept", bodies: []string{`{"RetCode":150,"Message":"service unavailable"}`}, calls: 3, transient: true, retCode: 150, mention: []string{"RetCode 150"}},
+		{name: "gateway timeout retried then kept", bodies: []string{`{"RetCode":110,"Message":"api timeout"}`}, calls: 3, transient: true, retCode: 110, mention: []string{"RetCode 110"}},
 		{name: "http 500 not retried", bodies: []string{`500 oops`}, calls: 1, status: 500, mention: []string{"HTTP 500", "req-a"}},
 		{name: "retcode string still a code", bodies: []string{`{"RetCode":"230","Message":"Params [CompShareImageId] not available"}`}, calls: 1, retCode: 230},
 	} {
@@ -92,6 +96,16 @@ func TestTransientThenSuccess(t *testing.T) {
 	c, calls, _ := answers(t, `502 bad gateway`, `{"RetCode":8433,"Message":"busy"}`, `{"RetCode":0,"Process":7}`)
 	p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if err != nil || p.Percent != 7 || calls.Load() != 3 || p.RequestID != "req-c" {
+		t.Fatalf("p=%+v err=%v calls=%d", p, err, calls.Load())
+	}
+}
+
+func TestGatewayRetCodesThenSuccess(t *testing.T) {
+	c, calls, _ := answers(t, `{"RetCode":153,"Message":"request throttled"}`, `{"RetCode":150,"Message":"service unavailable"}`,
+		`{"RetCode":110,"Message":"api timeout"}`, `{"RetCode":0,"Process":7}`)
+	c.cfg.MaxRetries = 3
+	p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	if err != nil || p.Percent != 7 || calls.Load() != 4 || p.RequestID != "req-d" {
 		t.Fatalf("p=%+v err=%v calls=%d", p, err, calls.Load())
 	}
 }

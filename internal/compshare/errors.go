@@ -31,6 +31,24 @@ const (
 	firstTransientRetCode = 2000
 )
 
+// RetCodes of UCloud's API gateway (its public API conventions): the gateway
+// answered, not the action, and the call may succeed when repeated.
+const (
+	// RetCodeAPITimeout: the action did not answer the gateway in time; it
+	// may have acted.
+	RetCodeAPITimeout = 110
+	// RetCodeServiceUnavailable: the service behind the gateway is down.
+	RetCodeServiceUnavailable = 150
+	// RetCodeThrottled: the request was throttled and not passed on, as
+	// with HTTP 429.
+	RetCodeThrottled = 153
+)
+
+// gatewayRetCode reports whether code is one of UCloud's gateway RetCodes.
+func gatewayRetCode(code int) bool {
+	return code == RetCodeAPITimeout || code == RetCodeServiceUnavailable || code == RetCodeThrottled
+}
+
 // imageIDParam is the parameter that names the image in every image action.
 const imageIDParam = "CompShareImageId"
 
@@ -105,7 +123,8 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // IsTransient reports whether err may go away when the call is repeated:
-// network faults and timeouts, HTTP 429/502/503/504 and RetCode >= 2000.
+// network faults and timeouts, HTTP 429/502/503/504, the gateway's RetCodes
+// 110, 150 and 153, and RetCode >= 2000.
 func IsTransient(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Transient
@@ -127,6 +146,13 @@ func RetryAfter(err error) time.Duration {
 		return e.RetryAfter
 	}
 	return 0
+}
+
+// IsThrottled reports whether the API refused the request without acting on
+// it because of its rate: HTTP 429, or the gateway's RetCode 153.
+func IsThrottled(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Status == http.StatusTooManyRequests || e.RetCode == RetCodeThrottled && !e.serverFailed())
 }
 
 // IsCredentialsRefused reports whether the API refused the key pair.
@@ -179,7 +205,7 @@ type call struct {
 	action, region, zone string
 	imageID, uhostID     string
 	// onlyRetryRefused: the action is not idempotent, so only an answer
-	// that says the API did not act on the request (HTTP 429) is retried.
+	// that says the API did not act on the request (IsThrottled) is retried.
 	onlyRetryRefused bool
 	// giveUpBy, when set, is a deadline for the call's pauses that its
 	// context does not carry (see startProgressCall).
@@ -260,7 +286,7 @@ func (cl call) newError(requestID string, retryAfter time.Duration, errorBody st
 // setRetCode records the API's RetCode and its message.
 func (e *Error) setRetCode(code int, message string) {
 	e.RetCode, e.Message = code, message
-	e.Transient = code >= firstTransientRetCode
+	e.Transient = code >= firstTransientRetCode || gatewayRetCode(code)
 	if code == RetCodeNotAvailable {
 		e.Param = refusedParam(message)
 	}

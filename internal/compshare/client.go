@@ -245,7 +245,7 @@ func (c *Client) attempt(ctx context.Context, cl call, req request.Common, answe
 	silent := log.New()
 	silent.SetOutput(io.Discard)
 	sdk.SetLogger(silent)
-	rt := &attemptTransport{ctx: ctx, base: c.transport, privateKey: c.cfg.PrivateKey}
+	rt := &attemptTransport{ctx: ctx, base: c.transport, privateKey: c.cfg.PrivateKey, now: c.now}
 	sdk.SetTransport(rt)
 
 	sdk.SetupRequest(req)
@@ -265,6 +265,7 @@ type attemptTransport struct {
 	ctx        context.Context
 	base       http.RoundTripper
 	privateKey string
+	now        func() time.Time // the local clock, for an answer without a Date
 	requestID  string
 	retryAfter time.Duration
 	signature  string
@@ -282,7 +283,7 @@ func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	t.requestID = strings.TrimSpace(resp.Header.Get(requestIDHeader))
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		t.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		t.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), answerTime(resp.Header, t.now))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	resp.Body.Close()
@@ -323,9 +324,21 @@ func formValue(r *http.Request, name string) string {
 	return values.Get(name)
 }
 
+// answerTime is when the server sent an answer, by its own clock: its Date
+// header, else (none, or unreadable) now(). An HTTP-date Retry-After is
+// relative to it (RFC 9110, 10.2.3): a server whose clock is ahead of ours
+// must not make us wait longer than it meant.
+func answerTime(header http.Header, now func() time.Time) time.Time {
+	if date, err := http.ParseTime(header.Get("Date")); err == nil {
+		return date
+	}
+	return now()
+}
+
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date
-// (RFC 9110, 10.2.3). It returns 0 for an absent, invalid or past value.
-func parseRetryAfter(header string, now time.Time) time.Duration {
+// (RFC 9110, 10.2.3), the latter relative to sent, when the answer was sent
+// (see answerTime). It returns 0 for an absent, invalid or past value.
+func parseRetryAfter(header string, sent time.Time) time.Duration {
 	header = strings.TrimSpace(header)
 	if header == "" {
 		return 0
@@ -333,8 +346,8 @@ func parseRetryAfter(header string, now time.Time) time.Duration {
 	if seconds, err := strconv.ParseUint(header, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		return time.Duration(min(seconds, 1<<32)) * time.Second // a range error leaves the maximum
 	}
-	if at, err := http.ParseTime(header); err == nil && at.After(now) {
-		return at.Sub(now)
+	if at, err := http.ParseTime(header); err == nil && at.After(sent) {
+		return at.Sub(sent)
 	}
 	return 0
 }

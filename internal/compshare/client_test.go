@@ -222,6 +222,54 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
+// An HTTP-date Retry-After counts from the answer's own Date (RFC 9110): a
+// server whose clock is 2 h ahead, asking for Date+3s, means 3 s. Only an
+// answer without a Date (or an unreadable one) counts from the local clock.
+func TestRetryAfterDateIsRelativeToTheAnswersDate(t *testing.T) {
+	local := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	server := local.Add(2 * time.Hour)
+	for _, tc := range []struct {
+		name, date, retryAfter string
+		pause                  time.Duration
+	}{
+		{"server clock 2 h ahead", server.Format(http.TimeFormat), server.Add(3 * time.Second).Format(http.TimeFormat), 3 * time.Second},
+		{"server clock 2 h behind", local.Add(-2 * time.Hour).Format(http.TimeFormat), local.Add(-2*time.Hour + 4*time.Second).Format(http.TimeFormat), 4 * time.Second},
+		{"no Date: the local clock", "", local.Add(5 * time.Second).Format(http.TimeFormat), 5 * time.Second},
+		{"unreadable Date: the local clock", "yesterday", local.Add(6 * time.Second).Format(http.TimeFormat), 6 * time.Second},
+		{"seconds need no Date", server.Format(http.TimeFormat), "2", 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) == 1 {
+					w.Header()["Date"] = nil // no automatic Date: the test decides
+					if tc.date != "" {
+						w.Header().Set("Date", tc.date)
+					}
+					w.Header().Set("Retry-After", tc.retryAfter)
+					w.WriteHeader(http.StatusTooManyRequests)
+					return
+				}
+				_, _ = w.Write([]byte(`{"RetCode":0,"Process":50}`))
+			}))
+			t.Cleanup(srv.Close)
+			c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: srv.URL, MaxRetries: 1, MaxRequestsPerSecond: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.backoff = func(int) time.Duration { return 0 }
+			c.now = func() time.Time { return local }
+			got := pauses(c)
+			if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
+				t.Fatal(err)
+			}
+			if len(*got) != 1 || (*got)[0] != tc.pause {
+				t.Fatalf("pauses %v, want one of %v", *got, tc.pause)
+			}
+		})
+	}
+}
+
 // retryAfterServer answers the first request with status and a Retry-After
 // header, and then 50 %.
 func retryAfterServer(t *testing.T, status int, retryAfter string) (*Client, *atomic.Int32) {

@@ -89,6 +89,10 @@ func TestRetryAfter(t *testing.T) {
 		if got := resp.Header.Get("Retry-After"); got != tt.want || !decodeOK(body) {
 			t.Errorf("%s with %+v: Retry-After %q, want %q; %s", tt.fault, tt.cfg, got, tt.want, body)
 		}
+		// A date counts from the answer's Date, which must be of the same clock.
+		if date := resp.Header.Get("Date"); tt.cfg.RetryAfterDate && date != clock.Now().Format(http.TimeFormat) {
+			t.Errorf("%s with %+v: Date %q, want the emulator's clock %q", tt.fault, tt.cfg, date, clock.Now().Format(http.TimeFormat))
+		}
 	}
 }
 

@@ -251,6 +251,10 @@ func (c *Client) attempt(ctx context.Context, cl call, req request.Common, answe
 	sdk.SetupRequest(req)
 	c.locate(req, cl.region, cl.zone)
 	err := sdk.InvokeAction(cl.action, req, answer)
+	if rt.redirect != nil {
+		// Whatever the SDK made of the redirect's page, it is not the API's answer.
+		return rt.requestID, cl.redirected(rt.requestID, *rt.redirect, redactor{c.cfg.PrivateKey, rt.signature})
+	}
 	if err != nil {
 		return rt.requestID, cl.newError(rt.requestID, rt.retryAfter, rt.errorBody, redactor{c.cfg.PrivateKey, rt.signature}, err)
 	}
@@ -270,6 +274,13 @@ type attemptTransport struct {
 	retryAfter time.Duration
 	signature  string
 	errorBody  string // the redacted body of an answer with HTTP status >= 400
+	redirect   *redirect
+}
+
+// redirect is an answer that sent the request elsewhere.
+type redirect struct {
+	status   int
+	location *url.URL // resolved against the request's URL
 }
 
 // RoundTrip also removes the secrets from the answer's body before the SDK
@@ -282,6 +293,16 @@ func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	t.requestID = strings.TrimSpace(resp.Header.Get(requestIDHeader))
+	// The SDK's http.Client would follow a redirect, and one to 301/302
+	// turns the POST into a GET without the signed form: the API's answer
+	// would then blame the keys (RetCode 171). The client does not follow
+	// a 3xx without a Location, so it comes back here, to say what it is.
+	if loc := resp.Header.Get("Location"); isRedirect(resp.StatusCode) && loc != "" {
+		if target, err := r.URL.Parse(loc); err == nil {
+			t.redirect = &redirect{status: resp.StatusCode, location: target}
+			resp.Header.Del("Location")
+		}
+	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		t.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), answerTime(resp.Header, t.now))
 	}
@@ -297,6 +318,16 @@ func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(strings.NewReader(redactedBody))
 	resp.ContentLength = int64(len(redactedBody))
 	return resp, nil
+}
+
+// isRedirect reports whether status is one an http.Client follows.
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
 }
 
 // maxAnswer bounds what is read of one answer (bytes): far more than any

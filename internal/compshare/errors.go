@@ -64,7 +64,7 @@ type Error struct {
 	// Param is the parameter whose value the API refused, read from the
 	// message of RetCode 230 ("Params [Zone] not available"); "" if none.
 	Param     string
-	Status    int // HTTP status when it was >= 400, else 0
+	Status    int // HTTP status when it was >= 400 or a redirect, else 0
 	Message   string
 	RequestID string // X-UCLOUD-REQUEST-UUID, when the server sent one
 	// RetryAfter is the pause the server asked for with a Retry-After
@@ -82,6 +82,9 @@ type Error struct {
 	// Unreachable: nothing answered at the base URL (connection refused, or
 	// a host name that does not resolve), which a wrong base_url causes.
 	Unreachable bool
+	// Redirect: the base URL answered with a redirect (HTTP 3xx, in Status)
+	// to this address, without its query; the API is never reached through one.
+	Redirect string
 	// Err is the underlying cause: the context's error for a call that was
 	// cancelled or timed out, else the SDK's error as redacted text.
 	Err error
@@ -216,6 +219,24 @@ type call struct {
 func (cl call) error(requestID, message string) *Error {
 	return &Error{Action: cl.action, Region: cl.region, Zone: cl.zone, ImageID: cl.imageID, UHostID: cl.uhostID,
 		RequestID: requestID, Message: message, Err: errors.New(message)}
+}
+
+// redirected is the error of an answer that redirected the request: the
+// API never answers so, a proxy or a wrong base URL does.
+func (cl call) redirected(requestID string, to redirect, secrets redactor) *Error {
+	location := secrets.redact(to.location.Redacted())
+	base := *to.location
+	base.RawQuery, base.ForceQuery, base.Fragment, base.RawFragment = "", false, "", ""
+	e := cl.error(requestID, fmt.Sprintf("the base URL redirects to %s (Location); a redirected request loses its signed form, so the API's answer would be meaningless", location))
+	e.Status, e.Redirect = to.status, secrets.redact(base.Redacted())
+	return e
+}
+
+// IsRedirected reports whether the base URL answered with a redirect (its
+// target is in Error.Redirect).
+func IsRedirected(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Redirect != ""
 }
 
 // IsUnreachable reports whether nothing answered at the base URL.

@@ -21,6 +21,11 @@ func apiErrorDiagnostic(err error) diag.Diagnostic {
 		return diag.NewErrorDiagnostic("Compshare API call failed", err.Error()+".")
 	}
 	switch {
+	case compshare.IsRedirected(err):
+		return diag.NewErrorDiagnostic("The Compshare base_url redirects",
+			fmt.Sprintf("%v.\n\nThe API is never reached through a redirect (HTTP %d): a proxy or a wrong address answered. "+
+				"Set the provider's base_url (or COMPSHARE_BASE_URL) to the address it redirects to, %s, if that is the API, "+
+				"or to the API's own address, %s.", err, e.Status, e.Redirect, compshare.DefaultBaseURL))
 	case compshare.IsCredentialsRefused(err):
 		return diag.NewErrorDiagnostic("Compshare API refused the credentials",
 			fmt.Sprintf("%v.\n\nThe API key pair was not accepted. Check the provider's public_key and private_key "+

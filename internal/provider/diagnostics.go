@@ -57,6 +57,31 @@ func apiErrorDiagnostic(err error) diag.Diagnostic {
 	}
 }
 
+// imageErrorDiagnostic is apiErrorDiagnostic for a read of an image id that
+// the configuration gives: one the API does not know gets a "did you mean"
+// from the account's images in the same region and zone (one list call,
+// made only then).
+func imageErrorDiagnostic(ctx context.Context, client *compshare.Client, err error) diag.Diagnostic {
+	d := apiErrorDiagnostic(err)
+	if similar := similarImage(ctx, client, err); similar != "" {
+		return diag.NewErrorDiagnostic(d.Summary(), d.Detail()+similar)
+	}
+	return d
+}
+
+// similarImage returns a sentence that names the image that an unknown
+// image id most likely meant, or "".
+func similarImage(ctx context.Context, client *compshare.Client, err error) string {
+	var e *compshare.Error
+	if !compshare.IsNotFound(err) || !errors.As(err, &e) || e.ImageID == "" {
+		return ""
+	}
+	if similar := client.SimilarImageID(ctx, e.Region, e.Zone, e.ImageID); similar != "" {
+		return fmt.Sprintf(" Did you mean %s? The account has an image of that id there.", similar)
+	}
+	return ""
+}
+
 // aftermath says what follows a wait that ended without a usable image, as
 // sentences that close its error: after a failed build, and after a timeout
 // or an interruption.

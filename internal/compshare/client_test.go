@@ -239,25 +239,8 @@ func TestRetryAfterDateIsRelativeToTheAnswersDate(t *testing.T) {
 		{"seconds need no Date", server.Format(http.TimeFormat), "2", 2 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var calls atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if calls.Add(1) == 1 {
-					w.Header()["Date"] = nil // no automatic Date: the test decides
-					if tc.date != "" {
-						w.Header().Set("Date", tc.date)
-					}
-					w.Header().Set("Retry-After", tc.retryAfter)
-					w.WriteHeader(http.StatusTooManyRequests)
-					return
-				}
-				_, _ = w.Write([]byte(`{"RetCode":0,"Process":50}`))
-			}))
-			t.Cleanup(srv.Close)
-			c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: srv.URL, MaxRetries: 1, MaxRequestsPerSecond: 1000})
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.backoff = func(int) time.Duration { return 0 }
+			c, _ := retryAfterServer(t, http.StatusTooManyRequests, tc.retryAfter)
+			c.transport = datedAnswers{c.transport, tc.date}
 			c.now = func() time.Time { return local }
 			got := pauses(c)
 			if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
@@ -268,6 +251,23 @@ func TestRetryAfterDateIsRelativeToTheAnswersDate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// datedAnswers gives every answer the Date header date, or none when it is "".
+type datedAnswers struct {
+	base http.RoundTripper
+	date string
+}
+
+func (d datedAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := d.base.RoundTrip(r)
+	if err == nil {
+		resp.Header.Del("Date")
+		if d.date != "" {
+			resp.Header.Set("Date", d.date)
+		}
+	}
+	return resp, err
 }
 
 // retryAfterServer answers the first request with status and a Retry-After

@@ -227,7 +227,7 @@ func (cl call) redirected(requestID string, to redirect, secrets redactor) *Erro
 	location := secrets.redact(to.location.Redacted())
 	base := *to.location
 	base.RawQuery, base.ForceQuery, base.Fragment, base.RawFragment = "", false, "", ""
-	e := cl.error(requestID, fmt.Sprintf("the base URL redirects to %s (Location); a redirected request loses its signed form, so the API's answer would be meaningless", location))
+	e := cl.error(requestID, fmt.Sprintf("the base URL redirects to %s (Location); redirects are not followed: a 301 or 302 turns the signed POST into a GET without its form", location))
 	e.Status, e.Redirect = to.status, secrets.redact(base.Redacted())
 	return e
 }

@@ -22,15 +22,6 @@ var regions = map[string][]string{
 	"cn-sh2":      {"cn-sh2-02"},
 }
 
-// Regions returns the regions the emulator serves, with their zones.
-func Regions() map[string][]string {
-	out := make(map[string][]string, len(regions))
-	for region, zones := range regions {
-		out[region] = slices.Clone(zones)
-	}
-	return out
-}
-
 // location returns where something placed at region and zone lives: an
 // empty region is DefaultRegion, an empty zone the region's first zone.
 func location(region, zone string) (string, string) {
@@ -48,7 +39,7 @@ func checkLocation(what, region, zone string) error {
 	zones, ok := regions[region]
 	switch {
 	case !ok:
-		return fmt.Errorf("%s: unknown region %q (known: %v)", what, region, Regions())
+		return fmt.Errorf("%s: unknown region %q (known: %v)", what, region, regions)
 	case !slices.Contains(zones, zone):
 		return fmt.Errorf("%s: zone %q is not a zone of region %q (its zones: %v)", what, zone, region, zones)
 	}

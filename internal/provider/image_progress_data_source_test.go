@@ -241,13 +241,7 @@ data "compshare_image_progress" "typo" {
 			ExpectError: errorMatching(`Compshare image not found.*compshareImage-dome.*Did you mean compshareImage-done\?`),
 		}},
 	})
-	lists := 0
-	for _, r := range srv.Requests() {
-		if r.Action == compshare.ActionDescribeImages {
-			lists++
-		}
-	}
-	if lists != 1 {
+	if lists := requestsFor(srv, compshare.ActionDescribeImages); lists != 1 {
 		t.Errorf("%d list calls, want one for the failed read", lists)
 	}
 }

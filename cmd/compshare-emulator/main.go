@@ -42,17 +42,21 @@ func main() {
 // errUsage marks flag errors, which the flag package has already printed.
 var errUsage = errors.New("bad usage")
 
-const imagesFileUsage = "JSON `file` of images, instances and how new builds go: " +
-	`{"images":[{"id":"compshareImage-x","total_seconds":60,"started_seconds_ago":15}], ` +
-	`"instances":[{"id":"uhost-x","state":"Running","container":false,"gpu_type":"4090","gpu":1}], ` +
-	`"new_build":{"total_seconds":120,"shape":"chunks"}}. ` +
-	`Optional per image (and in new_build): "start" (RFC 3339, instead of started_seconds_ago), "region", "zone", ` +
-	`"shape", "estimate", "estimate_factor", "estimate_refresh_seconds" (stale estimates), ` +
-	`"fail_at_percent" or "fail_at_seconds", "fail_status" (UnAvailable or Offline), "failed_reason", "no_failed_reason", ` +
-	`"available_after_seconds" (Making at 100 % this long), "status" (forced status word), ` +
-	`"unknown_answers", "unknown_for_seconds" (id unknown right after it appears), ` +
-	`"name", "description", "tags", "size_mb", "container", "source_gpu_type", "visibility", "uhost_id". ` +
-	`Per instance: "id", "name", "state", "gpu_type", "gpu", "container", "region", "zone"`
+// imagesFileUsage is -images-file's help, one line per part: flag prints
+// each line indented under the flag.
+const imagesFileUsage = "JSON `file` of images, instances and how new builds go, such as\n" +
+	`  {"images":    [{"id":"compshareImage-x","total_seconds":60,"started_seconds_ago":15}],` + "\n" +
+	`   "instances": [{"id":"uhost-x","state":"Running","container":false,"gpu_type":"4090","gpu":1}],` + "\n" +
+	`   "new_build": {"total_seconds":120,"shape":"chunks"}}` + "\n" +
+	"optional per image (and in new_build):\n" +
+	`  where and when: "region", "zone" (default cn-wlcb, cn-wlcb-01), "start" (RFC 3339, instead of started_seconds_ago)` + "\n" +
+	`  how it grows:   "shape", "estimate", "estimate_factor", "estimate_refresh_seconds" (stale estimates)` + "\n" +
+	`  how it fails:   "fail_at_percent" or "fail_at_seconds", "fail_status" (UnAvailable or Offline),` + "\n" +
+	`                  "failed_reason", "no_failed_reason"` + "\n" +
+	`  how it ends:    "available_after_seconds" (Making at 100 % this long), "status" (forced status word)` + "\n" +
+	`  unknown ids:    "unknown_answers", "unknown_for_seconds" (id unknown right after it appears)` + "\n" +
+	`  listed as:      "name", "description", "tags", "size_mb", "container", "source_gpu_type", "visibility", "uhost_id"` + "\n" +
+	`per instance: "id", "name", "state", "gpu_type", "gpu", "container", "region", "zone"`
 
 // usageHeader comes before the flags in -h.
 const usageHeader = `Usage: compshare-emulator [flags]
@@ -65,6 +69,8 @@ Examples:
   # a 300 s build, 60 s in, on a fixed port
   compshare-emulator -listen 127.0.0.1:18080 -public-key pub -private-key priv \
     -image compshareImage-a:300s:60s
+  # an instance to build images of, each build taking 90 s
+  compshare-emulator -instance uhost-mine -new-build 90s
   # a build in chunks whose estimate is extrapolated from its progress
   compshare-emulator -image compshareImage-b:120s:0s:chunks:extrapolate
   # throttled: every 3rd request gets HTTP 429 with Retry-After: 2
@@ -74,6 +80,8 @@ Examples:
 
 Keys default to $COMPSHARE_PUBLIC_KEY and $COMPSHARE_PRIVATE_KEY. Then point the provider at it:
   export COMPSHARE_BASE_URL=http://127.0.0.1:18080 COMPSHARE_PUBLIC_KEY=pub COMPSHARE_PRIVATE_KEY=priv
+It serves the regions and zones cn-wlcb (cn-wlcb-01) and cn-sh2 (cn-sh2-02); an image or instance
+without a region is in cn-wlcb-01. Ctrl-C or SIGTERM (kill PID) stops it.
 
 Flags:
 `
@@ -92,15 +100,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		imagesFile = fs.String("images-file", "", imagesFileUsage)
 		urlFile    = fs.String("url-file", "", "write the base URL to `path` once listening (removed on exit)")
 		logging    = fs.Bool("log", false, "log one line per request to stderr")
+		newBuild   = fs.Duration("new-build", 0, "`duration` of each build that CreateCompShareCustomImage starts, e.g. 90s\n(default: done at once, or as -images-file's new_build says)")
 		cfg        emulator.Config
 		images     imageFlags
+		instances  instanceFlags
 	)
-	fs.Var(&images, "image", fmt.Sprintf("image `ID[:TOTAL[:ELAPSED[:SHAPE[:ESTIMATE]]]]` that builds in TOTAL (default 60s), started ELAPSED ago (default 0s), "+
-		"grows along SHAPE (one of %v; default straight) and is estimated by ESTIMATE (one of %v; default clock); repeatable",
+	fs.Var(&instances, "instance", "a running instance `ID` that images can be built of, such as uhost-mine\n(a VM with one 4090 GPU, in cn-wlcb-01); repeatable")
+	fs.Var(&images, "image", fmt.Sprintf("image `ID[:TOTAL[:ELAPSED[:SHAPE[:ESTIMATE]]]]` in cn-wlcb-01 that builds in TOTAL (default 60s),\n"+
+		"started ELAPSED ago (default 0s), grows along SHAPE (default straight; one of %v)\n"+
+		"and is estimated by ESTIMATE (default clock; one of %v); repeatable",
 		emulator.ShapeNames(), emulator.EstimateModes()))
 	fs.BoolVar(&cfg.DurationsAsStrings, "durations-as-strings", false, `answer TotalDuration and RemainingDuration as strings ("300") instead of integers`)
 	fs.IntVar(&cfg.FaultEvery, "fault-every", 0, "inject -fault into every `N`th request")
-	fs.StringVar((*string)(&cfg.Fault), "fault", "", fmt.Sprintf("fault `kind`, one of %v", emulator.FaultKinds()))
+	fs.StringVar((*string)(&cfg.Fault), "fault", "", "fault `kind`, one of\n"+wrap(fmt.Sprint(emulator.FaultKinds()), 100))
 	fs.IntVar(&cfg.FaultLimit, "fault-limit", 0, "stop injecting faults after `N` of them (with -fault-every 1: the first N answers)")
 	fs.DurationVar(&cfg.RetryAfter, "retry-after", 0, "send Retry-After (whole seconds) with the http-429 and http-503 faults, e.g. 3s")
 	fs.BoolVar(&cfg.RetryAfterDate, "retry-after-date", false, "send Retry-After as an HTTP date instead of seconds")
@@ -136,6 +148,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		if world.NewBuild != nil {
 			cfg.NewBuild = *world.NewBuild
 		}
+	}
+	cfg.Instances = append(cfg.Instances, instances...)
+	if *newBuild < 0 {
+		return fmt.Errorf("-new-build %v: negative", *newBuild)
+	}
+	if *newBuild > 0 {
+		cfg.NewBuild.Total = *newBuild
 	}
 	if *logging {
 		logger := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
@@ -181,6 +200,46 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err := srv.Shutdown(stopCtx); err != nil {
 		return srv.Close() // requests still waiting out a long -latency
 	}
+	return nil
+}
+
+// wrap breaks text into lines of at most width bytes, between words.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	line := 0
+	for i, word := range strings.Fields(text) {
+		if i > 0 && line+1+len(word) > width {
+			b.WriteString("\n")
+			line = 0
+		} else if i > 0 {
+			b.WriteString(" ")
+			line++
+		}
+		b.WriteString(word)
+		line += len(word)
+	}
+	return b.String()
+}
+
+// instanceFlags collects the -instance flags.
+type instanceFlags []emulator.Instance
+
+func (f *instanceFlags) String() string {
+	if f == nil {
+		return ""
+	}
+	ids := make([]string, len(*f))
+	for i, inst := range *f {
+		ids[i] = inst.ID
+	}
+	return strings.Join(ids, ",")
+}
+
+func (f *instanceFlags) Set(id string) error {
+	if id == "" || strings.ContainsAny(id, " \t:") {
+		return fmt.Errorf("instance %q: want an id such as uhost-mine", id)
+	}
+	*f = append(*f, emulator.Instance{ID: id, State: emulator.StateRunning, GpuType: "4090", GPU: 1})
 	return nil
 }
 

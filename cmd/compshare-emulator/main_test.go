@@ -30,9 +30,16 @@ func TestUsage(t *testing.T) {
 		"-listen 127.0.0.1:18080", "compshareImage-b:120s:0s:chunks:extrapolate", "COMPSHARE_BASE_URL=http://127.0.0.1:18080",
 		"-fault-limit", "-retry-after", "-rate-limit", "-unknown-answers", "-unknown-for", "-terminate-linger",
 		`"instances"`, `"new_build"`, "tail-99", "extrapolate", "html-200", "echo-private-key",
+		"-instance ID", "-new-build duration", "kill PID",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("-h lacks %q:\n%s", want, out.String())
+		}
+	}
+	// Lines a terminal shows whole, not one of 700 characters.
+	for line := range strings.Lines(out.String()) {
+		if len(line) > 160 {
+			t.Errorf("-h has a line of %d characters: %s", len(line), line)
 		}
 	}
 }
@@ -80,48 +87,7 @@ func TestRun(t *testing.T) {
 			"-log", "-durations-as-strings", "-latency", "1ms",
 		}, &stdout, &stderr, env(map[string]string{"COMPSHARE_PUBLIC_KEY": "pub-env", "COMPSHARE_PRIVATE_KEY": "priv-env"}))
 	}()
-
-	var base string
-	for base == "" {
-		select {
-		case err := <-done:
-			t.Fatalf("run ended before writing the url file: %v", err)
-		case <-time.After(10 * time.Millisecond):
-		}
-		b, _ := os.ReadFile(urlFile)
-		base = strings.TrimSpace(string(b))
-	}
-	if !strings.HasPrefix(base, "http://127.0.0.1:") {
-		t.Fatalf("url file: %q", base)
-	}
-
-	type answer struct {
-		RetCode          int
-		Process          float64
-		TotalDuration    any
-		CompShareImageId string
-	}
-	ask := func(params map[string]any) answer {
-		p := map[string]any{"Region": "cn-wlcb", "Zone": "cn-wlcb-01", "PublicKey": "pub-env"}
-		for k, v := range params {
-			p[k] = v
-		}
-		form := url.Values{}
-		for k, v := range p {
-			form.Set(k, fmt.Sprint(v))
-		}
-		form.Set("Signature", auth.CalculateSignature(p, "priv-env").Sign)
-		resp, err := http.PostForm(base, form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var a answer
-		if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
+	base, ask := serving(t, urlFile, done, "pub-env", "priv-env")
 	// Builds of an hour or more: the figures move by 5 % only in minutes,
 	// however slowly the test runs.
 	for id, want := range map[string]float64{"demo": 25, "from-file": 50} {
@@ -165,6 +131,87 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// emulatorAnswer is what the tests read of an answer.
+type emulatorAnswer struct {
+	RetCode          int
+	Process          float64
+	TotalDuration    any
+	CompShareImageId string
+}
+
+// serving waits until run, ending on done, writes urlFile, and returns the
+// base URL and a function that sends signed requests to it.
+func serving(t *testing.T, urlFile string, done <-chan error, publicKey, privateKey string) (string, func(map[string]any) emulatorAnswer) {
+	t.Helper()
+	var base string
+	for base == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("run ended before writing the url file: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		b, _ := os.ReadFile(urlFile)
+		base = strings.TrimSpace(string(b))
+	}
+	if !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Fatalf("url file: %q", base)
+	}
+	return base, func(params map[string]any) emulatorAnswer {
+		p := map[string]any{"Region": "cn-wlcb", "Zone": "cn-wlcb-01", "PublicKey": publicKey}
+		for k, v := range params {
+			p[k] = v
+		}
+		form := url.Values{}
+		for k, v := range p {
+			form.Set(k, fmt.Sprint(v))
+		}
+		form.Set("Signature", auth.CalculateSignature(p, privateKey).Sign)
+		resp, err := http.PostForm(base, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var a emulatorAnswer
+		if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+}
+
+// -instance gives the README's recipe an instance to image, and -new-build
+// the length of its builds.
+func TestInstanceAndNewBuildFlags(t *testing.T) {
+	urlFile := filepath.Join(t.TempDir(), "url")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var out syncBuffer
+	go func() {
+		done <- run(ctx, []string{"-public-key", "pub", "-private-key", "priv", "-url-file", urlFile,
+			"-instance", "uhost-mine", "-instance", "uhost-other", "-new-build", "2h"}, &out, &out, env(nil))
+	}()
+	_, ask := serving(t, urlFile, done, "pub", "priv")
+	for _, id := range []string{"uhost-mine", "uhost-other"} {
+		created := ask(map[string]any{"Action": "CreateCompShareCustomImage", "UHostId": id, "Name": "image-of-" + id})
+		if created.RetCode != 0 || created.CompShareImageId == "" {
+			t.Fatalf("create from %s: %+v", id, created)
+		}
+		// A two-hour build: under 1 % however slowly the test runs.
+		a := ask(map[string]any{"Action": "GetCompShareImageCreateProgress", "CompShareImageId": created.CompShareImageId})
+		if total, _ := a.TotalDuration.(float64); a.RetCode != 0 || a.Process > 1 || total != 7200 {
+			t.Errorf("build of %s: %+v, want a 7200 s build just started", id, a)
+		}
+	}
+	// The instance lives in cn-wlcb-01 only.
+	if a := ask(map[string]any{"Action": "CreateCompShareCustomImage", "Region": "cn-sh2", "Zone": "cn-sh2-02", "UHostId": "uhost-mine", "Name": "x"}); a.RetCode == 0 {
+		t.Errorf("an image of uhost-mine built in cn-sh2: %+v", a)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+}
+
 func TestRunRefuses(t *testing.T) {
 	keys := []string{"-public-key", "p", "-private-key", "k"}
 	badFile := filepath.Join(t.TempDir(), "bad.json")
@@ -184,6 +231,8 @@ func TestRunRefuses(t *testing.T) {
 		"negative limit":  append([]string{"-rate-limit", "-1"}, keys...),
 		"missing file":    append([]string{"-images-file", "/nonexistent.json"}, keys...),
 		"extra argument":  append([]string{"serve"}, keys...),
+		"bad instance":    append([]string{"-instance", "uhost-1:Stopped"}, keys...),
+		"negative build":  append([]string{"-new-build", "-1s"}, keys...),
 	}
 	for name, args := range tests {
 		var out syncBuffer

@@ -181,7 +181,7 @@ func (c *Client) invoke(ctx context.Context, cl call, req request.Common, answer
 		if ctx.Err() != nil {
 			return requestID, canceled(cl.action, cl.imageID, ctx)
 		}
-		if !IsTransient(err) || attempt >= c.cfg.MaxRetries || cl.onlyRetryRefused && !refusedUnread(err) {
+		if !IsTransient(err) || attempt >= c.cfg.MaxRetries || cl.onlyRetryRefused && !IsThrottled(err) {
 			return requestID, err
 		}
 		pause := max(c.backoff(attempt), min(RetryAfter(err), maxRetryAfter))
@@ -192,13 +192,6 @@ func (c *Client) invoke(ctx context.Context, cl call, req request.Common, answer
 			return requestID, canceled(cl.action, cl.imageID, ctx)
 		}
 	}
-}
-
-// refusedUnread reports whether the API refused a request without acting on
-// it: HTTP 429.
-func refusedUnread(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Status == http.StatusTooManyRequests
 }
 
 // sleep pauses for d, or until ctx ends.
@@ -252,12 +245,16 @@ func (c *Client) attempt(ctx context.Context, cl call, req request.Common, answe
 	silent := log.New()
 	silent.SetOutput(io.Discard)
 	sdk.SetLogger(silent)
-	rt := &attemptTransport{ctx: ctx, base: c.transport, privateKey: c.cfg.PrivateKey}
+	rt := &attemptTransport{ctx: ctx, base: c.transport, privateKey: c.cfg.PrivateKey, now: c.now}
 	sdk.SetTransport(rt)
 
 	sdk.SetupRequest(req)
 	c.locate(req, cl.region, cl.zone)
 	err := sdk.InvokeAction(cl.action, req, answer)
+	if rt.redirect != nil {
+		// Whatever the SDK made of the redirect's page, it is not the API's answer.
+		return rt.requestID, cl.redirected(rt.requestID, *rt.redirect, redactor{c.cfg.PrivateKey, rt.signature})
+	}
 	if err != nil {
 		return rt.requestID, cl.newError(rt.requestID, rt.retryAfter, rt.errorBody, redactor{c.cfg.PrivateKey, rt.signature}, err)
 	}
@@ -272,10 +269,18 @@ type attemptTransport struct {
 	ctx        context.Context
 	base       http.RoundTripper
 	privateKey string
+	now        func() time.Time // the local clock, for an answer without a Date
 	requestID  string
 	retryAfter time.Duration
 	signature  string
 	errorBody  string // the redacted body of an answer with HTTP status >= 400
+	redirect   *redirect
+}
+
+// redirect is an answer that sent the request elsewhere.
+type redirect struct {
+	status   int
+	location *url.URL // resolved against the request's URL
 }
 
 // RoundTrip also removes the secrets from the answer's body before the SDK
@@ -288,8 +293,18 @@ func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	t.requestID = strings.TrimSpace(resp.Header.Get(requestIDHeader))
+	// The SDK's http.Client would follow a redirect, and one to 301/302
+	// turns the POST into a GET without the signed form: the API's answer
+	// would then blame the keys (RetCode 171). The client does not follow
+	// a 3xx without a Location, so it comes back here, to say what it is.
+	if loc := resp.Header.Get("Location"); isRedirect(resp.StatusCode) && loc != "" {
+		if target, err := r.URL.Parse(loc); err == nil {
+			t.redirect = &redirect{status: resp.StatusCode, location: target}
+			resp.Header.Del("Location")
+		}
+	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		t.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		t.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), answerTime(resp.Header, t.now))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	resp.Body.Close()
@@ -303,6 +318,16 @@ func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(strings.NewReader(redactedBody))
 	resp.ContentLength = int64(len(redactedBody))
 	return resp, nil
+}
+
+// isRedirect reports whether status is one an http.Client follows.
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
 }
 
 // maxAnswer bounds what is read of one answer (bytes): far more than any
@@ -330,9 +355,21 @@ func formValue(r *http.Request, name string) string {
 	return values.Get(name)
 }
 
+// answerTime is when the server sent an answer, by its own clock: its Date
+// header, else (none, or unreadable) now(). An HTTP-date Retry-After is
+// relative to it (RFC 9110, 10.2.3): a server whose clock is ahead of ours
+// must not make us wait longer than it meant.
+func answerTime(header http.Header, now func() time.Time) time.Time {
+	if date, err := http.ParseTime(header.Get("Date")); err == nil {
+		return date
+	}
+	return now()
+}
+
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date
-// (RFC 9110, 10.2.3). It returns 0 for an absent, invalid or past value.
-func parseRetryAfter(header string, now time.Time) time.Duration {
+// (RFC 9110, 10.2.3), the latter relative to sent, when the answer was sent
+// (see answerTime). It returns 0 for an absent, invalid or past value.
+func parseRetryAfter(header string, sent time.Time) time.Duration {
 	header = strings.TrimSpace(header)
 	if header == "" {
 		return 0
@@ -340,8 +377,8 @@ func parseRetryAfter(header string, now time.Time) time.Duration {
 	if seconds, err := strconv.ParseUint(header, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		return time.Duration(min(seconds, 1<<32)) * time.Second // a range error leaves the maximum
 	}
-	if at, err := http.ParseTime(header); err == nil && at.After(now) {
-		return at.Sub(now)
+	if at, err := http.ParseTime(header); err == nil && at.After(sent) {
+		return at.Sub(sent)
 	}
 	return 0
 }

@@ -60,6 +60,10 @@ func TestImageProgressErrors(t *testing.T) {
 		{name: "service error retried then kept", bodies: []string{`{"RetCode":8433,"Message":"busy"}`}, calls: 3, transient: true, retCode: 8433, mention: []string{"RetCode 8433", "req-c"}},
 		{name: "http 503 retried then kept", bodies: []string{`503 unavailable`}, calls: 3, transient: true, status: 503, mention: []string{"HTTP 503: Service Unavailable (request id req-c)"}},
 		{name: "http 429 retried then kept", bodies: []string{`429 slow down`}, calls: 3, transient: true, status: 429},
+		// UCloud's gateway RetCodes: throttled, service unavailable, API timeout.
+		{name: "gateway throttled retried then kept", bodies: []string{`{"RetCode":153,"Message":"request throttled"}`}, calls: 3, transient: true, retCode: 153, mention: []string{"RetCode 153", "req-c"}},
+		{name: "gateway unavailable retried then kept", bodies: []string{`{"RetCode":150,"Message":"service unavailable"}`}, calls: 3, transient: true, retCode: 150, mention: []string{"RetCode 150"}},
+		{name: "gateway timeout retried then kept", bodies: []string{`{"RetCode":110,"Message":"api timeout"}`}, calls: 3, transient: true, retCode: 110, mention: []string{"RetCode 110"}},
 		{name: "http 500 not retried", bodies: []string{`500 oops`}, calls: 1, status: 500, mention: []string{"HTTP 500", "req-a"}},
 		{name: "retcode string still a code", bodies: []string{`{"RetCode":"230","Message":"Params [CompShareImageId] not available"}`}, calls: 1, retCode: 230},
 	} {
@@ -92,6 +96,16 @@ func TestTransientThenSuccess(t *testing.T) {
 	c, calls, _ := answers(t, `502 bad gateway`, `{"RetCode":8433,"Message":"busy"}`, `{"RetCode":0,"Process":7}`)
 	p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if err != nil || p.Percent != 7 || calls.Load() != 3 || p.RequestID != "req-c" {
+		t.Fatalf("p=%+v err=%v calls=%d", p, err, calls.Load())
+	}
+}
+
+func TestGatewayRetCodesThenSuccess(t *testing.T) {
+	c, calls, _ := answers(t, `{"RetCode":153,"Message":"request throttled"}`, `{"RetCode":150,"Message":"service unavailable"}`,
+		`{"RetCode":110,"Message":"api timeout"}`, `{"RetCode":0,"Process":7}`)
+	c.cfg.MaxRetries = 3
+	p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	if err != nil || p.Percent != 7 || calls.Load() != 4 || p.RequestID != "req-d" {
 		t.Fatalf("p=%+v err=%v calls=%d", p, err, calls.Load())
 	}
 }
@@ -206,6 +220,54 @@ func TestParseRetryAfter(t *testing.T) {
 			t.Errorf("parseRetryAfter(%q) = %v, want %v", tc.header, got, tc.want)
 		}
 	}
+}
+
+// An HTTP-date Retry-After counts from the answer's own Date (RFC 9110): a
+// server whose clock is 2 h ahead, asking for Date+3s, means 3 s. Only an
+// answer without a Date (or an unreadable one) counts from the local clock.
+func TestRetryAfterDateIsRelativeToTheAnswersDate(t *testing.T) {
+	local := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	server := local.Add(2 * time.Hour)
+	for _, tc := range []struct {
+		name, date, retryAfter string
+		pause                  time.Duration
+	}{
+		{"server clock 2 h ahead", server.Format(http.TimeFormat), server.Add(3 * time.Second).Format(http.TimeFormat), 3 * time.Second},
+		{"server clock 2 h behind", local.Add(-2 * time.Hour).Format(http.TimeFormat), local.Add(-2*time.Hour + 4*time.Second).Format(http.TimeFormat), 4 * time.Second},
+		{"no Date: the local clock", "", local.Add(5 * time.Second).Format(http.TimeFormat), 5 * time.Second},
+		{"unreadable Date: the local clock", "yesterday", local.Add(6 * time.Second).Format(http.TimeFormat), 6 * time.Second},
+		{"seconds need no Date", server.Format(http.TimeFormat), "2", 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := retryAfterServer(t, http.StatusTooManyRequests, tc.retryAfter)
+			c.transport = datedAnswers{c.transport, tc.date}
+			c.now = func() time.Time { return local }
+			got := pauses(c)
+			if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
+				t.Fatal(err)
+			}
+			if len(*got) != 1 || (*got)[0] != tc.pause {
+				t.Fatalf("pauses %v, want one of %v", *got, tc.pause)
+			}
+		})
+	}
+}
+
+// datedAnswers gives every answer the Date header date, or none when it is "".
+type datedAnswers struct {
+	base http.RoundTripper
+	date string
+}
+
+func (d datedAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := d.base.RoundTrip(r)
+	if err == nil {
+		resp.Header.Del("Date")
+		if d.date != "" {
+			resp.Header.Set("Date", d.date)
+		}
+	}
+	return resp, err
 }
 
 // retryAfterServer answers the first request with status and a Retry-After

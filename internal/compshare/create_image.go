@@ -24,7 +24,7 @@ type NewImage struct {
 // ImageProgress and ImageStatus, which may not know the new id for a moment.
 //
 // Starting a build is not idempotent, so a failure is retried only when the
-// API surely did not act on the request (HTTP 429); any other error,
+// API surely did not act on the request (HTTP 429 or RetCode 153: IsThrottled); any other error,
 // transient or unreadable ones included, may leave a build started: a
 // caller must look for the image by name before it tries again.
 func (c *Client) CreateImage(ctx context.Context, region, zone string, spec NewImage) (string, error) {

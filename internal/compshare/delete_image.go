@@ -39,11 +39,11 @@ func (c *Client) DeleteImage(ctx context.Context, region, zone, imageID string) 
 
 // refusedDeletion reports whether the API refused the deletion itself, with
 // a RetCode (other than a refused key pair) or an HTTP 4xx, rather than
-// failing to answer it (HTTP 5xx, whatever its body says, or 429). Product
-// RetCodes are >= 2000, which counts as transient: a gone image's may be one
-// of them.
+// failing to answer it (HTTP 5xx, whatever its body says, 429, or a gateway
+// RetCode). Product RetCodes are >= 2000, which counts as transient: a gone
+// image's may be one of them.
 func refusedDeletion(e *Error) bool {
-	if e.serverFailed() || e.Status == http.StatusTooManyRequests {
+	if e.serverFailed() || e.Status == http.StatusTooManyRequests || gatewayRetCode(e.RetCode) {
 		return false
 	}
 	return e.RetCode != 0 && e.RetCode != RetCodeSignature || e.RetCode == 0 && e.Status >= http.StatusBadRequest

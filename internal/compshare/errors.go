@@ -36,6 +36,24 @@ const (
 	RetCodeBuildRunning = 8801
 )
 
+// RetCodes of UCloud's API gateway (its public API conventions): the gateway
+// answered, not the action, and the call may succeed when repeated.
+const (
+	// RetCodeAPITimeout: the action did not answer the gateway in time; it
+	// may have acted.
+	RetCodeAPITimeout = 110
+	// RetCodeServiceUnavailable: the service behind the gateway is down.
+	RetCodeServiceUnavailable = 150
+	// RetCodeThrottled: the request was throttled and not passed on, as
+	// with HTTP 429.
+	RetCodeThrottled = 153
+)
+
+// gatewayRetCode reports whether code is one of UCloud's gateway RetCodes.
+func gatewayRetCode(code int) bool {
+	return code == RetCodeAPITimeout || code == RetCodeServiceUnavailable || code == RetCodeThrottled
+}
+
 // imageIDParam is the parameter that names the image in every image action.
 const imageIDParam = "CompShareImageId"
 
@@ -51,7 +69,7 @@ type Error struct {
 	// Param is the parameter whose value the API refused, read from the
 	// message of RetCode 230 ("Params [Zone] not available"); "" if none.
 	Param     string
-	Status    int // HTTP status when it was >= 400, else 0
+	Status    int // HTTP status when it was >= 400 or a redirect, else 0
 	Message   string
 	RequestID string // X-UCLOUD-REQUEST-UUID, when the server sent one
 	// RetryAfter is the pause the server asked for with a Retry-After
@@ -72,6 +90,9 @@ type Error struct {
 	// Unreachable: nothing answered at the base URL (connection refused, or
 	// a host name that does not resolve), which a wrong base_url causes.
 	Unreachable bool
+	// Redirect: the base URL answered with a redirect (HTTP 3xx, in Status)
+	// to this address, without its query; the API is never reached through one.
+	Redirect string
 	// Err is the underlying cause: the context's error for a call that was
 	// cancelled or timed out, else the SDK's error as redacted text.
 	Err error
@@ -113,7 +134,8 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // IsTransient reports whether err may go away when the call is repeated:
-// network faults and timeouts, HTTP 429/502/503/504 and RetCode >= 2000.
+// network faults and timeouts, HTTP 429/502/503/504, the gateway's RetCodes
+// 110, 150 and 153, and RetCode >= 2000.
 func IsTransient(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Transient
@@ -149,7 +171,7 @@ func IsBusy(err error) bool {
 // AnswerLost reports whether a failed call that is not idempotent may still
 // have been carried out: its answer was lost on the way (a network fault
 // after connecting, an HTTP 5xx, whose RetCode is not trusted, an answer that
-// could not be read) or the caller stopped waiting for it (ctx cancelled or
+// could not be read, the gateway's RetCode 110 "API timeout") or the caller stopped waiting for it (ctx cancelled or
 // past its deadline). An answer with a RetCode or an HTTP 4xx (429
 // included) is a refusal: the API did not act. Nothing answering at the base
 // URL (IsUnreachable) means the request never arrived.
@@ -161,7 +183,9 @@ func AnswerLost(err error) bool {
 	switch {
 	case !errors.As(err, &e):
 		return false
-	case e.Unreadable, e.serverFailed():
+	case e.Unreadable, e.serverFailed(), e.RetCode == RetCodeAPITimeout:
+		// RetCode 110: the gateway stopped waiting for the action, which
+		// may have acted.
 		return true
 	case e.Status != 0, e.RetCode != 0:
 		return false
@@ -182,6 +206,13 @@ func IsNameTaken(err error) bool {
 func IsPublished(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Published
+}
+
+// IsThrottled reports whether the API refused the request without acting on
+// it because of its rate: HTTP 429, or the gateway's RetCode 153.
+func IsThrottled(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Status == http.StatusTooManyRequests || e.RetCode == RetCodeThrottled && !e.serverFailed())
 }
 
 // IsCredentialsRefused reports whether the API refused the key pair.
@@ -234,7 +265,7 @@ type call struct {
 	action, region, zone string
 	imageID, uhostID     string
 	// onlyRetryRefused: the action is not idempotent, so only an answer
-	// that says the API did not act on the request (HTTP 429) is retried.
+	// that says the API did not act on the request (IsThrottled) is retried.
 	onlyRetryRefused bool
 	// giveUpBy, when set, is a deadline for the call's pauses that its
 	// context does not carry (see startProgressCall).
@@ -245,6 +276,24 @@ type call struct {
 func (cl call) error(requestID, message string) *Error {
 	return &Error{Action: cl.action, Region: cl.region, Zone: cl.zone, ImageID: cl.imageID, UHostID: cl.uhostID,
 		RequestID: requestID, Message: message, Err: errors.New(message)}
+}
+
+// redirected is the error of an answer that redirected the request: the
+// API never answers so, a proxy or a wrong base URL does.
+func (cl call) redirected(requestID string, to redirect, secrets redactor) *Error {
+	location := secrets.redact(to.location.Redacted())
+	base := *to.location
+	base.RawQuery, base.ForceQuery, base.Fragment, base.RawFragment = "", false, "", ""
+	e := cl.error(requestID, fmt.Sprintf("the base URL redirects to %s (Location); redirects are not followed: a 301 or 302 turns the signed POST into a GET without its form", location))
+	e.Status, e.Redirect = to.status, secrets.redact(base.Redacted())
+	return e
+}
+
+// IsRedirected reports whether the base URL answered with a redirect (its
+// target is in Error.Redirect).
+func IsRedirected(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Redirect != ""
 }
 
 // IsUnreachable reports whether nothing answered at the base URL.
@@ -315,7 +364,7 @@ func (cl call) newError(requestID string, retryAfter time.Duration, errorBody st
 // setRetCode records the API's RetCode and its message.
 func (e *Error) setRetCode(code int, message string) {
 	e.RetCode, e.Message = code, message
-	e.Transient = code >= firstTransientRetCode
+	e.Transient = code >= firstTransientRetCode || gatewayRetCode(code)
 	if code == RetCodeNotAvailable {
 		e.Param = refusedParam(message)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -248,5 +249,76 @@ func TestUnreachableBaseURL(t *testing.T) {
 	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if !IsUnreachable(err) || !IsTransient(err) {
 		t.Errorf("error %v, unreachable %v, transient %v", err, IsUnreachable(err), IsTransient(err))
+	}
+}
+
+// A base URL that redirects (a proxy sending http to https, or to another
+// path) is said to redirect, with the Location; the request is not
+// followed (a 301/302 would turn the POST into a bodiless GET, which the
+// API answers with RetCode 171, "keys refused"), nor retried.
+func TestBaseURLRedirects(t *testing.T) {
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		for _, tc := range []struct{ name, location, want string }{
+			{"absolute", "TARGET/v2/?from=" + testPrivateKey, "TARGET/v2/"},
+			{"relative", "/api/", "SELF/api/"},
+		} {
+			t.Run(fmt.Sprint(status, " ", tc.name), func(t *testing.T) {
+				var followed, redirected atomic.Int32
+				target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					followed.Add(1)
+					_, _ = w.Write([]byte(`{"RetCode":171,"Message":"Signature VerifyAC Error"}`))
+				}))
+				t.Cleanup(target.Close)
+				var self string
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path != "/" {
+						followed.Add(1)
+						_, _ = w.Write([]byte(`{"RetCode":171,"Message":"Signature VerifyAC Error"}`))
+						return
+					}
+					redirected.Add(1)
+					w.Header().Set("X-UCLOUD-REQUEST-UUID", "req-r")
+					http.Redirect(w, r, strings.NewReplacer("TARGET", target.URL, "SELF", self).Replace(tc.location), status)
+				}))
+				t.Cleanup(srv.Close)
+				self = srv.URL
+				want := strings.NewReplacer("TARGET", target.URL, "SELF", self).Replace(tc.want)
+				c, err := New(Config{PublicKey: "pub", PrivateKey: testPrivateKey, BaseURL: srv.URL, MaxRetries: 3})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, call := range []func() error{
+					func() error {
+						_, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+						return err
+					},
+					func() error {
+						_, err := c.CreateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "n"})
+						return err
+					},
+				} {
+					redirected.Store(0)
+					err := call()
+					var e *Error
+					if !errors.As(err, &e) || !IsRedirected(err) || e.Redirect != want || e.Status != status {
+						t.Fatalf("error %v (%+v), want a redirect to %s", err, e, want)
+					}
+					if IsCredentialsRefused(err) || IsTransient(err) || IsNotFound(err) {
+						t.Errorf("error %v: credentials refused %v, transient %v, not found %v", err, IsCredentialsRefused(err), IsTransient(err), IsNotFound(err))
+					}
+					for _, m := range []string{"redirects to " + want, fmt.Sprintf("HTTP %d", status), "request id req-r"} {
+						if !strings.Contains(err.Error(), m) {
+							t.Errorf("error %q does not say %q", err, m)
+						}
+					}
+					if strings.Contains(err.Error(), testPrivateKey) || strings.Contains(e.Redirect, testPrivateKey) {
+						t.Errorf("error %q shows the private key the Location echoed", err)
+					}
+					if followed.Load() != 0 || redirected.Load() != 1 {
+						t.Errorf("redirect followed %d times, asked %d times; want 0 and 1", followed.Load(), redirected.Load())
+					}
+				}
+			})
+		}
 	}
 }

@@ -105,6 +105,11 @@ func TestCreateImageRetries(t *testing.T) {
 		{name: "HTTP 429 retried", first: "429", requests: 2},
 		{name: "HTTP 502 not retried", first: "502", requests: 1, wantErr: "HTTP 502"},
 		{name: "RetCode 8433 not retried", first: `{"RetCode":8433,"Message":"busy"}`, requests: 1, wantErr: "RetCode 8433"},
+		// The gateway throttled the request: like HTTP 429, it was not passed on.
+		{name: "gateway RetCode 153 retried", first: `{"RetCode":153,"Message":"request throttled"}`, requests: 2},
+		// The gateway's timeout or outage: the build may have started.
+		{name: "gateway RetCode 110 not retried", first: `{"RetCode":110,"Message":"api timeout"}`, requests: 1, wantErr: "RetCode 110"},
+		{name: "gateway RetCode 150 not retried", first: `{"RetCode":150,"Message":"service unavailable"}`, requests: 1, wantErr: "RetCode 150"},
 		{name: "unreadable not retried", first: `<html>`, requests: 1, wantErr: "could not be read"},
 		{name: "no image id", first: `{"RetCode":0}`, requests: 1, wantErr: "no CompShareImageId"},
 	} {
@@ -340,6 +345,10 @@ func TestDeleteImageAlreadyGone(t *testing.T) {
 		{name: "refused, still listed", refusal: `{"RetCode":66002,"Message":"image is public"}`, listed: true},
 		{name: "bad zone", refusal: `{"RetCode":230,"Message":"Params [Zone] not available"}`},
 		{name: "keys refused", refusal: `{"RetCode":171,"Message":"signature error"}`},
+		// The gateway's RetCodes are no refusal: nothing says the image is gone.
+		{name: "gateway throttled", refusal: `{"RetCode":153,"Message":"request throttled"}`},
+		{name: "gateway unavailable", refusal: `{"RetCode":150,"Message":"service unavailable"}`},
+		{name: "gateway timeout", refusal: `{"RetCode":110,"Message":"api timeout"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, forms := actionServer(t, func(_ int, form url.Values) (int, string) {
@@ -366,7 +375,7 @@ func TestDeleteImageAlreadyGone(t *testing.T) {
 					}
 				}
 			}
-			if want := !strings.Contains(tc.refusal, "171"); (lookups > 0) != want {
+			if want := !strings.Contains(tc.refusal, "171") && !strings.HasPrefix(tc.name, "gateway"); (lookups > 0) != want {
 				t.Errorf("%d lookups after the refusal", lookups)
 			}
 		})

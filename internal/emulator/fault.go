@@ -160,8 +160,13 @@ func distort(a answer, f Fault) bool {
 // retryAfter sets Retry-After to d: whole seconds rounded up, or an HTTP date.
 func (s *Server) retryAfter(w http.ResponseWriter, d time.Duration) {
 	if s.cfg.RetryAfterDate {
-		// An HTTP date has whole seconds: round up so that the client never comes back early.
-		w.Header().Set("Retry-After", s.cfg.Now().Add(d+time.Second-1).UTC().Format(http.TimeFormat))
+		// An HTTP date has whole seconds: round up so that the client never
+		// comes back early. A client counts it from the answer's Date (RFC
+		// 9110), which must come from the same clock: the server's own Date
+		// is the wall clock's, not Config.Now's.
+		now := s.cfg.Now()
+		w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
+		w.Header().Set("Retry-After", now.Add(d+time.Second-1).UTC().Format(http.TimeFormat))
 		return
 	}
 	w.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(d.Seconds())), 10))

@@ -89,6 +89,10 @@ func TestRetryAfter(t *testing.T) {
 		if got := resp.Header.Get("Retry-After"); got != tt.want || !decodeOK(body) {
 			t.Errorf("%s with %+v: Retry-After %q, want %q; %s", tt.fault, tt.cfg, got, tt.want, body)
 		}
+		// A date counts from the answer's Date, which must be of the same clock.
+		if date := resp.Header.Get("Date"); tt.cfg.RetryAfterDate && date != clock.Now().Format(http.TimeFormat) {
+			t.Errorf("%s with %+v: Date %q, want the emulator's clock %q", tt.fault, tt.cfg, date, clock.Now().Format(http.TimeFormat))
+		}
 	}
 }
 
@@ -152,6 +156,63 @@ func TestZoneOutsideRegion(t *testing.T) {
 	p["Region"] = "cn-wl"
 	if _, body := call(t, s, p); decode(t, body).RetCode != 230 {
 		t.Errorf("cn-wl / cn-wlcb-01: %s", body)
+	}
+}
+
+// The emulator refuses what the API refuses: a region it does not serve,
+// and a zone that is not one of its region's, even one named after it.
+func TestUnknownRegionAndZone(t *testing.T) {
+	s := startServer(t, Config{Images: []Image{{ID: "img-1", Total: time.Minute}}})
+	for _, tc := range []struct{ region, zone, refused string }{
+		{"cn-wlcbx", "cn-wlcbx-01", "Params [Region] not available"},
+		{"cn-nowhere", "", "Params [Region] not available"},
+		{testRegion, "cn-wlcb-02", "Params [Zone] not available"},
+		{"cn-sh2", "cn-sh2-09", "Params [Zone] not available"},
+		{"cn-sh2", testZone, "Params [Zone] not available"},
+	} {
+		for _, action := range []string{actionProgress, actionDescribe, actionCreate, actionUpdate, actionTerminate, actionInstances} {
+			p := progressParams("img-1")
+			p["Action"], p["Region"], p["Zone"] = action, tc.region, tc.zone
+			_, body := call(t, s, p)
+			if d := decode(t, body); d.RetCode != 230 || d.Message != tc.refused {
+				t.Errorf("%s in %s / %s: %s, want RetCode 230 %q", action, tc.region, tc.zone, body, tc.refused)
+			}
+		}
+	}
+}
+
+// An image or instance placed without a region lives in the default
+// location, not in every one: a typo in a region must not pass offline.
+func TestNoRegionMeansTheDefaultLocation(t *testing.T) {
+	s := startServer(t, Config{
+		Images:    []Image{{ID: "img-default"}, {ID: "img-sh2", Region: "cn-sh2"}},
+		Instances: []Instance{{ID: "uhost-default"}, {ID: "uhost-sh2", Region: "cn-sh2", Zone: "cn-sh2-02"}},
+	})
+	for _, tc := range []struct{ region, zone, image, instance string }{
+		{DefaultRegion, DefaultZone, "img-default", "uhost-default"},
+		{"cn-sh2", "cn-sh2-02", "img-sh2", "uhost-sh2"},
+	} {
+		_, body := call(t, s, map[string]any{"Action": actionDescribe, "Region": tc.region, "Zone": tc.zone})
+		if set := decode(t, body).ImageSet; len(set) != 1 || set[0].CompShareImageId != tc.image {
+			t.Errorf("images in %s / %s: %s, want only %s", tc.region, tc.zone, body, tc.image)
+		}
+		_, body = call(t, s, map[string]any{"Action": actionInstances, "Region": tc.region, "Zone": tc.zone})
+		if !strings.Contains(body, tc.instance) || strings.Count(body, `"UHostId"`) != 1 {
+			t.Errorf("instances in %s / %s: %s, want only %s", tc.region, tc.zone, body, tc.instance)
+		}
+	}
+}
+
+func TestImagesAndInstancesInUnknownLocationsAreRefused(t *testing.T) {
+	for _, cfg := range []Config{
+		{Images: []Image{{ID: "img-1", Region: "cn-bj2"}}},
+		{Images: []Image{{ID: "img-1", Region: "cn-sh2", Zone: "cn-wlcb-01"}}},
+		{Instances: []Instance{{ID: "uhost-1", Zone: "cn-wlcb-07"}}},
+	} {
+		cfg.PublicKey, cfg.PrivateKey = "pub", "priv"
+		if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "region") {
+			t.Errorf("New(%+v) = %v, want a refusal naming the region", cfg, err)
+		}
 	}
 }
 

@@ -16,8 +16,8 @@ import (
 // in the comments; every other field uses its tag.
 type Image struct {
 	ID             string        `json:"id"`
-	Region         string        `json:"region,omitempty"`          // empty: any region
-	Zone           string        `json:"zone,omitempty"`            // empty: any zone
+	Region         string        `json:"region,omitempty"`          // empty: DefaultRegion
+	Zone           string        `json:"zone,omitempty"`            // empty: the region's zone (DefaultZone)
 	Start          time.Time     `json:"start"`                     // when the build started; zero: when the server gets the image
 	Total          time.Duration `json:"-"`                         // true build duration; 0: built at once (JSON: "total_seconds")
 	EstimateFactor float64       `json:"estimate_factor,omitempty"` // clock and stale estimates: reported TotalDuration = Total*factor; 0 means 1
@@ -127,6 +127,9 @@ func (img Image) validate() error {
 	if img.ID == "" {
 		return errors.New("image without id")
 	}
+	if err := checkLocation(fmt.Sprintf("image %q", img.ID), img.Region, img.Zone); err != nil {
+		return err
+	}
 	return img.validateBuild()
 }
 
@@ -223,12 +226,6 @@ func (img Image) name() string {
 
 func (img Image) servedIn(region, zone string) bool {
 	return locatedIn(img.Region, img.Zone, region, zone)
-}
-
-// locatedIn reports whether something in region and zone (empty: any) is seen
-// by a request for wantRegion and wantZone.
-func locatedIn(region, zone, wantRegion, wantZone string) bool {
-	return (region == "" || region == wantRegion) && (zone == "" || zone == wantZone)
 }
 
 // containerWord is how DescribeCompShareCustomImages spells Container: a string.

@@ -17,8 +17,8 @@ type Instance struct {
 	GpuType   string `json:"gpu_type,omitempty"`  // such as "4090"; the SourceGpuType of its images
 	GPU       int    `json:"gpu,omitempty"`       // number of GPUs
 	Container bool   `json:"container,omitempty"` // runs a container image (imaged only while Running); else a VM image (Running or Stopped)
-	Region    string `json:"region,omitempty"`    // empty: any region
-	Zone      string `json:"zone,omitempty"`      // empty: any zone
+	Region    string `json:"region,omitempty"`    // empty: DefaultRegion
+	Zone      string `json:"zone,omitempty"`      // empty: the region's zone (DefaultZone)
 }
 
 // Instance states that matter to builds.
@@ -43,7 +43,7 @@ func (inst Instance) validate() error {
 	case inst.GPU < 0:
 		return fmt.Errorf("instance %q: negative gpu", inst.ID)
 	}
-	return nil
+	return checkLocation(fmt.Sprintf("instance %q", inst.ID), inst.Region, inst.Zone)
 }
 
 func (inst Instance) servedIn(region, zone string) bool {

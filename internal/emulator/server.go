@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -464,10 +463,8 @@ func (s *Server) answer(action string, req query, parseErr error) answer {
 	case !s.authentic(req.params):
 		return failure(action, 171, "Signature VerifyAC Error")
 	}
-	// UCloud zones are named after their region (cn-sh2-02 is in cn-sh2); any other
-	// zone is a bad value of Zone, whatever the action.
-	if region, zone := req.get("Region"), req.get("Zone"); region != "" && zone != "" && !strings.HasPrefix(zone, region+"-") {
-		return failure(action, 230, "Params [Zone] not available")
+	if refused := refusedLocation(action, req); refused != nil {
+		return refused
 	}
 	handlers := map[string]func(query, time.Time) answer{
 		actionProgress:  s.progress,

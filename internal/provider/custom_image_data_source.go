@@ -112,7 +112,8 @@ func (d *customImageDataSource) Read(ctx context.Context, req datasource.ReadReq
 		switch {
 		case compshare.IsNotFound(err):
 			resp.Diagnostics.AddAttributeError(path.Root("id"), "No Compshare custom image found",
-				fmt.Sprintf("%v.\n\nRegion %q, zone %q has no custom image with id %q. Check id, region and zone.", err, region, zone, id))
+				fmt.Sprintf("%v.\n\nRegion %q, zone %q has no custom image with id %q. Check id, region and zone.", err, region, zone, id)+
+					similarImage(ctx, d.data.client, err))
 			return
 		case err != nil:
 			resp.Diagnostics.Append(apiErrorDiagnostic(err))

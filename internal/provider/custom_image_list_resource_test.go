@@ -187,14 +187,8 @@ list "compshare_custom_image" "all" {
 	if t.Failed() || t.Skipped() {
 		return
 	}
-	pages := 0
-	for _, r := range srv.Requests() {
-		if r.Action == compshare.ActionDescribeImages {
-			pages++
-		}
-	}
 	// three: 1 page; filtered and all: 3 pages each (100, 100, 50).
-	if pages != 7 {
+	if pages := requestsFor(srv, compshare.ActionDescribeImages); pages != 7 {
 		t.Errorf("%d pages read, want 7", pages)
 	}
 }

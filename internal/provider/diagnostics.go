@@ -22,6 +22,11 @@ func apiErrorDiagnostic(err error) diag.Diagnostic {
 		return diag.NewErrorDiagnostic("Compshare API call failed", err.Error()+".")
 	}
 	switch {
+	case compshare.IsRedirected(err):
+		return diag.NewErrorDiagnostic("The Compshare base_url redirects",
+			fmt.Sprintf("%v.\n\nThe API is never reached through a redirect (HTTP %d): a proxy or a wrong address answered. "+
+				"Set the provider's base_url (or COMPSHARE_BASE_URL) to the address it redirects to, %s, if that is the API, "+
+				"or to the API's own address, %s.", err, e.Status, e.Redirect, compshare.DefaultBaseURL))
 	case compshare.IsCredentialsRefused(err):
 		return diag.NewErrorDiagnostic("Compshare API refused the credentials",
 			fmt.Sprintf("%v.\n\nThe API key pair was not accepted. Check the provider's public_key and private_key "+
@@ -51,6 +56,31 @@ func apiErrorDiagnostic(err error) diag.Diagnostic {
 	default:
 		return diag.NewErrorDiagnostic("Compshare API call "+e.Action+" failed", err.Error()+".")
 	}
+}
+
+// imageErrorDiagnostic is apiErrorDiagnostic for a read of an image id that
+// the configuration gives: one the API does not know gets a "did you mean"
+// from the account's images in the same region and zone (one list call,
+// made only then).
+func imageErrorDiagnostic(ctx context.Context, client *compshare.Client, err error) diag.Diagnostic {
+	d := apiErrorDiagnostic(err)
+	if similar := similarImage(ctx, client, err); similar != "" {
+		return diag.NewErrorDiagnostic(d.Summary(), d.Detail()+similar)
+	}
+	return d
+}
+
+// similarImage returns a sentence that names the image that an unknown
+// image id most likely meant, or "".
+func similarImage(ctx context.Context, client *compshare.Client, err error) string {
+	var e *compshare.Error
+	if !compshare.IsNotFound(err) || !errors.As(err, &e) || e.ImageID == "" {
+		return ""
+	}
+	if similar := client.SimilarImageID(ctx, e.Region, e.Zone, e.ImageID); similar != "" {
+		return fmt.Sprintf(" Did you mean %s? The account has an image of that id there.", similar)
+	}
+	return ""
 }
 
 // aftermath says what follows a wait that ended without a usable image, as

@@ -60,6 +60,17 @@ func providerConfig(url string, attributes ...string) string {
 	return b.String()
 }
 
+// requestsFor counts the requests srv received for action.
+func requestsFor(srv *emulator.Server, action string) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Action == action {
+			n++
+		}
+	}
+	return n
+}
+
 // startBuild starts a build of id lasting total and records when it will be
 // done. Steps call it from PreConfig, so that the build starts with the step,
 // not while a parallel test waits its turn.

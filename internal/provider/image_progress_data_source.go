@@ -102,7 +102,7 @@ func (d *imageProgressDataSource) Read(ctx context.Context, req datasource.ReadR
 
 	p, err := d.data.client.ImageProgress(ctx, region, zone, imageID)
 	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiagnostic(err))
+		resp.Diagnostics.Append(imageErrorDiagnostic(ctx, d.data.client, err))
 		return
 	}
 	ctx = logContext(ctx)

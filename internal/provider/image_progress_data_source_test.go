@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
 	"github.com/compshare/terraform-provider-compshare/internal/settings"
 )
@@ -223,4 +224,24 @@ func TestAccImageProgressDataSource_invalidInput(t *testing.T) {
 			t.Errorf("invalid input reached the API: %d requests", n)
 		}
 	})
+}
+
+// A mistyped image id gets a "did you mean" from the account's images, at
+// the cost of one list call made only on that error.
+func TestAccImageProgressDataSource_nearMissImageID(t *testing.T) {
+	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{finished()}})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerConfig(srv.URL()) + `
+data "compshare_image_progress" "typo" {
+  image_id = "compshareImage-dome"
+}`,
+			PlanOnly:    true,
+			ExpectError: errorMatching(`Compshare image not found.*compshareImage-dome.*Did you mean compshareImage-done\?`),
+		}},
+	})
+	if lists := requestsFor(srv, compshare.ActionDescribeImages); lists != 1 {
+		t.Errorf("%d list calls, want one for the failed read", lists)
+	}
 }

@@ -231,7 +231,7 @@ func (r *imageWaitResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 			fmt.Sprintf("%v.\n\nThe API could not be read now; the wait will check the image during apply.", err))
 		return
 	case err != nil:
-		resp.Diagnostics.Append(apiErrorDiagnostic(err))
+		resp.Diagnostics.Append(imageErrorDiagnostic(ctx, r.data.client, err))
 		return
 	}
 	// Warned whenever the build is short of its target: a create waits, and

@@ -261,7 +261,9 @@ func TestAccImageWait_invalidImageID(t *testing.T) {
 }
 
 // A wait follows the provider's default location: when that changes, or the
-// API forgets the image, the recorded wait no longer stands.
+// API forgets the image, the recorded wait no longer stands. An image lives
+// in one location, as on the API: moved to the new one, the old one's
+// refresh drops the wait and the new location gets a wait of its own.
 func TestAccImageWait_locationChangesAndForgottenImage(t *testing.T) {
 	const id = "compshareImage-anywhere"
 	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{{ID: id, Start: time.Now().Add(-time.Hour), Total: time.Minute}}})
@@ -273,9 +275,12 @@ func TestAccImageWait_locationChangesAndForgottenImage(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: waitConfig(providerConfig(srv.URL()), id, "")},
 			{
+				PreConfig: func() {
+					srv.SetImage(emulator.Image{ID: id, Region: "cn-sh2", Start: time.Now().Add(-time.Hour), Total: time.Minute})
+				},
 				Config: inRegion("cn-sh2"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_image_wait.gpu", plancheck.ResourceActionDestroyBeforeCreate)},
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_image_wait.gpu", plancheck.ResourceActionCreate)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("region"), knownvalue.StringExact("cn-sh2")),
@@ -285,7 +290,7 @@ func TestAccImageWait_locationChangesAndForgottenImage(t *testing.T) {
 				// The API no longer knows the image there: refresh drops the
 				// wait, and the plan to create it again fails on the same answer.
 				PreConfig: func() {
-					srv.SetImage(emulator.Image{ID: id, Region: "cn-bj2", Start: time.Now().Add(-time.Hour), Total: time.Minute})
+					srv.SetImage(emulator.Image{ID: id, Region: "cn-wlcb", Start: time.Now().Add(-time.Hour), Total: time.Minute})
 				},
 				Config:      inRegion("cn-sh2"),
 				ExpectError: errorMatching(`Compshare image not found.*RetCode 230`),

@@ -108,7 +108,7 @@ func (p *compshareProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"max_retries": schema.Int64Attribute{
 				Optional:    true,
 				Validators:  []validator.Int64{int64validator.Between(0, 10)},
-				Description: "How often a transient failure (network error, timeout, HTTP 429/502/503/504, RetCode >= 2000) is retried, with exponential backoff, before it is reported. Defaults to 3.",
+				Description: "How often a transient failure (network error, timeout, HTTP 429/502/503/504, the gateway's RetCodes 110/150/153, RetCode >= 2000) is retried, with exponential backoff, before it is reported. Defaults to 3.",
 			},
 			"request_timeout": schema.StringAttribute{
 				Optional:    true,

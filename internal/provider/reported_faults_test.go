@@ -2,6 +2,9 @@ package provider
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"testing"
 	"time"
 
@@ -166,6 +169,34 @@ data "compshare_image_progress" "x" {
 		CheckDestroy: func(*terraform.State) error {
 			if n := srv.RequestCount(); n != 0 {
 				return fmt.Errorf("%d requests reached the API", n)
+			}
+			return nil
+		},
+	})
+}
+
+// A base_url that answers 301 (a proxy sending http to https, or to another
+// path): followed, the POST became a bodiless GET and the error blamed the
+// keys (RetCode 171). The error says that base_url redirects, where, and
+// what to set instead; the API is not asked through the redirect.
+func TestAccReportedFaults_baseURLRedirects(t *testing.T) {
+	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{finished()}})
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, srv.URL()+"/", http.StatusMovedPermanently)
+	}))
+	t.Cleanup(proxy.Close)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:   providerConfig(proxy.URL) + finishedProgressConfig,
+			PlanOnly: true,
+			ExpectError: errorMatching(`The Compshare base_url redirects.*HTTP 301: the base URL redirects to ` +
+				regexp.QuoteMeta(srv.URL()) + `/ \(Location\).*Set the provider's base_url \(or COMPSHARE_BASE_URL\) to the address it redirects to, ` +
+				regexp.QuoteMeta(srv.URL()) + `/,`),
+		}},
+		CheckDestroy: func(*terraform.State) error {
+			if n := srv.RequestCount(); n != 0 {
+				return fmt.Errorf("%d requests followed the redirect to the API", n)
 			}
 			return nil
 		},

@@ -89,7 +89,8 @@ func Resolve(in Input, getenv func(string) string) (Settings, []Problem) {
 	profile := withDefault(pick(in.Profile, "profile", EnvProfile), external.DefaultProfile)
 	credentialsFile := withDefault(pick(in.SharedCredentialsFile, "shared_credentials_file", EnvSharedCredentialsFile), DefaultSharedCredentialsFile)
 	configFile := withDefault(pick(in.SharedConfigFile, "shared_config_file", EnvSharedConfigFile), DefaultSharedConfigFile)
-	publicKey, privateKey := pick(in.PublicKey, "public_key", EnvPublicKey).value, pick(in.PrivateKey, "private_key", EnvPrivateKey).value
+	publicKeyChoice, privateKeyChoice := pick(in.PublicKey, "public_key", EnvPublicKey), pick(in.PrivateKey, "private_key", EnvPrivateKey)
+	publicKey, privateKey := publicKeyChoice.value, privateKeyChoice.value
 	shared, err := loadSharedProfile(credentialsFile, configFile, profile, publicKey == "" || privateKey == "")
 	if err != nil {
 		return Settings{}, []Problem{{"Cannot load the UCloud CLI profile", err.Error() + "."}}
@@ -138,11 +139,26 @@ func Resolve(in Input, getenv func(string) string) (Settings, []Problem) {
 		}
 	}
 	if s.Client.PublicKey == "" || s.Client.PrivateKey == "" {
-		problems = append(problems, Problem{"Missing Compshare API keys",
-			"The provider needs an API key pair. Set the provider attributes public_key and private_key, " +
-				"or the environment variables COMPSHARE_PUBLIC_KEY and COMPSHARE_PRIVATE_KEY " +
-				"(UCLOUD_PUBLIC_KEY and UCLOUD_PRIVATE_KEY are read too), " +
-				fmt.Sprintf("or give profile %q a key pair in the shared credentials file %s ", profile.value, expandHome(credentialsFile.value)) +
+		// Say which key is missing, and where the other came from: a
+		// private key set under a misspelt name must not read as "no keys".
+		summary, need, what := "Missing Compshare API keys", "The provider needs an API key pair and has neither key. ", "a key pair"
+		attributes, variables, others := "attributes public_key and private_key", "variables COMPSHARE_PUBLIC_KEY and COMPSHARE_PRIVATE_KEY", "UCLOUD_PUBLIC_KEY and UCLOUD_PRIVATE_KEY are read too"
+		sharedKey := func(c choice) string {
+			return cmp.Or(c.by, fmt.Sprintf("profile %q in %s", profile.value, expandHome(credentialsFile.value)))
+		}
+		switch {
+		case s.Client.PublicKey != "":
+			summary, what = "Missing Compshare API private key", "a private key"
+			need = fmt.Sprintf("The provider has a public key (from %s) but no private key. ", sharedKey(publicKeyChoice))
+			attributes, variables, others = "attribute private_key", "variable COMPSHARE_PRIVATE_KEY", "UCLOUD_PRIVATE_KEY is read too"
+		case s.Client.PrivateKey != "":
+			summary, what = "Missing Compshare API public key", "a public key"
+			need = fmt.Sprintf("The provider has a private key (from %s) but no public key. ", sharedKey(privateKeyChoice))
+			attributes, variables, others = "attribute public_key", "variable COMPSHARE_PUBLIC_KEY", "UCLOUD_PUBLIC_KEY is read too"
+		}
+		problems = append(problems, Problem{summary,
+			need + fmt.Sprintf("Set the provider %s, or the environment %s (%s), ", attributes, variables, others) +
+				fmt.Sprintf("or give profile %q %s in the shared credentials file %s ", profile.value, what, expandHome(credentialsFile.value)) +
 				"(choose them with the attributes profile and shared_credentials_file or the environment variables UCLOUD_PROFILE and UCLOUD_SHARED_CREDENTIAL_FILE). " +
 				"Keys come from the Compshare console's API management page."})
 	}

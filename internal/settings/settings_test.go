@@ -97,8 +97,33 @@ func TestResolveErrors(t *testing.T) {
 		}
 	}
 
-	if _, problems := Resolve(Input{PublicKey: "pub"}, noEnv); problems == nil {
-		t.Error("a public key alone was accepted")
+	// One key alone: the error names the missing one, and where the other came from.
+	for _, tc := range []struct {
+		name        string
+		in          Input
+		env         map[string]string
+		summary     string
+		mention     []string
+		mentionNone string
+	}{
+		{"public key attribute alone", Input{PublicKey: "pub-secret"}, nil, "Missing Compshare API private key",
+			[]string{"has a public key (from attribute public_key) but no private key", "attribute private_key", "variable COMPSHARE_PRIVATE_KEY", "UCLOUD_PRIVATE_KEY is read too", `profile "default" a private key`}, "COMPSHARE_PUBLIC_KEY"},
+		{"private key variable alone", Input{}, map[string]string{"UCLOUD_PRIVATE_KEY": "priv-secret"}, "Missing Compshare API public key",
+			[]string{"has a private key (from environment variable UCLOUD_PRIVATE_KEY) but no public key", "attribute public_key", "variable COMPSHARE_PUBLIC_KEY"}, "COMPSHARE_PRIVATE_KEY"},
+	} {
+		_, problems := Resolve(tc.in, func(k string) string { return tc.env[k] })
+		if len(problems) != 1 || problems[0].Summary != tc.summary {
+			t.Errorf("%s: %v, want one problem %q", tc.name, problems, tc.summary)
+			continue
+		}
+		for _, m := range tc.mention {
+			if !strings.Contains(problems[0].Detail, m) {
+				t.Errorf("%s: %q does not say %q", tc.name, problems[0].Detail, m)
+			}
+		}
+		if strings.Contains(problems[0].Detail, tc.mentionNone) || strings.Contains(problems[0].Error(), "secret") {
+			t.Errorf("%s: %q names %s or shows the key", tc.name, problems[0].Detail, tc.mentionNone)
+		}
 	}
 
 	_, problems = Resolve(Input{PublicKey: "pub", PrivateKey: "priv"}, func(k string) string {

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -252,14 +253,14 @@ func (c *Client) attempt(ctx context.Context, cl call, req request.Common, answe
 	silent := log.New()
 	silent.SetOutput(io.Discard)
 	sdk.SetLogger(silent)
-	rt := &attemptTransport{ctx: ctx, base: c.transport, privateKey: c.cfg.PrivateKey}
+	rt := &attemptTransport{ctx: ctx, base: c.transport, secrets: append(redactor{c.cfg.PrivateKey}, cl.secrets...)}
 	sdk.SetTransport(rt)
 
 	sdk.SetupRequest(req)
 	c.locate(req, cl.region, cl.zone)
 	err := sdk.InvokeAction(cl.action, req, answer)
 	if err != nil {
-		return rt.requestID, cl.newError(rt.requestID, rt.retryAfter, rt.errorBody, redactor{c.cfg.PrivateKey, rt.signature}, err)
+		return rt.requestID, cl.newError(rt.requestID, rt.retryAfter, rt.errorBody, rt.redactor(), err)
 	}
 	return rt.requestID, nil
 }
@@ -271,7 +272,7 @@ func (c *Client) attempt(ctx context.Context, cl call, req request.Common, answe
 type attemptTransport struct {
 	ctx        context.Context
 	base       http.RoundTripper
-	privateKey string
+	secrets    redactor // the private key and the call's own secrets
 	requestID  string
 	retryAfter time.Duration
 	signature  string
@@ -296,13 +297,18 @@ func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err // a connection lost mid-answer: a network fault
 	}
-	redactedBody := redactor{t.privateKey, t.signature}.redact(string(body))
+	redactedBody := t.redactor().redact(string(body))
 	if resp.StatusCode >= http.StatusBadRequest {
 		t.errorBody = redactedBody
 	}
 	resp.Body = io.NopCloser(strings.NewReader(redactedBody))
 	resp.ContentLength = int64(len(redactedBody))
 	return resp, nil
+}
+
+// redactor holds every secret of the attempt, the signature included.
+func (t *attemptTransport) redactor() redactor {
+	return append(slices.Clone(t.secrets), t.signature)
 }
 
 // maxAnswer bounds what is read of one answer (bytes): far more than any

@@ -107,7 +107,9 @@ func (c *Client) Instance(ctx context.Context, region, zone, uhostID string) (In
 func (c *Client) Instances(ctx context.Context, region, zone string) ([]Instance, error) {
 	cl := call{action: ActionDescribeInstance, region: region, zone: zone}
 	var out []Instance
-	err := walkPages(func(offset int) (page[instanceEntry], error) { return c.describeInstances(ctx, cl, nil, offset, PageSize) },
+	err := walkPages(func(offset int) (page[instanceEntry], error) {
+		return c.describeInstances(ctx, cl, nil, offset, PageSize)
+	},
 		func(e instanceEntry) string { return string(e.UHostId) },
 		func(entries []instanceEntry, _ string) bool {
 			for _, e := range entries {

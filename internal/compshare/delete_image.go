@@ -14,18 +14,24 @@ const ActionDeleteImage = "TerminateCompShareCustomImage"
 
 // DeleteImage deletes an image (TerminateCompShareCustomImage). The image
 // may stay listed for a moment afterwards. An image published to the
-// community is refused until it is withdrawn. An image already gone is an
-// *Error for which IsNotFound is true.
+// community is refused until it is withdrawn: an *Error for which
+// IsPublished is true. An image already gone is an *Error for which
+// IsNotFound is true.
 func (c *Client) DeleteImage(ctx context.Context, region, zone, imageID string) error {
 	req := &ucompshare.TerminateCompShareCustomImageRequest{CompShareImageId: ucloud.String(imageID)}
 	var answer ucompshare.TerminateCompShareCustomImageResponse
 	_, err := c.invoke(ctx, call{action: ActionDeleteImage, region: region, zone: zone, imageID: imageID}, req, &answer)
 	var e *Error
 	if errors.As(err, &e) && refusedDeletion(e) && !IsNotFound(err) {
-		// The RetCode for an image already gone is not documented (230 is
-		// only likely): a refusal of an image the list does not hold is that.
-		if _, _, lookupErr := c.findImage(ctx, region, zone, imageID); IsNotFound(lookupErr) {
+		// The RetCodes for an image already gone and for a published one
+		// are not documented (230 is only likely for the first): the list
+		// tells them apart.
+		entry, _, lookupErr := c.findImage(ctx, region, zone, imageID)
+		switch {
+		case IsNotFound(lookupErr):
 			e.NotListed = true
+		case lookupErr == nil && entry.image().Visibility == 1:
+			e.Published = true
 		}
 	}
 	return err

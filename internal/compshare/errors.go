@@ -29,6 +29,11 @@ const (
 	// a zone that is not in the region.
 	RetCodeNotAvailable   = 230
 	firstTransientRetCode = 2000
+	// RetCodeBuildRunning refuses CreateCompShareCustomImage while the
+	// instance already has an image being made. The public API page states
+	// the rule (one build per instance at a time) but not its code: this is
+	// the code the emulator models.
+	RetCodeBuildRunning = 8801
 )
 
 // imageIDParam is the parameter that names the image in every image action.
@@ -64,6 +69,9 @@ type Error struct {
 	// the image or instance asked for; or the API refused to delete an
 	// image that the list, read then, does not hold.
 	NotListed bool
+	// Published: the API refused to delete an image that the list, read
+	// then, shows published to the community (Visibility 1).
+	Published bool
 	// Unreachable: nothing answered at the base URL (connection refused, or
 	// a host name that does not resolve), which a wrong base_url causes.
 	Unreachable bool
@@ -130,6 +138,46 @@ func RetryAfter(err error) time.Duration {
 		return e.RetryAfter
 	}
 	return 0
+}
+
+// IsBusy reports whether the API refused the call for a reason that passes
+// with time, so that the same call may succeed later: the instance already
+// has an image being made (RetCodeBuildRunning). The refusal is an answer:
+// the API did not act on the request.
+func IsBusy(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.RetCode == RetCodeBuildRunning && !e.serverFailed()
+}
+
+// AnswerLost reports whether a failed call that is not idempotent may still
+// have been carried out: its answer was lost on the way (a network fault
+// after connecting, an HTTP 5xx, whose RetCode is not trusted, an answer that
+// could not be read) or the caller stopped waiting for it (ctx cancelled or
+// past its deadline). An answer with a RetCode or an HTTP 4xx (429
+// included) is a refusal: the API did not act. Nothing answering at the base
+// URL (IsUnreachable) means the request never arrived.
+func AnswerLost(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var e *Error
+	switch {
+	case !errors.As(err, &e):
+		return false
+	case e.Unreadable, e.serverFailed():
+		return true
+	case e.Status != 0, e.RetCode != 0:
+		return false
+	}
+	return e.Transient && !e.Unreachable
+}
+
+// IsPublished reports whether the API refused to delete an image that is
+// published to the community (Visibility 1, as the list read after the
+// refusal shows): it must be withdrawn first.
+func IsPublished(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Published
 }
 
 // IsCredentialsRefused reports whether the API refused the key pair.

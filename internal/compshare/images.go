@@ -104,6 +104,28 @@ func (c *Client) Images(ctx context.Context, region, zone string) ([]Image, erro
 	return images, err
 }
 
+// ImageNamed looks up the image named name (image names are unique within
+// an account), reading the whole list. No image of that name is an *Error
+// for which IsNotFound is true.
+func (c *Client) ImageNamed(ctx context.Context, region, zone, name string) (Image, error) {
+	var found *Image
+	err := c.WalkImages(ctx, region, zone, PageSize, func(img Image) bool {
+		if img.Name == name {
+			found = &img
+		}
+		return found == nil
+	})
+	switch {
+	case err != nil:
+		return Image{}, err
+	case found == nil:
+		e := call{action: ActionDescribeImages, region: region, zone: zone}.error("", fmt.Sprintf("no image is named %q", name))
+		e.NotListed = true
+		return Image{}, e
+	}
+	return *found, nil
+}
+
 // findImage asks for the image by id and picks the entry whose id matches,
 // ignoring case: nothing promises that the API applied the filter, so it
 // pages through the list while the image is not found.

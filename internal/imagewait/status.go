@@ -1,8 +1,6 @@
 package imagewait
 
 import (
-	"strings"
-
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 )
 
@@ -16,16 +14,16 @@ const (
 	Unknown                // a word this package does not know: keep waiting, and say so once
 )
 
-// Judge applies the status rules: Available is usable; UnAvailable and
-// Offline end the wait; Making and Reviewing are not usable yet; any other
-// word is unknown. The API's spelling varies, so case does not count.
+// Judge says what a status word means for a wait, from compshare.MeaningOf:
+// a usable image ends it; a failed or taken-down one ends it with a
+// *FailedError; one being built or under review is not usable yet.
 func Judge(status string) Verdict {
-	switch {
-	case strings.EqualFold(status, compshare.StatusAvailable):
+	switch m := compshare.MeaningOf(status); {
+	case m.Usable():
 		return Usable
-	case strings.EqualFold(status, compshare.StatusFailed), strings.EqualFold(status, compshare.StatusOffline):
+	case m.Unusable():
 		return Failed
-	case strings.EqualFold(status, compshare.StatusMaking), strings.EqualFold(status, compshare.StatusReviewing):
+	case m == compshare.ImageBuilding, m == compshare.ImagePendingReview:
 		return Pending
 	}
 	return Unknown

@@ -1,0 +1,200 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/compshare/terraform-provider-compshare/internal/compshare"
+	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
+)
+
+// ImageAPI is what a custom image's lifecycle needs of the API;
+// *compshare.Client implements it.
+type ImageAPI interface {
+	CreateImage(ctx context.Context, region, zone string, spec compshare.NewImage) (string, error)
+	ImageNamed(ctx context.Context, region, zone, name string) (compshare.Image, error)
+	DeleteImage(ctx context.Context, region, zone, imageID string) error
+	Image(ctx context.Context, region, zone, imageID string) (compshare.Image, error)
+}
+
+var _ ImageAPI = (*compshare.Client)(nil)
+
+// The image lifecycle's pauses. Builds take minutes, so a refused build is
+// tried again within seconds of the other's end; the rest follow the API's
+// short delays in showing a change.
+var (
+	// busyPolling paces the retries of a build refused while the instance
+	// has another being made.
+	busyPolling = Polling{Interval: 2 * time.Second, MaxInterval: 15 * time.Second}
+	// findPolling paces the search by name for a build whose answer was lost.
+	findPolling = Polling{Interval: time.Second, MaxInterval: 5 * time.Second}
+	// unknownPolling paces the retries of a deletion of an image the API
+	// does not know yet.
+	unknownPolling = Polling{Interval: time.Second, MaxInterval: 8 * time.Second}
+	// gonePolling paces the lookups that wait for a deleted image to leave
+	// the list.
+	gonePolling = Polling{Interval: 2 * time.Second}
+)
+
+// Images is the custom image's lifecycle on the API: the build's start, with
+// the recovery of a lost answer and the wait for a busy instance, and the
+// deletion with the wait until the image is gone. The wait for a build is
+// imagewait's.
+type Images struct {
+	API   ImageAPI
+	Clock Clock // nil: RealClock
+	// Log, if set, receives what the lifecycle does at debug level: each
+	// pause, why and how long.
+	Log func(ctx context.Context, msg string, fields map[string]any)
+}
+
+// polling is p on the lifecycle's clock, each pause logged with what.
+func (l Images) polling(ctx context.Context, p Polling, what string, fields map[string]any) Polling {
+	p.Clock = l.Clock
+	p.OnRetry = func(r Retry) {
+		if l.Log == nil {
+			return
+		}
+		f := map[string]any{"reason": r.Reason, "next_try_in": r.Pause.String()}
+		for k, v := range fields {
+			f[k] = v
+		}
+		if r.Err != nil {
+			f["error"] = r.Err.Error()
+		}
+		l.Log(ctx, what, f)
+	}
+	return p
+}
+
+// Build is a started build.
+type Build struct {
+	ID string
+	// Lost is the error of the request whose answer was lost, when the
+	// build was then found by its name; nil when the API answered.
+	Lost error
+}
+
+// LostBuildError says that the answer to a build request was lost and that
+// no image of its name was listed within the search: a build may still
+// have started, unknown to the caller.
+type LostBuildError struct {
+	Name, Region, Zone string
+	Searched           time.Duration
+	Err                error // the lost answer's
+}
+
+func (e *LostBuildError) Error() string {
+	return fmt.Sprintf("%v; no image named %q was listed in region %s, zone %s within %v after that: an image of that name may have been built",
+		e.Err, e.Name, e.Region, e.Zone, e.Searched.Round(time.Second))
+}
+
+func (e *LostBuildError) Unwrap() error { return e.Err }
+
+// Create starts a build (CreateCompShareCustomImage) and returns its id.
+//
+// While the API refuses it because the instance already has an image being
+// made (compshare.IsBusy), it is tried again until ctx ends: then the
+// *TimeoutError wraps the refusal. When its answer is lost
+// (compshare.AnswerLost), the image is looked for by its name until ctx's
+// deadline, and at least imagewait.NewImageWindow from the loss, even after
+// ctx ends: a new image may be missing from the list for that long, and a
+// paid build must not be left unknown. Found, it is the Build, with Lost set;
+// not found, a *LostBuildError. Any other error is the API's refusal, as it is.
+func (l Images) Create(ctx context.Context, region, zone string, spec compshare.NewImage) (Build, error) {
+	fields := map[string]any{"name": spec.Name, "uhost_id": spec.UHostID}
+	start := func(ctx context.Context) (string, error) { return l.API.CreateImage(ctx, region, zone, spec) }
+	id, err := RetryWhileBusy(ctx, l.polling(ctx, busyPolling, "the instance has another image being built; waiting to start this build", fields), start)
+	switch {
+	case err == nil:
+		return Build{ID: id}, nil
+	case errors.As(err, new(*TimeoutError)), !compshare.AnswerLost(err):
+		// Refused (as busy until ctx ended, or for good): nothing started.
+		return Build{}, err
+	}
+	lost := err
+
+	clock := l.clockOrReal()
+	from := clock.Now()
+	search, cancel := outlast(ctx, from.Add(imagewait.NewImageWindow))
+	defer cancel()
+	window := imagewait.NewImageWindow
+	if deadline, ok := search.Deadline(); ok {
+		window = deadline.Sub(from)
+	}
+	named := func(ctx context.Context) (compshare.Image, error) {
+		return l.API.ImageNamed(ctx, region, zone, spec.Name)
+	}
+	img, err := RetryWhenNotFound(search, l.polling(ctx, findPolling, "the answer to the build request was lost; looking for the build by its name",
+		map[string]any{"name": spec.Name, "lost": lost.Error()}), window, named)
+	if err != nil {
+		return Build{}, &LostBuildError{Name: spec.Name, Region: region, Zone: zone, Searched: clock.Now().Sub(from), Err: lost}
+	}
+	return Build{ID: img.ID, Lost: lost}, nil
+}
+
+func (l Images) clockOrReal() Clock {
+	if l.Clock == nil {
+		return RealClock{}
+	}
+	return l.Clock
+}
+
+// outlast returns a context that ends at ctx's deadline or at floor,
+// whichever is later, and that ctx's cancellation ends only once floor has
+// passed (on the wall clock).
+func outlast(ctx context.Context, floor time.Time) (context.Context, context.CancelFunc) {
+	deadline := floor
+	if d, ok := ctx.Deadline(); ok && d.After(floor) {
+		deadline = d
+	}
+	out, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	var timer *time.Timer
+	stop := context.AfterFunc(ctx, func() {
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			timer = time.AfterFunc(time.Until(floor), cancel)
+		}
+	})
+	return out, func() {
+		stop()
+		if timer != nil {
+			timer.Stop()
+		}
+		cancel()
+	}
+}
+
+// Delete deletes the image (TerminateCompShareCustomImage) and waits until
+// the list no longer holds it; an image already gone is deleted. An image
+// never listed (neverListed: a build started moments ago, then interrupted)
+// may be unknown to the API for imagewait.NewImageWindow: not found then is
+// no proof that it is gone, and the deletion is tried again within that
+// window. Errors: the API's refusal as it is (compshare.IsPublished for an
+// image published to the community); a *TimeoutError when ctx ends first,
+// for which compshare.IsNotFound holds while the API did not know the image
+// yet, and not once the deletion was accepted and the image stays listed.
+func (l Images) Delete(ctx context.Context, region, zone, imageID string, neverListed bool) error {
+	fields := map[string]any{"image_id": imageID}
+	del := func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, l.API.DeleteImage(ctx, region, zone, imageID)
+	}
+	var err error
+	if neverListed {
+		_, err = RetryWhenNotFound(ctx, l.polling(ctx, unknownPolling, "the image is not known yet; trying its deletion again", fields),
+			imagewait.NewImageWindow, del)
+	} else {
+		_, err = del(ctx)
+	}
+	switch {
+	case compshare.IsNotFound(err) && !errors.As(err, new(*TimeoutError)):
+		return nil
+	case err != nil:
+		return err
+	}
+	return RetryUntilNotFound(ctx, l.polling(ctx, gonePolling, "the deleted image is still listed", fields), func(ctx context.Context) error {
+		_, err := l.API.Image(ctx, region, zone, imageID)
+		return err
+	})
+}

@@ -140,15 +140,6 @@ func RetryAfter(err error) time.Duration {
 	return 0
 }
 
-// IsBusy reports whether the API refused the call for a reason that passes
-// with time, so that the same call may succeed later: the instance already
-// has an image being made (RetCodeBuildRunning). The refusal is an answer:
-// the API did not act on the request.
-func IsBusy(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.RetCode == RetCodeBuildRunning && !e.serverFailed()
-}
-
 // AnswerLost reports whether a failed call that is not idempotent may still
 // have been carried out: its answer was lost on the way (a network fault
 // after connecting, an HTTP 5xx, whose RetCode is not trusted, an answer that
@@ -404,7 +395,8 @@ const (
 	// NotRefused: no refusal this package knows (or no error).
 	NotRefused Refusal = iota
 	// Busy: a change holds the instance's lock (InstanceOperationInProgress,
-	// up to 10 minutes): retry later, within the caller's timeout.
+	// up to 10 minutes), or the instance already has an image being made:
+	// retry later, within the caller's timeout.
 	Busy
 	// SoldOut: no GPU of the type is free in the zone. Retrying at once does
 	// not help; another zone, GPU type or later time may.
@@ -430,7 +422,8 @@ func Classify(err error) Refusal {
 	}
 	msg := strings.ToLower(e.Message)
 	switch {
-	case e.RetCode == RetCodeInstanceBusy || strings.Contains(msg, "instanceoperationinprogress") || strings.Contains(msg, "operation in progress"):
+	case e.RetCode == RetCodeInstanceBusy || e.RetCode == RetCodeBuildRunning ||
+		strings.Contains(msg, "instanceoperationinprogress") || strings.Contains(msg, "operation in progress"):
 		return Busy
 	case e.RetCode == RetCodeSoldOut:
 		return SoldOut
@@ -446,5 +439,9 @@ func Classify(err error) Refusal {
 	return NotRefused
 }
 
-// IsBusy reports whether a change holds the instance's lock: retry later.
+// IsBusy reports whether the API refused the call for a reason that passes
+// with time, so that the same call may succeed later: a change holds the
+// instance's lock (InstanceOperationInProgress), or the instance already has
+// an image being made (RetCodeBuildRunning). The refusal is an answer: the
+// API did not act on the request.
 func IsBusy(err error) bool { return Classify(err) == Busy }

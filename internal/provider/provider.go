@@ -222,7 +222,7 @@ func (m providerModel) settingsInput() settings.Input {
 }
 
 func (p *compshareProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{newImageWaitResource, newCustomImageResource}
+	return []func() resource.Resource{newImageWaitResource, newCustomImageResource, newInstanceResource}
 }
 
 func (p *compshareProvider) DataSources(_ context.Context) []func() datasource.DataSource {

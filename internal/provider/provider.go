@@ -226,7 +226,8 @@ func (p *compshareProvider) Resources(_ context.Context) []func() resource.Resou
 }
 
 func (p *compshareProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newImageProgressDataSource, newCustomImagesDataSource, newCustomImageDataSource}
+	return []func() datasource.DataSource{newImageProgressDataSource, newCustomImagesDataSource, newCustomImageDataSource,
+		newInstanceDataSource, newInstancesDataSource}
 }
 
 func (p *compshareProvider) ListResources(_ context.Context) []func() list.ListResource {

@@ -9,11 +9,14 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/settings"
 )
 
 // The data sources read one instance and a filtered list, never the
@@ -64,5 +67,58 @@ data "compshare_instances" "training" {
 			Config:      providerConfig(srv.URL()) + `data "compshare_instance" "gone" { id = "uhost-gone" }`,
 			ExpectError: errorMatching(fmt.Sprintf("Compshare instance not found(.|\n)*%s", "uhost-gone")),
 		}},
+	})
+}
+
+// terraform query lists the instances with the identity that imports them.
+func TestAccInstanceList_query(t *testing.T) {
+	srv := startEmulator(t, emulator.Config{Instances: []emulator.Instance{
+		{ID: "uhost-a", Name: "train-a", GpuType: "4090", GPU: 2, CPU: 16, MemoryMB: 65536, ChargeType: "Dynamic", Password: "c2VjcmV0"},
+		{ID: "uhost-b", Name: "train-b", State: "Stopped", GpuType: "H20", GPU: 1, CPU: 8, MemoryMB: 32768, ChargeType: "Month"},
+	}})
+	byInstance := func(id string) queryfilter.QueryFilter {
+		return queryfilter.ByResourceIdentity(map[string]knownvalue.Check{
+			"region": knownvalue.StringExact(settings.DefaultRegion), "zone": knownvalue.StringExact(settings.DefaultZone),
+			"uhost_id": knownvalue.StringExact(id),
+		})
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		TerraformVersionChecks:   querySupported,
+		Steps: []resource.TestStep{
+			{Config: providerConfig(srv.URL())},
+			{
+				Query: true,
+				Config: `
+list "compshare_instance" "all" {
+  provider         = compshare
+  include_resource = true
+}
+
+list "compshare_instance" "stopped" {
+  provider = compshare
+  config {
+    state = "stopped"
+  }
+}
+`,
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength("compshare_instance.all", 2),
+					querycheck.ExpectResourceDisplayName("compshare_instance.all", byInstance("uhost-a"), knownvalue.StringExact("train-a (Running, 2 x 4090)")),
+					querycheck.ExpectResourceKnownValues("compshare_instance.all", byInstance("uhost-b"), []querycheck.KnownValueCheck{
+						{Path: tfjsonpath.New("name"), KnownValue: knownvalue.StringExact("train-b")},
+						{Path: tfjsonpath.New("running"), KnownValue: knownvalue.Bool(false)},
+						{Path: tfjsonpath.New("memory_mb"), KnownValue: knownvalue.Int64Exact(32768)},
+						{Path: tfjsonpath.New("charge_type"), KnownValue: knownvalue.StringExact("Month")},
+						{Path: tfjsonpath.New("password_wo"), KnownValue: knownvalue.Null()},
+					}),
+					querycheck.ExpectLength("compshare_instance.stopped", 1),
+					querycheck.ExpectIdentity("compshare_instance.stopped", map[string]knownvalue.Check{
+						"region": knownvalue.StringExact(settings.DefaultRegion), "zone": knownvalue.StringExact(settings.DefaultZone),
+						"uhost_id": knownvalue.StringExact("uhost-b"),
+					}),
+				},
+			},
+		},
 	})
 }

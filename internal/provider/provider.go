@@ -231,7 +231,7 @@ func (p *compshareProvider) DataSources(_ context.Context) []func() datasource.D
 }
 
 func (p *compshareProvider) ListResources(_ context.Context) []func() list.ListResource {
-	return []func() list.ListResource{newCustomImageListResource}
+	return []func() list.ListResource{newCustomImageListResource, newInstanceListResource}
 }
 
 func (p *compshareProvider) Actions(_ context.Context) []func() action.Action {

@@ -196,10 +196,10 @@ func (c *Client) invoke(ctx context.Context, cl call, req request.Common, answer
 }
 
 // refusedUnread reports whether the API refused a request without acting on
-// it: HTTP 429.
+// it: HTTP 429, or the gateway's RetCode 153 (request throttled).
 func refusedUnread(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && e.Status == http.StatusTooManyRequests
+	return errors.As(err, &e) && (e.Status == http.StatusTooManyRequests || e.RetCode == RetCodeThrottled && !e.serverFailed())
 }
 
 // sleep pauses for d, or until ctx ends.

@@ -27,7 +27,12 @@ const (
 	// RetCodeNotAvailable is UCloud's answer for a bad value of any
 	// parameter, "Params [X] not available": an unknown image id, but also
 	// a zone that is not in the region.
-	RetCodeNotAvailable   = 230
+	RetCodeNotAvailable = 230
+	// RetCodeUnavailable and RetCodeThrottled are UCloud's gateway codes for
+	// "service unavailable" and "request throttled" (API notes): below 2000,
+	// so the SDK does not retry them, but they pass with time.
+	RetCodeUnavailable    = 150
+	RetCodeThrottled      = 153
 	firstTransientRetCode = 2000
 	// RetCodeBuildRunning refuses CreateCompShareCustomImage while the
 	// instance already has an image being made. The public API page states
@@ -116,7 +121,8 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // IsTransient reports whether err may go away when the call is repeated:
-// network faults and timeouts, HTTP 429/502/503/504 and RetCode >= 2000.
+// network faults and timeouts, HTTP 429/502/503/504, the gateway's RetCodes
+// 150 and 153, and RetCode >= 2000 other than a refusal (see Classify).
 func IsTransient(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Transient
@@ -308,7 +314,7 @@ func (e *Error) setRetCode(code int, message string) {
 	e.RetCode, e.Message = code, message
 	// A refusal on the merits (sold out, quota, a lock held for minutes)
 	// does not go away in the seconds the client's own retries take.
-	e.Transient = code >= firstTransientRetCode && Classify(e) == NotRefused
+	e.Transient = (code >= firstTransientRetCode || code == RetCodeUnavailable || code == RetCodeThrottled) && Classify(e) == NotRefused
 	if code == RetCodeNotAvailable {
 		e.Param = refusedParam(message)
 	}

@@ -3,6 +3,7 @@ package compshare
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -207,6 +208,8 @@ func TestCreateInstanceIsNotRetried(t *testing.T) {
 		requests int
 	}{
 		{name: "HTTP 429", status: http.StatusTooManyRequests, requests: 2},
+		{name: "RetCode 153 (throttled)", status: http.StatusOK, body: `{"RetCode":153,"Message":"request throttled"}`, requests: 2},
+		{name: "RetCode 150 (unavailable)", status: http.StatusOK, body: `{"RetCode":150,"Message":"service unavailable"}`, requests: 1},
 		{name: "HTTP 502", status: http.StatusBadGateway, requests: 1},
 		{name: "HTTP 504", status: http.StatusGatewayTimeout, requests: 1},
 		{name: "RetCode 8433", status: http.StatusOK, body: `{"RetCode":8433,"Message":"busy"}`, requests: 1},
@@ -325,5 +328,21 @@ func TestNewInstanceBrieflyUnknown(t *testing.T) {
 	named, err := c.InstancesNamed(ctx, region, zone, "new")
 	if err != nil || len(named) != 1 || named[0].UHostID != id {
 		t.Errorf("by name: %+v, %v", named, err)
+	}
+}
+
+// The gateway's throttling and unavailability RetCodes pass with time: the
+// client retries them on actions that may be repeated.
+func TestGatewayRetCodesAreRetried(t *testing.T) {
+	for _, code := range []int{150, 153} {
+		c, forms := actionServer(t, func(n int, _ url.Values) (int, string) {
+			if n == 1 {
+				return http.StatusOK, fmt.Sprintf(`{"RetCode":%d,"Message":"gateway"}`, code)
+			}
+			return http.StatusOK, `{"Action":"DescribeCompShareInstanceResponse","RetCode":0,"TotalCount":1,"UHostSet":[{"UHostId":"uhost-1","State":"Running"}]}`
+		})
+		if _, err := c.Instance(context.Background(), region, zone, "uhost-1"); err != nil || len(forms()) != 2 {
+			t.Errorf("RetCode %d: %v after %d requests, want success after 2", code, err, len(forms()))
+		}
 	}
 }

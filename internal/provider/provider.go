@@ -109,7 +109,7 @@ func (p *compshareProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"max_retries": schema.Int64Attribute{
 				Optional:    true,
 				Validators:  []validator.Int64{int64validator.Between(0, 10)},
-				Description: "How often a transient failure (network error, timeout, HTTP 429/502/503/504, RetCode >= 2000) is retried, with exponential backoff, before it is reported. Defaults to 3.",
+				Description: "How often a transient failure (network error, timeout, HTTP 429/502/503/504, the gateway's RetCode 150 or 153, RetCode >= 2000 other than a refusal such as sold out or a held operation lock) is retried, with exponential backoff, before it is reported. Defaults to 3.",
 			},
 			"request_timeout": schema.StringAttribute{
 				Optional:    true,

@@ -598,6 +598,13 @@ func (r *instanceResource) Update(ctx context.Context, req resource.UpdateReques
 		size.GPU = int(plan.GPU.ValueInt64())
 	}
 	if size != (compshare.InstanceSize{}) {
+		if !plan.Running.ValueBool() {
+			// To stay stopped: stopped first, the resize starts nothing.
+			if inst, err = life.Stop(ctx, region, zone, inst); err != nil {
+				fail(err)
+				return
+			}
+		}
 		tflog.SubsystemInfo(logContext(ctx), logSubsystem, "resizing the instance: it is stopped meanwhile", map[string]any{"uhost_id": id})
 		if inst, err = life.Resize(ctx, region, zone, inst, size); err != nil {
 			fail(err)

@@ -344,6 +344,7 @@ func TestAccInstance_powerAndResize(t *testing.T) {
 		})
 	}
 	inPlace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(instanceAddress, plancheck.ResourceActionUpdate)}}
+	starts := 0
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
@@ -352,6 +353,17 @@ func TestAccInstance_powerAndResize(t *testing.T) {
 			// A stopped instance is resized and stays stopped.
 			{Config: config(32, "running = false"), ConfigPlanChecks: inPlace, Check: platformState(compshare.StateStopped, 32)},
 			{Config: config(32, "running = true"), ConfigPlanChecks: inPlace, Check: platformState(compshare.StateRunning, 32)},
+			// Resized and stopped at once: stopped first, never started again.
+			{
+				PreConfig: func() { starts = len(requestsOf(srv, "StartCompShareInstance")) },
+				Config:    config(16, "running = false"), ConfigPlanChecks: inPlace,
+				Check: resource.ComposeTestCheckFunc(platformState(compshare.StateStopped, 16), func(*terraform.State) error {
+					if n := len(requestsOf(srv, "StartCompShareInstance")); n != starts {
+						return fmt.Errorf("%d starts during a change to running = false", n-starts)
+					}
+					return nil
+				}),
+			},
 		},
 	})
 }

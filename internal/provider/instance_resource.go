@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,11 +45,15 @@ var chargeTypes = []string{"Month", "Day", "Dynamic", "Postpay", "Spot"}
 // bootDiskTypes are the disk types of UCloud's disk type page, as the SDK names them.
 var bootDiskTypes = []string{"CLOUD_SSD", "CLOUD_RSSD", "CLOUD_NORMAL", "LOCAL_NORMAL", "LOCAL_SSD"}
 
+// noSpot are the GPU types the public instance pages say are not offered as Spot.
+var noSpot = []string{"4090_48G", "A800", "H20", "P40", "2080"}
+
 var (
-	_ resource.ResourceWithConfigure   = (*instanceResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*instanceResource)(nil)
-	_ resource.ResourceWithImportState = (*instanceResource)(nil)
-	_ resource.ResourceWithIdentity    = (*instanceResource)(nil)
+	_ resource.ResourceWithConfigure      = (*instanceResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*instanceResource)(nil)
+	_ resource.ResourceWithImportState    = (*instanceResource)(nil)
+	_ resource.ResourceWithIdentity       = (*instanceResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*instanceResource)(nil)
 )
 
 func newInstanceResource() resource.Resource { return &instanceResource{} }
@@ -219,6 +224,31 @@ func recordedValueChanged(_ context.Context, req planmodifier.StringRequest, res
 
 func (r *instanceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data, resp.Diagnostics = configuredData(req.ProviderData)
+}
+
+// ValidateConfig refuses, before any call, what the API would: a zone
+// outside the region, more than 8 GPUs but on a 4090 (10), Spot on a GPU type
+// not offered as Spot, and timeouts that would end a wait before it starts.
+func (r *instanceResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config instanceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(config.checkZone(nil)...)
+	gpuType := config.GpuType.ValueString()
+	if !config.GpuType.IsUnknown() && !config.GPU.IsUnknown() && !config.GPU.IsNull() && gpuType != "4090" && config.GPU.ValueInt64() > 8 {
+		resp.Diagnostics.AddAttributeError(path.Root("gpu"), "Too many GPUs",
+			fmt.Sprintf("An instance of GPU type %s has 1 to 8 GPUs (only 4090 instances have up to 10), got: %d.", gpuType, config.GPU.ValueInt64()))
+	}
+	if config.ChargeType.ValueString() == "Spot" && slices.Contains(noSpot, gpuType) {
+		resp.Diagnostics.AddAttributeError(path.Root("charge_type"), "Spot not offered for GPU type "+gpuType,
+			fmt.Sprintf("GPU type %s is not offered as Spot (nor are %s): choose another charge_type or gpu_type.", gpuType, strings.Join(noSpot, ", ")))
+	}
+	if !config.Timeouts.IsNull() && !config.Timeouts.IsUnknown() {
+		resp.Diagnostics.Append(checkTimeouts(ctx, timeoutValue{"create", config.Timeouts.Create},
+			timeoutValue{"update", config.Timeouts.Update}, timeoutValue{"delete", config.Timeouts.Delete})...)
+	}
 }
 
 // life is the instance lifecycle on the provider's client, logging its

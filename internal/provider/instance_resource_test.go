@@ -518,3 +518,23 @@ func TestAccInstance_import(t *testing.T) {
 		},
 	})
 }
+
+// What the API would refuse is refused by validate, naming the attribute.
+func TestAccInstance_validate(t *testing.T) {
+	for _, tc := range []struct{ name, old, new, want string }{
+		// old is replaced by new in instanceConfig's text (of a Spot instance).
+		{"memory not a multiple of 1024", "memory_mb   = 65536", "memory_mb   = 65000", `memory_mb value must be a multiple of 1024, got: 65000 \(such as 65536\)`},
+		{"too many GPUs for an H20", `gpu_type    = "4090"` + "\n  gpu         = 1", `gpu_type    = "H20"` + "\n  gpu         = 9", `GPU type H20 has 1 to 8 GPUs`},
+		{"no Spot for an A800", `gpu_type    = "4090"`, `gpu_type    = "A800"`, `GPU type A800 is not offered as Spot`},
+		{"unknown charge type", `charge_type = "Spot"`, `charge_type = "Year"`, `charge_type value must be one of`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			config := strings.Replace(instanceConfig(providerConfig("http://127.0.0.1:1"), fmt.Sprintf("%q", baseImage), ""), `"Dynamic"`, `"Spot"`, 1)
+			config = strings.Replace(config, tc.old, tc.new, 1)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				Steps:                    []resource.TestStep{{Config: config, PlanOnly: true, ExpectError: errorMatching(tc.want)}},
+			})
+		})
+	}
+}

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -664,30 +663,15 @@ func (r *customImageResource) Delete(ctx context.Context, req resource.DeleteReq
 const buildStartedKey = "build_started"
 
 // markBuildStarted records in private state that the build started at t.
-func markBuildStarted(ctx context.Context, private interface {
-	SetKey(context.Context, string, []byte) diag.Diagnostics
-}, t time.Time,
-) diag.Diagnostics {
-	value, err := json.Marshal(t.UTC())
-	if err != nil {
-		return diag.Diagnostics{diag.NewErrorDiagnostic("Cannot record when the build started", err.Error())}
-	}
-	return private.SetKey(ctx, buildStartedKey, value)
+func markBuildStarted(ctx context.Context, private privateSetter, t time.Time) diag.Diagnostics {
+	return markMoment(ctx, private, buildStartedKey, "when the build started", t)
 }
 
 // buildStartedMomentsAgo reports whether private state records that Create
 // started the build less than imagewait.NewImageWindow ago: the API may not
 // know the image yet.
-func buildStartedMomentsAgo(ctx context.Context, private interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-},
-) bool {
-	value, diags := private.GetKey(ctx, buildStartedKey)
-	var started time.Time
-	if diags.HasError() || len(value) == 0 || json.Unmarshal(value, &started) != nil {
-		return false
-	}
-	return time.Since(started) < imagewait.NewImageWindow
+func buildStartedMomentsAgo(ctx context.Context, private privateGetter) bool {
+	return momentWithin(ctx, private, buildStartedKey, imagewait.NewImageWindow)
 }
 
 // ImportState accepts IMAGE_ID or REGION/ZONE/IMAGE_ID, or an identity;

@@ -3,8 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -84,9 +82,9 @@ func (l *instanceListResource) List(ctx context.Context, req list.ListRequest, s
 	var config instanceListModel
 	diags := req.Config.Get(ctx, &config)
 	diags.Append(config.checkZone(l.data)...)
-	var nameRegex *regexp.Regexp
+	filter := instanceFilter{state: config.State.ValueString()}
 	if !config.NameRegex.IsNull() {
-		nameRegex = compileNameRegex(config.NameRegex.ValueString(), &diags)
+		filter.nameRegex = compileNameRegex(config.NameRegex.ValueString(), &diags)
 	}
 	if diags.HasError() {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
@@ -101,7 +99,7 @@ func (l *instanceListResource) List(ctx context.Context, req list.ListRequest, s
 		}
 		pushed := int64(0)
 		for _, inst := range all {
-			if nameRegex != nil && !nameRegex.MatchString(inst.Name) || !config.State.IsNull() && !strings.EqualFold(inst.State, config.State.ValueString()) {
+			if !filter.keeps(inst) {
 				continue
 			}
 			if !push(l.result(ctx, req, region, zone, inst)) {

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -678,29 +677,16 @@ func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteReques
 // createdKey is the private state key of when Create created the instance, a JSON time.
 const createdKey = "created"
 
-func markCreated(ctx context.Context, private interface {
-	SetKey(context.Context, string, []byte) diag.Diagnostics
-}, t time.Time,
-) diag.Diagnostics {
-	value, err := json.Marshal(t.UTC())
-	if err != nil {
-		return diag.Diagnostics{diag.NewErrorDiagnostic("Cannot record when the instance was created", err.Error())}
-	}
-	return private.SetKey(ctx, createdKey, value)
+// markCreated records in private state that Create made the instance at t.
+func markCreated(ctx context.Context, private privateSetter, t time.Time) diag.Diagnostics {
+	return markMoment(ctx, private, createdKey, "when the instance was created", t)
 }
 
 // createdMomentsAgo reports whether private state records that Create made
-// the instance less than lifecycle.NewInstanceWindow ago.
-func createdMomentsAgo(ctx context.Context, private interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-},
-) bool {
-	value, diags := private.GetKey(ctx, createdKey)
-	var created time.Time
-	if diags.HasError() || len(value) == 0 || json.Unmarshal(value, &created) != nil {
-		return false
-	}
-	return time.Since(created) < lifecycle.NewInstanceWindow
+// the instance less than lifecycle.NewInstanceWindow ago: the API may not
+// know it yet.
+func createdMomentsAgo(ctx context.Context, private privateGetter) bool {
+	return momentWithin(ctx, private, createdKey, lifecycle.NewInstanceWindow)
 }
 
 // ImportState accepts UHOST_ID or REGION/ZONE/UHOST_ID, or an identity;

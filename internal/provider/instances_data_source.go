@@ -144,15 +144,14 @@ func (d *instancesDataSource) Read(ctx context.Context, req datasource.ReadReque
 		return
 	}
 	region, zone := model.resolve(d.data)
-	var nameRegex *regexp.Regexp
+	filter := instanceFilter{state: model.State.ValueString()}
 	if !model.NameRegex.IsNull() {
-		nameRegex = compileNameRegex(model.NameRegex.ValueString(), &resp.Diagnostics)
+		filter.nameRegex = compileNameRegex(model.NameRegex.ValueString(), &resp.Diagnostics)
 	}
-	var ids map[string]bool
 	if !model.IDs.IsNull() {
 		var list []string
 		resp.Diagnostics.Append(model.IDs.ElementsAs(ctx, &list, false)...)
-		ids = idSet(list)
+		filter.ids = idSet(list)
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -164,13 +163,25 @@ func (d *instancesDataSource) Read(ctx context.Context, req datasource.ReadReque
 	}
 	model.Instances = []listedInstanceModel{}
 	for _, inst := range all {
-		if nameRegex != nil && !nameRegex.MatchString(inst.Name) ||
-			!model.State.IsNull() && !strings.EqualFold(inst.State, model.State.ValueString()) ||
-			ids != nil && !ids[strings.ToLower(inst.UHostID)] {
-			continue
+		if filter.keeps(inst) {
+			model.Instances = append(model.Instances, listedInstance(inst))
 		}
-		model.Instances = append(model.Instances, listedInstance(inst))
 	}
 	model.Region, model.Zone = types.StringValue(region), types.StringValue(zone)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// instanceFilter keeps the instances that pass every filter set: a name
+// matching nameRegex, a state equal to state without regard to case, an id
+// in ids (lower case).
+type instanceFilter struct {
+	nameRegex *regexp.Regexp
+	state     string
+	ids       map[string]bool
+}
+
+func (f instanceFilter) keeps(inst compshare.Instance) bool {
+	return (f.nameRegex == nil || f.nameRegex.MatchString(inst.Name)) &&
+		(f.state == "" || strings.EqualFold(f.state, inst.State)) &&
+		(f.ids == nil || f.ids[strings.ToLower(inst.UHostID)])
 }

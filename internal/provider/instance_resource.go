@@ -509,14 +509,14 @@ func instanceWaitDiagnostic(uhostID, timeoutAttribute, next string, err error) d
 	case errors.As(err, &failed):
 		return diag.NewErrorDiagnostic("Instance "+uhostID+" failed: "+failed.Status,
 			fmt.Sprintf("The platform lists instance %s as %q: its installation failed.%s", uhostID, failed.Status, next))
+	case errors.Is(err, context.Canceled):
+		return diag.NewErrorDiagnostic("Wait for instance "+uhostID+" interrupted", err.Error()+"."+next)
 	case errors.As(err, &timeout) && compshare.IsBusy(err):
 		return diag.NewErrorDiagnostic("Timed out waiting for the operation lock of instance "+uhostID,
 			fmt.Sprintf("%v: another operation held the instance's lock (it may last up to 10 minutes); raise %s, or apply again later.%s", err, timeoutAttribute, next))
 	case errors.As(err, &timeout):
 		return diag.NewErrorDiagnostic("Timed out waiting for instance "+uhostID,
 			fmt.Sprintf("%v; raise %s if the instance needs longer.%s", err, timeoutAttribute, next))
-	case errors.Is(err, context.Canceled):
-		return diag.NewErrorDiagnostic("Wait for instance "+uhostID+" interrupted", err.Error()+"."+next)
 	}
 	d := apiErrorDiagnostic(err)
 	return diag.NewErrorDiagnostic(d.Summary(), d.Detail()+next)

@@ -5,10 +5,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -537,4 +539,40 @@ func TestAccInstance_validate(t *testing.T) {
 			})
 		})
 	}
+}
+
+// The gateway throttles (RetCode 153) the first create and the first stop:
+// both are retried (a throttled request was not carried out), and one
+// instance results.
+func TestAccInstance_throttled(t *testing.T) {
+	throttled := map[string]bool{}
+	var mu sync.Mutex
+	srv, url := interceptedEmulator(t, emulator.Config{
+		Images: []emulator.Image{{ID: baseImage, Name: "base"}},
+		Fleet:  emulator.Fleet{Initialize: time.Second, Transition: time.Second},
+	}, func(action string, w http.ResponseWriter, _ *http.Request, _ http.Handler) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if (action != compshare.ActionCreateInstance && action != compshare.ActionStopInstance) || throttled[action] {
+			return false
+		}
+		throttled[action] = true
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"Action":"` + action + `Response","RetCode":153,"Message":"request throttled"}`))
+		return true
+	})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: instanceConfig(providerConfig(url), fmt.Sprintf("%q", baseImage), "running = false"),
+			Check: resource.ComposeTestCheckFunc(onePlatformInstance(srv, func(inst emulator.Instance) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if !throttled[compshare.ActionCreateInstance] || !throttled[compshare.ActionStopInstance] || inst.State != compshare.StateStopped {
+					return fmt.Errorf("throttled %v; instance %+v", throttled, inst)
+				}
+				return nil
+			})),
+		}},
+	})
 }

@@ -169,6 +169,13 @@ func AnswerLost(err error) bool {
 	return e.Transient && !e.Unreachable
 }
 
+// IsNameTaken reports whether the API refused the value of parameter Name
+// (RetCode 230 "Params [Name] not available"): another image has the name.
+func IsNameTaken(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && strings.EqualFold(e.Param, "Name") && !e.serverFailed()
+}
+
 // IsPublished reports whether the API refused to delete an image that is
 // published to the community (Visibility 1, as the list read after the
 // refusal shows): it must be withdrawn first.

@@ -66,6 +66,9 @@ func TestIsBusyAndAnswerLost(t *testing.T) {
 		{name: "deadline", err: fmt.Errorf("wrapped: %w", context.DeadlineExceeded), lost: true},
 		{name: "not ours", err: errors.New("x")},
 	} {
+		if IsNameTaken(tc.err) != (tc.name == "name in use") {
+			t.Errorf("%s: IsNameTaken %v", tc.name, IsNameTaken(tc.err))
+		}
 		if IsBusy(tc.err) != tc.busy || AnswerLost(tc.err) != tc.lost {
 			t.Errorf("%s: IsBusy %v, AnswerLost %v; want %v, %v", tc.name, IsBusy(tc.err), AnswerLost(tc.err), tc.busy, tc.lost)
 		}

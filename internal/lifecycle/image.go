@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
@@ -58,9 +59,7 @@ func (l Images) polling(ctx context.Context, p Polling, what string, fields map[
 			return
 		}
 		f := map[string]any{"reason": r.Reason, "next_try_in": r.Pause.String()}
-		for k, v := range fields {
-			f[k] = v
-		}
+		maps.Copy(f, fields)
 		if r.Err != nil {
 			f["error"] = r.Err.Error()
 		}
@@ -102,7 +101,9 @@ func (e *LostBuildError) Unwrap() error { return e.Err }
 // deadline, and at least imagewait.NewImageWindow from the loss, even after
 // ctx ends: a new image may be missing from the list for that long, and a
 // paid build must not be left unknown. Found, it is the Build, with Lost set;
-// not found, a *LostBuildError. Any other error is the API's refusal, as it is.
+// not found, a *LostBuildError. A refusal because another image has the name
+// is a *NameTakenError naming that image. Any other error is the API's
+// refusal, as it is.
 func (l Images) Create(ctx context.Context, region, zone string, spec compshare.NewImage) (Build, error) {
 	fields := map[string]any{"name": spec.Name, "uhost_id": spec.UHostID}
 	start := func(ctx context.Context) (string, error) { return l.API.CreateImage(ctx, region, zone, spec) }
@@ -110,13 +111,15 @@ func (l Images) Create(ctx context.Context, region, zone string, spec compshare.
 	switch {
 	case err == nil:
 		return Build{ID: id}, nil
+	case compshare.IsNameTaken(err):
+		return Build{}, l.nameTaken(ctx, region, zone, spec.Name, err)
 	case errors.As(err, new(*TimeoutError)), !compshare.AnswerLost(err):
 		// Refused (as busy until ctx ended, or for good): nothing started.
 		return Build{}, err
 	}
 	lost := err
 
-	clock := l.clockOrReal()
+	clock := Polling{Clock: l.Clock}.clock()
 	from := clock.Now()
 	search, cancel := outlast(ctx, from.Add(imagewait.NewImageWindow))
 	defer cancel()
@@ -135,11 +138,28 @@ func (l Images) Create(ctx context.Context, region, zone string, spec compshare.
 	return Build{ID: img.ID, Lost: lost}, nil
 }
 
-func (l Images) clockOrReal() Clock {
-	if l.Clock == nil {
-		return RealClock{}
+// NameTakenError says that the API refused a build because another image
+// has its name, and which image that is.
+type NameTakenError struct {
+	Holder compshare.Image
+	Err    error // the refusal
+}
+
+func (e *NameTakenError) Error() string { return e.Err.Error() }
+
+func (e *NameTakenError) Unwrap() error { return e.Err }
+
+// nameTaken looks up the image that has name, as the API's refusal may not
+// say, on a short context of its own (ctx may be over); the refusal as it is
+// when the lookup fails.
+func (l Images) nameTaken(ctx context.Context, region, zone, name string, refusal error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	img, err := l.API.ImageNamed(ctx, region, zone, name)
+	if err != nil {
+		return refusal
 	}
-	return l.Clock
+	return &NameTakenError{Holder: img, Err: refusal}
 }
 
 // outlast returns a context that ends at ctx's deadline or at floor,

@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,6 +25,7 @@ type fakeImages struct {
 	listedAfter time.Duration // a new image is listed by name this long after its start
 	deleteErr   error
 	linger      time.Duration // a deleted image stays listed this long
+	holder      string        // the id of an image that already has the name, if any
 
 	creates, lookups, deletes int
 	started, deleted          time.Time
@@ -47,6 +49,9 @@ func (f *fakeImages) CreateImage(context.Context, string, string, compshare.NewI
 
 func (f *fakeImages) ImageNamed(_ context.Context, _, _, name string) (compshare.Image, error) {
 	f.lookups++
+	if f.holder != "" {
+		return compshare.Image{ID: f.holder, Name: name, Status: compshare.StatusAvailable}, nil
+	}
 	if f.started.IsZero() || f.clock.Now().Before(f.started.Add(f.listedAfter)) {
 		return compshare.Image{}, errNotFound
 	}
@@ -76,7 +81,7 @@ var errLost = &compshare.Error{Action: compshare.ActionCreateImage, Status: http
 
 func newImages(f *fakeImages, logged *[]string) Images {
 	return Images{API: f, Clock: f.clock, Log: func(_ context.Context, msg string, fields map[string]any) {
-		*logged = append(*logged, msg+" ("+fields["reason"].(string)+", "+fields["next_try_in"].(string)+")")
+		*logged = append(*logged, fmt.Sprintf("%s (%v, %v)", msg, fields["reason"], fields["next_try_in"]))
 	}}
 }
 
@@ -132,7 +137,7 @@ func TestCreateLostAnswerNothingListed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := newFakeClock()
-			ctx := clock.withDeadline(t, time.Hour)
+			var ctx context.Context
 			if tc.deadline > 0 {
 				ctx = clock.withDeadline(t, tc.deadline)
 			} else {
@@ -164,6 +169,20 @@ func TestCreateRefusedIsNotLost(t *testing.T) {
 	var logged []string
 	if _, err := newImages(f, &logged).Create(clock.withDeadline(t, time.Hour), "r", "z", compshare.NewImage{UHostID: "uhost-1", Name: "env"}); err == nil || f.lookups != 0 || f.creates != 1 {
 		t.Fatalf("err %v, %d lookups, %d creates", err, f.lookups, f.creates)
+	}
+}
+
+// A build refused because another image has the name names that image,
+// which the API's refusal may not.
+func TestCreateNameTaken(t *testing.T) {
+	clock := newFakeClock()
+	refusal := &compshare.Error{Action: compshare.ActionCreateImage, RetCode: compshare.RetCodeNotAvailable, Param: "Name", Message: "Params [Name] not available"}
+	f := &fakeImages{clock: clock, createErr: refusal, holder: "compshareImage-other"}
+	var logged []string
+	_, err := newImages(f, &logged).Create(clock.withDeadline(t, time.Hour), "r", "z", compshare.NewImage{UHostID: "uhost-1", Name: "env"})
+	var taken *NameTakenError
+	if !errors.As(err, &taken) || taken.Holder.ID != "compshareImage-other" || !errors.Is(err, refusal) || f.creates != 1 {
+		t.Fatalf("err %v, %d creates", err, f.creates)
 	}
 }
 

@@ -65,10 +65,9 @@ func (l *customImageListResource) ListResourceConfigSchema(_ context.Context, _ 
 					"matched anywhere in the name unless anchored with `^` and `$`).",
 			},
 			"status": schema.StringAttribute{
-				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOfCaseInsensitive(imageStatuses...)},
-				Description: "Only images with this status, compared without regard to case: `Making` (being built), `Available`, " +
-					"`UnAvailable` (failed or unusable), `Reviewing` (under review after publishing) or `Offline` (taken down).",
+				Optional:    true,
+				Validators:  []validator.String{stringvalidator.OneOfCaseInsensitive(compshare.ImageStatusWords()...)},
+				Description: "Only images with this status, compared without regard to case: " + compshare.ImageStatusGlossary() + ".",
 			},
 		},
 	}
@@ -138,7 +137,7 @@ func (l *customImageListResource) result(ctx context.Context, req list.ListReque
 		res.Diagnostics.AddWarning(d.Summary(), fmt.Sprintf("%s\n\nImage %s is listed without its progress.", d.Detail(), img.ID))
 	}
 	res.DisplayName = fmt.Sprintf("%s (%s)", img.Name, img.Status)
-	if imagewait.Judge(img.Status) == imagewait.Pending && !listed.Progress.IsNull() {
+	if !listed.Progress.IsNull() && compshare.MeaningOf(img.Status) == compshare.ImageBuilding {
 		res.DisplayName = fmt.Sprintf("%s (%s, %s %%)", img.Name, img.Status, imagewait.FormatPercent(listed.Progress.ValueFloat64()))
 	}
 	res.Diagnostics.Append(res.Identity.Set(ctx, newImageIdentity(region, zone, img.ID))...)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -26,15 +25,11 @@ import (
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
+	"github.com/compshare/terraform-provider-compshare/internal/lifecycle"
 )
 
-// Defaults of the custom image's timeouts.
-const (
-	defaultDeleteTimeout = 10 * time.Minute
-	// deletePollInterval spaces the lookups that wait for a deleted image
-	// to leave the list.
-	deletePollInterval = 2 * time.Second
-)
+// defaultDeleteTimeout is the default of timeouts.delete.
+const defaultDeleteTimeout = 10 * time.Minute
 
 var (
 	_ resource.ResourceWithConfigure      = (*customImageResource)(nil)
@@ -77,18 +72,19 @@ func (r *customImageResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Description:   "The image id (`CompShareImageId`), such as `compshareImage-xxxx`.",
 			},
 			"uhost_id": schema.StringAttribute{
-				Optional:      true,
-				Validators:    uhostIDValidators,
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(recordedUHostChanged, "Changing it builds a new image.", "Changing it builds a new image.")},
+				Optional:   true,
+				Validators: uhostIDValidators,
 				Description: "Id of the instance to build the image from (`UHostId`, such as `uhost-xxxx`); the plan fails when the instance does not exist. " +
 					"The platform builds one image of an instance at a time: images of the same instance in one configuration are built one after the other. " +
 					"Changing it builds a new image. Required to build an image; an image adopted by import (such as the configuration " +
 					"`terraform query -generate-config-out` writes) may leave it unset, as the image list does not say which instance an image came from.",
 			},
 			"name": schema.StringAttribute{
-				Required:    true,
-				Validators:  nonEmpty,
-				Description: "Name of the image; no other image of the account may have it (the plan fails naming the one that does). Renamed in place.",
+				Required:   true,
+				Validators: nonEmpty,
+				Description: "Name of the image; no other image of the account may have it. The plan names the image that does: a rename " +
+					"fails there; a new image only warns, since it may be the image this resource held before it was tainted (which apply " +
+					"deletes first), and apply fails if it is not. Renamed in place.",
 			},
 			"description": schema.StringAttribute{
 				Optional:      true,
@@ -121,8 +117,8 @@ func (r *customImageResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			"status": schema.StringAttribute{
 				Computed: true,
-				Description: "Status as `DescribeCompShareCustomImages` lists it: `Making` (being built), `Available`, `UnAvailable` " +
-					"(failed or unusable), `Reviewing` or `Offline`. An image that becomes `UnAvailable` or `Offline` is replaced by the next apply.",
+				Description: "Status as `DescribeCompShareCustomImages` lists it: " + compshare.ImageStatusGlossary() +
+					". An image that becomes `UnAvailable` or `Offline` is replaced by the next apply.",
 			},
 			"failed_reason": schema.StringAttribute{
 				Computed:    true,
@@ -163,13 +159,6 @@ func (r *customImageResource) Schema(ctx context.Context, _ resource.SchemaReque
 	}
 }
 
-// recordedUHostChanged replaces the image only when the state records the
-// instance it came from: an imported image does not know it (the image list
-// does not say), and takes it from the configuration in place.
-func recordedUHostChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull() && !req.PlanValue.IsNull()
-}
-
 func (r *customImageResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data, resp.Diagnostics = configuredData(req.ProviderData)
 }
@@ -190,10 +179,13 @@ func (r *customImageResource) ValidateConfig(ctx context.Context, req resource.V
 		timeoutValue{"update", config.Timeouts.Update}, timeoutValue{"delete", config.Timeouts.Delete})...)
 }
 
-// ModifyPlan fills region and zone from the provider; checks, when they
-// change, that the instance exists and that no other image has the name; and
-// plans what the recorded status calls for: a replacement of an image that
-// failed or was taken down, a wait for one still being built.
+// ModifyPlan fills region and zone from the provider and decides, in one
+// place, whether the image is replaced: a new instance, region or zone, or a
+// recorded status that can never become usable. When the plan builds an
+// image, it checks that the instance exists; when it gives the image a new
+// name, that no other image has it. It plans what the recorded status calls
+// for: a wait for a build still being made; else the status as it is
+// (nothing that calls the API changes it). A destroy is not checked.
 func (r *customImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return // destroy
@@ -215,56 +207,70 @@ func (r *customImageResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	replace, diags := planLocation(&plan.locationModel, config.locationModel, stateLocation, r.data)
 	resp.Diagnostics.Append(diags...)
-	resp.RequiresReplace = append(resp.RequiresReplace, replace...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	region, zone := plan.Region.ValueString(), plan.Zone.ValueString()
 	if state != nil {
-		// Remembered for the plan of its replacement, which Terraform makes
-		// without state (-replace, a new uhost_id): its name is no clash.
-		r.data.managedImages.Store(imageKey(state.Region.ValueString(), state.Zone.ValueString(), state.Name.ValueString()), state.ID.ValueString())
-		switch verdict := imagewait.Judge(state.Status.ValueString()); {
-		case verdict == imagewait.Failed:
-			// A new build replaces it.
-			plan.Status, plan.FailedReason, plan.Progress = types.StringUnknown(), types.StringUnknown(), types.Float64Unknown()
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("status"))
-			resp.Diagnostics.AddWarning("Image "+state.ID.ValueString()+" will be replaced",
-				fmt.Sprintf("The platform lists image %s as %s%s: apply builds a new image in its place.",
-					state.ID.ValueString(), state.Status.ValueString(), reasonSuffix(state.FailedReason.ValueString())))
-		case building(state.Status.ValueString()):
-			// Kept with terraform untaint, or still being built: apply waits.
-			plan.Status, plan.FailedReason, plan.Progress = types.StringUnknown(), types.StringUnknown(), types.Float64Unknown()
-		case verdict == imagewait.Unknown:
-			resp.Diagnostics.AddWarning("Image "+state.ID.ValueString()+" has an unknown status",
-				fmt.Sprintf("The platform lists image %s as %q, a status this provider does not know; it is left as it is.", state.ID.ValueString(), state.Status.ValueString()))
+		// An imported image does not know its instance (the image list does
+		// not say): it takes uhost_id from the configuration in place.
+		if !state.UHostID.IsNull() && !plan.UHostID.IsNull() && !state.UHostID.Equal(plan.UHostID) {
+			replace = append(replace, path.Root("uhost_id"))
 		}
+		replace = append(replace, planStatus(*state, &plan, len(replace) > 0, &resp.Diagnostics)...)
 	}
+	resp.RequiresReplace = append(resp.RequiresReplace, replace...)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	if resp.Diagnostics.HasError() || plan.Region.IsUnknown() || plan.Zone.IsUnknown() {
 		return
 	}
 
-	replacing := state == nil || !state.UHostID.Equal(plan.UHostID) && !state.UHostID.IsNull() && !plan.UHostID.IsNull() ||
-		!state.Region.Equal(plan.Region) || !state.Zone.Equal(plan.Zone) || imagewait.Judge(state.Status.ValueString()) == imagewait.Failed
-	if replacing && plan.UHostID.IsNull() {
+	region, zone := plan.Region.ValueString(), plan.Zone.ValueString()
+	builds := state == nil || len(replace) > 0
+	if builds && plan.UHostID.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("uhost_id"), "Missing uhost_id",
 			"Building an image needs uhost_id, the instance to build it from (such as uhost-xxxx). Only an image adopted by import may leave it unset, "+
 				"and only while it is not replaced.")
 		return
 	}
-	if replacing && !plan.UHostID.IsUnknown() {
+	if builds && !plan.UHostID.IsUnknown() {
 		r.checkInstance(ctx, region, zone, plan.UHostID.ValueString(), &resp.Diagnostics)
 	}
 	if !plan.Name.IsUnknown() && (state == nil || !state.Name.Equal(plan.Name)) {
-		// The image in state keeps its name, or is deleted before its
-		// replacement is built.
-		keep := ""
-		if state != nil {
-			keep = state.ID.ValueString()
-		}
-		r.checkNameFree(ctx, region, zone, plan.Name.ValueString(), keep, &resp.Diagnostics)
+		r.checkNameFree(ctx, region, zone, plan.Name.ValueString(), state, &resp.Diagnostics)
 	}
+}
+
+// planStatus plans status, failed_reason and progress from the status the
+// state records, and returns the path that calls for a replacement, if any:
+// an image that can never become usable is replaced; a build still being
+// made is waited for; otherwise, unless the image is replaced for another
+// reason or its metadata changes (which is read back after the change), they
+// stay as they are, so that recording uhost_id after an import shows no
+// value known only after apply.
+func planStatus(state customImageModel, plan *customImageModel, replaced bool, diags *diag.Diagnostics) path.Paths {
+	id, status := state.ID.ValueString(), state.Status.ValueString()
+	unknown := func() {
+		plan.Status, plan.FailedReason, plan.Progress = types.StringUnknown(), types.StringUnknown(), types.Float64Unknown()
+	}
+	switch meaning := compshare.MeaningOf(status); {
+	case meaning.Unusable():
+		unknown()
+		diags.AddWarning("Image "+id+" will be replaced",
+			fmt.Sprintf("The platform lists image %s as %s%s: apply builds a new image in its place.", id, status, reasonSuffix(state.FailedReason.ValueString())))
+		return path.Paths{path.Root("status")}
+	case meaning == compshare.ImageBuilding:
+		unknown() // kept with terraform untaint, or still being built: apply waits
+		return nil
+	case meaning == compshare.ImageUnknown:
+		diags.AddWarning("Image "+id+" has an unknown status",
+			fmt.Sprintf("The platform lists image %s as %q, a status this provider does not know; it is left as it is.", id, status))
+	}
+	metadataChanges := !plan.Name.Equal(state.Name) || !plan.Description.IsUnknown() && !plan.Description.Equal(state.Description) ||
+		!plan.Tags.IsUnknown() && !plan.Tags.Equal(state.Tags)
+	if !replaced && !metadataChanges {
+		plan.Status, plan.FailedReason = state.Status, state.FailedReason
+	}
+	return nil
 }
 
 // checkInstance fails the plan when the instance does not exist or the keys
@@ -284,37 +290,39 @@ func (r *customImageResource) checkInstance(ctx context.Context, region, zone, u
 	}
 }
 
-// checkNameFree fails the plan when a usable image other than keep, and other
-// than the one of this configuration that the plan replaces, has the name; it
-// warns when one still being built or failed has it (a tainted image of this
-// configuration, whose replacement Terraform plans without telling which).
-func (r *customImageResource) checkNameFree(ctx context.Context, region, zone, name, keep string, diags *diag.Diagnostics) {
-	images, err := r.data.client.Images(ctx, region, zone)
+// checkNameFree looks for another image named name, other than the one in
+// state. An image that renames fails the plan when a usable image has the
+// name, and warns when one that is not usable has it. A new image (state
+// nil) only warns: Terraform plans the replacement
+// of a tainted image without its state, so the image found may be this
+// resource's own (a build that timed out and finished later), which apply
+// deletes before it builds the new one; a stranger's refuses the build at
+// apply, with the same explanation.
+func (r *customImageResource) checkNameFree(ctx context.Context, region, zone, name string, state *customImageModel, diags *diag.Diagnostics) {
+	img, err := r.data.client.ImageNamed(ctx, region, zone, name)
 	switch {
+	case compshare.IsNotFound(err):
+		return
 	case compshare.IsCredentialsRefused(err):
 		diags.Append(apiErrorDiagnostic(err))
 		return
 	case err != nil:
 		diags.AddWarning("Cannot check the image name at plan", fmt.Sprintf("%v.\n\nApply will report a name already in use.", err))
 		return
-	}
-	replaced, _ := r.data.managedImages.Load(imageKey(region, zone, name))
-	for _, img := range images {
-		if img.Name != name || strings.EqualFold(img.ID, keep) || replaced == img.ID {
-			continue
-		}
-		// A tainted image of this configuration, replaced by this apply, is
-		// not in the plan's state: it is deleted before the new build starts.
-		if imagewait.Judge(img.Status) != imagewait.Usable {
-			diags.AddWarning("Image name already in use",
-				fmt.Sprintf("Image %s (%s) in region %s, zone %s already has the name %q. If it is the tainted image that this apply "+
-					"replaces, it is deleted first and all is well; otherwise the build will be refused: choose another name.", img.ID, img.Status, region, zone, name))
-			return
-		}
-		diags.AddAttributeError(path.Root("name"), "Image name already in use",
-			fmt.Sprintf("Image %s (%s) in region %s, zone %s already has the name %q, and image names must differ. "+
-				"Choose another name, or import that image: terraform import ADDRESS %s.", img.ID, img.Status, region, zone, name, img.ID))
+	case state != nil && strings.EqualFold(img.ID, state.ID.ValueString()):
 		return
+	}
+	switch {
+	case state == nil:
+		diags.AddAttributeWarning(path.Root("name"), "Image name already in use", nameInUse(img, region, zone)+
+			" If it is the image this resource held before it was tainted (a build that timed out and finished later), apply deletes it first and all is well. "+
+			"Otherwise apply will be refused: choose another name, or "+adoptImage(img.ID))
+	case compshare.MeaningOf(img.Status).Usable():
+		diags.AddAttributeError(path.Root("name"), "Image name already in use", nameInUse(img, region, zone)+" Choose another name.")
+	default:
+		// Not usable: perhaps a tainted image that this apply replaces first.
+		diags.AddAttributeWarning(path.Root("name"), "Image name already in use", nameInUse(img, region, zone)+
+			" Unless it is a tainted image that this apply deletes first, the rename will be refused: choose another name.")
 	}
 }
 
@@ -343,16 +351,12 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 	defer release()
 
 	spec := compshare.NewImage{UHostID: uhostID, Name: plan.Name.ValueString(), Description: plan.Description.ValueString()}
-	imageID, err := r.data.client.CreateImage(ctx, region, zone, spec)
-	if err != nil && mayHaveStarted(err) {
-		// The answer was lost, not the request: a build may be running
-		// that only its name can tell.
-		imageID = r.findBuild(ctx, region, zone, spec.Name)
-	}
-	if imageID == "" {
-		resp.Diagnostics.Append(apiErrorDiagnostic(err))
+	build, err := r.images().Create(ctx, region, zone, spec)
+	if err != nil {
+		resp.Diagnostics.Append(createErrorDiagnostic(region, zone, spec, err))
 		return
 	}
+	imageID := build.ID
 	tflog.SubsystemInfo(logContext(ctx), logSubsystem, "started image build", map[string]any{"image_id": imageID, "uhost_id": uhostID})
 	resp.Diagnostics.Append(markBuildStarted(ctx, resp.Private, time.Now())...)
 
@@ -372,13 +376,13 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if err != nil { // the build was found by its name, after a lost answer
+	if build.Lost != nil { // the build was found by its name, after a lost answer
 		if ctx.Err() != nil {
-			resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.create", afterCreate, err))
+			resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.create", afterCreate, build.Lost))
 			return
 		}
 		tflog.SubsystemWarn(logContext(ctx), logSubsystem, "the answer to the build request was lost; found the build by its name",
-			map[string]any{"image_id": imageID, "error": err.Error()})
+			map[string]any{"image_id": imageID, "error": build.Lost.Error()})
 	}
 	tags := setStrings(plan.Tags)
 	if !r.waitAndSave(ctx, &plan, "timeouts.create", afterCreate, resp.State.Set, &resp.Diagnostics) {
@@ -397,40 +401,12 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 	}
 }
 
-// findBuildFor bounds how long Create looks for a build whose start it could
-// not confirm: a new image may be missing from the list for a moment.
-const findBuildFor = 15 * time.Second
-
-// mayHaveStarted reports whether a failed CreateCompShareCustomImage may
-// still have started a build: its answer was lost (a network fault, a
-// gateway's error, an unreadable page) or the wait for it was given up. HTTP
-// 429 surely did not, and the client retries it.
-func mayHaveStarted(err error) bool {
-	var e *compshare.Error
-	if !errors.As(err, &e) || e.Status == http.StatusTooManyRequests {
-		return false
-	}
-	return e.Transient || e.Unreadable || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// findBuild looks for the image named name for up to findBuildFor, also when
-// ctx is over, and returns its id, or "" when there is none.
-func (r *customImageResource) findBuild(ctx context.Context, region, zone, name string) string {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), findBuildFor)
-	defer cancel()
-	for {
-		images, err := r.data.client.Images(ctx, region, zone)
-		for _, img := range images {
-			if err == nil && img.Name == name {
-				return img.ID
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ""
-		case <-time.After(deletePollInterval):
-		}
-	}
+// images is the custom image's lifecycle on this provider's client, logging
+// each pause at debug level.
+func (r *customImageResource) images() lifecycle.Images {
+	return lifecycle.Images{API: r.data.client, Log: func(ctx context.Context, msg string, fields map[string]any) {
+		tflog.SubsystemDebug(logContext(ctx), logSubsystem, msg, fields)
+	}}
 }
 
 // waitAndSave waits until the build is usable, then reads the image into
@@ -475,19 +451,6 @@ func (r *customImageResource) waitAndSave(ctx context.Context, model *customImag
 	return !diags.HasError()
 }
 
-// What follows a build that a create or an update waited for in vain.
-var (
-	afterCreate = aftermath{
-		failed: " The image stays in state, tainted: the next apply deletes it and builds a new one.",
-		stopped: " The image stays in state, tainted: the next apply deletes it and builds a new one. To keep this build " +
-			"instead, run terraform untaint on this resource; the next apply then waits for it.",
-	}
-	afterUpdate = aftermath{
-		failed:  " The next apply deletes it and builds a new one.",
-		stopped: " The image stays in state as it was: the next apply waits for it again.",
-	}
-)
-
 func (r *customImageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state customImageModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -518,9 +481,6 @@ func (r *customImageResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	state.Region, state.Zone = types.StringValue(region), types.StringValue(zone)
 	resp.Diagnostics.Append(state.set(img)...)
-	// Refresh comes before the plan, also of a tainted image, whose
-	// replacement Terraform plans without state: its name is no clash.
-	r.data.managedImages.Store(imageKey(region, zone, img.Name), imageID)
 	// A progress that cannot be read now is no reason to fail the refresh.
 	if progress, _ := imageProgress(ctx, r.data.client, region, zone, img); !progress.IsNull() {
 		state.Progress = progress
@@ -568,7 +528,7 @@ func (r *customImageResource) Update(ctx context.Context, req resource.UpdateReq
 	if plan.Progress.IsUnknown() {
 		plan.Progress = state.Progress
 	}
-	if building(state.Status.ValueString()) {
+	if compshare.MeaningOf(state.Status.ValueString()) == compshare.ImageBuilding {
 		if !plan.UHostID.IsNull() {
 			// The build holds its instance's turn while it is waited for.
 			release, err := r.data.builds.acquire(ctx, instanceKey(region, zone, plan.UHostID.ValueString()))
@@ -579,6 +539,12 @@ func (r *customImageResource) Update(ctx context.Context, req resource.UpdateReq
 			defer release()
 		}
 		r.waitAndSave(ctx, &plan, "timeouts.update", afterUpdate, resp.State.Set, &resp.Diagnostics)
+		return
+	}
+	if change.Name == nil && change.Description == nil && change.Tags == nil {
+		// Only uhost_id (recorded after an import) or the timeouts changed:
+		// nothing to ask the API.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
 	if img, err := r.data.client.Image(ctx, region, zone, imageID); err == nil {
@@ -606,55 +572,26 @@ func (r *customImageResource) Delete(ctx context.Context, req resource.DeleteReq
 	defer cancel()
 	imageID, region, zone := state.ID.ValueString(), state.Region.ValueString(), state.Zone.ValueString()
 
-	err := r.data.client.DeleteImage(ctx, region, zone, imageID)
 	// An image never listed (no created_at: a create interrupted moments
-	// ago) may be unknown to the API for a while: not-found then is no
-	// proof that it is gone, and taking it for one would leave the build
-	// running on the platform, unknown to Terraform. (Private state, which
+	// ago) may be unknown to the API for a while. (Private state, which
 	// says when the build started, does not reach the Delete of a
-	// replacement: the window counts from here.)
-	unknownUntil := time.Now().Add(imagewait.NewImageWindow)
-	for pause := time.Second; compshare.IsNotFound(err) && state.CreatedAt.IsNull() && time.Now().Before(unknownUntil); pause = min(2*pause, 8*time.Second) {
-		select {
-		case <-ctx.Done():
-			resp.Diagnostics.AddError("Timed out deleting image "+imageID,
-				"The image was built moments ago and the API does not know it yet; destroy again in a minute, or raise timeouts.delete.")
-			return
-		case <-time.After(pause):
-		}
-		err = r.data.client.DeleteImage(ctx, region, zone, imageID)
-	}
+	// replacement.)
+	err := r.images().Delete(ctx, region, zone, imageID, state.CreatedAt.IsNull())
+	var timedOut *lifecycle.TimeoutError
 	switch {
-	case compshare.IsNotFound(err):
-		return
-	case err != nil:
-		d := apiErrorDiagnostic(err)
-		var e *compshare.Error
-		if errors.As(err, &e) && e.RetCode != 0 && !e.Transient && !compshare.IsCredentialsRefused(err) {
-			// Refused on its merits: the public page names one reason.
-			d = diag.NewErrorDiagnostic("Cannot delete image "+imageID, d.Detail()+
-				"\n\nAn image published to the community must be withdrawn before it can be deleted: withdraw it in the Compshare console, then destroy again.")
-		}
-		resp.Diagnostics.Append(d)
-		return
-	}
-	for {
-		_, err := r.data.client.Image(ctx, region, zone, imageID)
-		switch {
-		case compshare.IsNotFound(err):
-			return
-		case ctx.Err() != nil:
-			resp.Diagnostics.AddError("Timed out waiting for image "+imageID+" to be deleted",
-				"The deletion was accepted but the image is still listed; raise timeouts.delete or destroy again.")
-			return
-		case err != nil && !compshare.IsTransient(err) && !compshare.IsUnreadable(err):
-			resp.Diagnostics.Append(apiErrorDiagnostic(err))
-			return
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(deletePollInterval):
-		}
+	case err == nil:
+	case compshare.IsPublished(err):
+		resp.Diagnostics.AddError("Cannot delete image "+imageID, apiErrorDiagnostic(err).Detail()+
+			"\n\nThe image is published to the community (Visibility 1), and must be withdrawn before it can be deleted: "+
+			"withdraw it in the Compshare console, then destroy again.")
+	case errors.As(err, &timedOut) && compshare.IsNotFound(err):
+		resp.Diagnostics.AddError("Timed out deleting image "+imageID,
+			"The image was built moments ago and the API does not know it yet; destroy again in a minute, or raise timeouts.delete.")
+	case errors.As(err, &timedOut):
+		resp.Diagnostics.AddError("Timed out waiting for image "+imageID+" to be deleted",
+			"The deletion was accepted but the image is still listed ("+err.Error()+"); raise timeouts.delete or destroy again.")
+	default:
+		resp.Diagnostics.Append(apiErrorDiagnostic(err))
 	}
 }
 
@@ -691,62 +628,4 @@ func (r *customImageResource) ImportState(ctx context.Context, req resource.Impo
 // IdentitySchema is {region, zone, image_id}: see imageIdentity.
 func (r *customImageResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = imageIdentitySchema()
-}
-
-// tagValues turns tags into the elements of a set of strings.
-func tagValues(tags []string) []attr.Value {
-	out := make([]attr.Value, len(tags))
-	for i, t := range tags {
-		out[i] = types.StringValue(t)
-	}
-	return out
-}
-
-// setStrings returns the strings of a known set of strings.
-func setStrings(s types.Set) []string {
-	out := make([]string, 0, len(s.Elements()))
-	for _, e := range s.Elements() {
-		if v, ok := e.(types.String); ok {
-			out = append(out, v.ValueString())
-		}
-	}
-	return out
-}
-
-// mergeImage keeps the state's value of every attribute the plan left unknown.
-func mergeImage(plan, state imageModel) imageModel {
-	pick := func(p, s types.String) types.String {
-		if p.IsUnknown() {
-			return s
-		}
-		return p
-	}
-	plan.Description, plan.Status, plan.FailedReason = pick(plan.Description, state.Description), pick(plan.Status, state.Status), pick(plan.FailedReason, state.FailedReason)
-	plan.CreatedAt, plan.SourceGpuType = pick(plan.CreatedAt, state.CreatedAt), pick(plan.SourceGpuType, state.SourceGpuType)
-	if plan.Tags.IsUnknown() {
-		plan.Tags = state.Tags
-	}
-	if plan.SizeMB.IsUnknown() {
-		plan.SizeMB = state.SizeMB
-	}
-	if plan.Container.IsUnknown() {
-		plan.Container = state.Container
-	}
-	return plan
-}
-
-func reasonSuffix(reason string) string {
-	if reason == "" {
-		return ""
-	}
-	return " (" + reason + ")"
-}
-
-// building reports whether a status says the image is still being built,
-// which apply waits for.
-func building(status string) bool { return strings.EqualFold(status, compshare.StatusMaking) }
-
-// instanceKey names an instance for the one-build-at-a-time rule.
-func instanceKey(region, zone, uhostID string) string {
-	return region + "/" + zone + "/" + strings.ToLower(uhostID)
 }

@@ -194,8 +194,9 @@ resource "compshare_custom_image" "main" {
 				ExpectError: errorMatching(`Instance not found.*uhost-nosuch.*region cn-wlcb, zone cn-wlcb-01`),
 			},
 			{
+				// The plan only warns (the image may be this resource's own,
+				// tainted): apply is refused and names the image.
 				Config:      imageConfig(providerConfig(srv.URL()), "taken", ""),
-				PlanOnly:    true,
 				ExpectError: errorMatching(`Image name already in use.*compshareImage-taken.*"taken"`),
 			},
 			{

@@ -49,9 +49,6 @@ type listedImageModel struct {
 	Progress types.Float64 `tfsdk:"progress"`
 }
 
-// imageStatuses are the status words DescribeCompShareCustomImages uses.
-var imageStatuses = []string{compshare.StatusMaking, compshare.StatusAvailable, compshare.StatusFailed, compshare.StatusReviewing, compshare.StatusOffline}
-
 func (d *customImagesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_custom_images"
 }
@@ -70,10 +67,9 @@ func (d *customImagesDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 					"matched anywhere in the name unless anchored with `^` and `$`).",
 			},
 			"status": schema.StringAttribute{
-				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOfCaseInsensitive(imageStatuses...)},
-				Description: "Only images with this status, compared without regard to case: `Making` (being built), `Available`, " +
-					"`UnAvailable` (failed or unusable), `Reviewing` (under review after publishing) or `Offline` (taken down).",
+				Optional:    true,
+				Validators:  []validator.String{stringvalidator.OneOfCaseInsensitive(compshare.ImageStatusWords()...)},
+				Description: "Only images with this status, compared without regard to case: " + compshare.ImageStatusGlossary() + ".",
 			},
 			"ids": schema.SetAttribute{
 				Optional:    true,
@@ -126,9 +122,8 @@ func listedImageAttributes() map[string]schema.Attribute {
 			Description: "The image's tags; empty when it has none" + from("Tags"),
 		},
 		"status": schema.StringAttribute{
-			Computed: true,
-			Description: "The image status as the API spells it: `Making` (being built), `Available`, `UnAvailable` (failed or unusable), " +
-				"`Reviewing` (under review after publishing) or `Offline` (taken down)" + from("Status"),
+			Computed:    true,
+			Description: "The image status as the API spells it: " + compshare.ImageStatusGlossary() + from("Status"),
 		},
 		"failed_reason": schema.StringAttribute{
 			Computed:    true,
@@ -277,10 +272,10 @@ func newListedImageModel(ctx context.Context, progress progressReader, region, z
 // for a build still Making, one GetCompShareImageCreateProgress call; null
 // otherwise, and when that call fails.
 func imageProgress(ctx context.Context, progress progressReader, region, zone string, img compshare.Image) (types.Float64, error) {
-	switch {
-	case strings.EqualFold(img.Status, compshare.StatusAvailable):
+	switch compshare.MeaningOf(img.Status) {
+	case compshare.ImageUsable:
 		return types.Float64Value(100), nil
-	case strings.EqualFold(img.Status, compshare.StatusMaking):
+	case compshare.ImageBuilding:
 		p, err := progress.ImageProgress(ctx, region, zone, img.ID)
 		if err != nil {
 			return types.Float64Null(), err

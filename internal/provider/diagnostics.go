@@ -10,6 +10,7 @@ import (
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
+	"github.com/compshare/terraform-provider-compshare/internal/lifecycle"
 )
 
 // apiErrorDiagnostic turns a failed API call into a diagnostic that says what
@@ -31,7 +32,7 @@ func apiErrorDiagnostic(err error) diag.Diagnostic {
 	case compshare.IsNotFound(err):
 		return diag.NewErrorDiagnostic("Compshare image not found",
 			fmt.Sprintf("%v.\n\nThe API does not know image %q in region %s, zone %s. Check the image id, region and zone.", err, e.ImageID, e.Region, e.Zone))
-	case strings.EqualFold(e.Param, "Name"):
+	case compshare.IsNameTaken(err):
 		return diag.NewErrorDiagnostic("Image name already in use",
 			fmt.Sprintf("%v.\n\nImage names must differ within the account, also between two images of one configuration. Choose another name.", err))
 	case e.Param != "":
@@ -86,4 +87,52 @@ func interruption(err error) string {
 		return "timed out"
 	}
 	return "was interrupted"
+}
+
+// nameInUse says which image has a name.
+func nameInUse(img compshare.Image, region, zone string) string {
+	return fmt.Sprintf("Image %s (%s) in region %s, zone %s already has the name %q, and image names must differ.", img.ID, img.Status, region, zone, img.Name)
+}
+
+// adoptImage says how to manage an existing image with the resource whose
+// diagnostic it ends. The framework does not tell a resource its address,
+// and Terraform shows it with the diagnostic: the text refers to it.
+func adoptImage(imageID string) string {
+	return fmt.Sprintf("adopt that image into this resource (the address Terraform shows with this message): add an import block whose `to` is "+
+		"this resource and whose `id` is %q, or run terraform import with that address and id.", imageID)
+}
+
+// What follows a build that a create or an update waited for in vain.
+var (
+	afterCreate = aftermath{
+		failed: " The image stays in state, tainted: the next apply deletes it and builds a new one.",
+		stopped: " The image stays in state, tainted: the next apply deletes it and builds a new one. To keep this build " +
+			"instead, run terraform untaint on this resource; the next apply then waits for it.",
+	}
+	afterUpdate = aftermath{
+		failed:  " The next apply deletes it and builds a new one.",
+		stopped: " The image stays in state as it was: the next apply waits for it again.",
+	}
+)
+
+// createErrorDiagnostic explains why no build was started, or why one may
+// have been without Terraform knowing it.
+func createErrorDiagnostic(region, zone string, spec compshare.NewImage, err error) diag.Diagnostic {
+	var lost *lifecycle.LostBuildError
+	var taken *lifecycle.NameTakenError
+	switch {
+	case errors.As(err, &lost):
+		return diag.NewErrorDiagnostic("Image "+spec.Name+" may have been built", err.Error()+
+			".\n\nTerraform does not know that image. Look for it (the Compshare console, or the compshare_custom_images data source with name_regex). "+
+			"If it is listed, adopt it into this resource (the address Terraform shows with this message): add an import block whose `to` is this "+
+			"resource and whose `id` is the image's id, then apply. If it is not, apply again to build it.")
+	case compshare.IsBusy(err) && errors.As(err, new(*lifecycle.TimeoutError)):
+		return diag.NewErrorDiagnostic("Image "+spec.Name+" was not built", fmt.Sprintf("%v.\n\nInstance %s had another image being built until timeouts.create "+
+			"ran out, and the platform builds one image of an instance at a time. Nothing was built or saved: apply again once that build is over, or raise timeouts.create.",
+			err, spec.UHostID))
+	case errors.As(err, &taken):
+		return diag.NewErrorDiagnostic("Image name already in use",
+			fmt.Sprintf("%v.\n\n%s Choose another name, or %s", err, nameInUse(taken.Holder, region, zone), adoptImage(taken.Holder.ID)))
+	}
+	return apiErrorDiagnostic(err)
 }

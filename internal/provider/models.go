@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
@@ -146,4 +147,53 @@ func (m *imageModel) setAfterApply(img compshare.Image) diag.Diagnostics {
 		m.Tags = planned.Tags
 	}
 	return diags
+}
+
+// tagValues turns tags into the elements of a set of strings.
+func tagValues(tags []string) []attr.Value {
+	out := make([]attr.Value, len(tags))
+	for i, t := range tags {
+		out[i] = types.StringValue(t)
+	}
+	return out
+}
+
+// setStrings returns the strings of a known set of strings.
+func setStrings(s types.Set) []string {
+	out := make([]string, 0, len(s.Elements()))
+	for _, e := range s.Elements() {
+		if v, ok := e.(types.String); ok {
+			out = append(out, v.ValueString())
+		}
+	}
+	return out
+}
+
+// mergeImage keeps the state's value of every attribute the plan left unknown.
+func mergeImage(plan, state imageModel) imageModel {
+	pick := func(p, s types.String) types.String {
+		if p.IsUnknown() {
+			return s
+		}
+		return p
+	}
+	plan.Description, plan.Status, plan.FailedReason = pick(plan.Description, state.Description), pick(plan.Status, state.Status), pick(plan.FailedReason, state.FailedReason)
+	plan.CreatedAt, plan.SourceGpuType = pick(plan.CreatedAt, state.CreatedAt), pick(plan.SourceGpuType, state.SourceGpuType)
+	if plan.Tags.IsUnknown() {
+		plan.Tags = state.Tags
+	}
+	if plan.SizeMB.IsUnknown() {
+		plan.SizeMB = state.SizeMB
+	}
+	if plan.Container.IsUnknown() {
+		plan.Container = state.Container
+	}
+	return plan
+}
+
+func reasonSuffix(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return " (" + reason + ")"
 }

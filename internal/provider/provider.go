@@ -8,7 +8,6 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -185,7 +184,7 @@ func (p *compshareProvider) Configure(ctx context.Context, req provider.Configur
 		resp.Diagnostics.AddError("Invalid Compshare provider configuration", err.Error())
 		return
 	}
-	data := &providerData{client: client, region: resolved.Region, zone: resolved.Zone, fixedPollInterval: resolved.FixedPollInterval, builds: &instanceBuilds{}, managedImages: &sync.Map{}}
+	data := &providerData{client: client, region: resolved.Region, zone: resolved.Zone, fixedPollInterval: resolved.FixedPollInterval, builds: &instanceBuilds{}}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ActionData = data

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,15 +22,11 @@ type providerData struct {
 	// fixedPollInterval, when not 0, replaces the adaptive schedule of waits
 	// (COMPSHARE_WAIT_SCHEDULE, a benchmarking aid).
 	fixedPollInterval time.Duration
-	// builds serialises the image builds of each instance.
+	// builds serialises the image builds of each instance within this
+	// provider configuration; across configurations and processes, a build
+	// refused as busy is tried again (lifecycle.Images.Create).
 	builds *instanceBuilds
-	// managedImages maps imageKey to the id of a compshare_custom_image
-	// planned in this run: the plan of its replacement comes without state.
-	managedImages *sync.Map
 }
-
-// imageKey names an image by region, zone and name.
-func imageKey(region, zone, name string) string { return region + "/" + zone + "/" + name }
 
 // instanceBuilds lets one image build of an instance run at a time: the
 // platform refuses a second while one runs, so builds of the same instance in
@@ -80,4 +77,9 @@ const logSubsystem = "compshare"
 // logContext adds the provider's log subsystem to ctx.
 func logContext(ctx context.Context) context.Context {
 	return tflog.NewSubsystem(ctx, logSubsystem)
+}
+
+// instanceKey names an instance for the one-build-at-a-time rule.
+func instanceKey(region, zone, uhostID string) string {
+	return region + "/" + zone + "/" + strings.ToLower(uhostID)
 }

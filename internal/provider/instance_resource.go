@@ -374,7 +374,7 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 	life := r.life()
 	launch, err := life.Create(ctx, region, zone, spec, known)
 	if err != nil {
-		resp.Diagnostics.Append(createErrorDiagnostic(spec, region, zone, err))
+		resp.Diagnostics.Append(instanceCreateErrorDiagnostic(spec, region, zone, err))
 		return
 	}
 	id := launch.ID
@@ -473,8 +473,8 @@ func timeValue(t time.Time) types.String {
 	return types.StringValue(t.UTC().Format(time.RFC3339))
 }
 
-// createErrorDiagnostic explains why no instance was created.
-func createErrorDiagnostic(spec compshare.NewInstance, region, zone string, err error) diag.Diagnostic {
+// instanceCreateErrorDiagnostic explains why no instance was created.
+func instanceCreateErrorDiagnostic(spec compshare.NewInstance, region, zone string, err error) diag.Diagnostic {
 	var lost *lifecycle.LostInstanceError
 	nothing := "\n\nNothing was created and nothing was saved in state."
 	switch compshare.Classify(err) {

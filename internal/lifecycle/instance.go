@@ -100,7 +100,7 @@ func (l Instances) Create(ctx context.Context, region, zone string, spec compsha
 		return Launch{}, err
 	}
 	lost := err
-	clock := l.clockOrReal()
+	clock := Polling{Clock: l.Clock}.clock()
 	from := clock.Now()
 	search, cancel := outlast(ctx, from.Add(NewInstanceWindow))
 	defer cancel()
@@ -141,13 +141,6 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func (l Instances) clockOrReal() Clock {
-	if l.Clock == nil {
-		return RealClock{}
-	}
-	return l.Clock
 }
 
 // Settled reports whether a state is one the instance rests in: Running,

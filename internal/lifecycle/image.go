@@ -23,8 +23,8 @@ type ImageAPI interface {
 var _ ImageAPI = (*compshare.Client)(nil)
 
 // The image lifecycle's pauses. Builds take minutes, so a refused build is
-// tried again within seconds of the other's end; the rest follow the API's
-// short delays in showing a change.
+// tried again at most 15 s after the other's end; the rest follow the API's
+// delays of seconds in showing a change (imagewait.NewImageWindow at most).
 var (
 	// busyPolling paces the retries of a build refused while the instance
 	// has another being made.

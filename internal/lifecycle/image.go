@@ -23,8 +23,8 @@ type ImageAPI interface {
 var _ ImageAPI = (*compshare.Client)(nil)
 
 // The image lifecycle's pauses. Builds take minutes, so a refused build is
-// tried again within seconds of the other's end; the rest follow the API's
-// short delays in showing a change.
+// tried again at most 15 s after the other's end; the rest follow the API's
+// delays of seconds in showing a change (imagewait.NewImageWindow at most).
 var (
 	// busyPolling paces the retries of a build refused while the instance
 	// has another being made.
@@ -121,12 +121,13 @@ func (l Images) Create(ctx context.Context, region, zone string, spec compshare.
 
 	clock := Polling{Clock: l.Clock}.clock()
 	from := clock.Now()
-	search, cancel := outlast(ctx, from.Add(imagewait.NewImageWindow))
+	// A pause that would end past the search's end is not taken, so the
+	// search lasts one longest pause more than the window: its last lookup
+	// comes no earlier than imagewait.NewImageWindow after the loss.
+	search, cancel := outlast(ctx, from, imagewait.NewImageWindow+findPolling.MaxInterval)
 	defer cancel()
-	window := imagewait.NewImageWindow
-	if deadline, ok := search.Deadline(); ok {
-		window = deadline.Sub(from)
-	}
+	end, _ := search.Deadline()
+	window := end.Sub(from)
 	named := func(ctx context.Context) (compshare.Image, error) {
 		return l.API.ImageNamed(ctx, region, zone, spec.Name)
 	}
@@ -162,26 +163,27 @@ func (l Images) nameTaken(ctx context.Context, region, zone, name string, refusa
 	return &NameTakenError{Holder: img, Err: refusal}
 }
 
-// outlast returns a context that ends at ctx's deadline or at floor,
-// whichever is later, and that ctx's cancellation ends only once floor has
-// passed (on the wall clock).
-func outlast(ctx context.Context, floor time.Time) (context.Context, context.CancelFunc) {
-	deadline := floor
-	if d, ok := ctx.Deadline(); ok && d.After(floor) {
+// outlast returns a context that lasts at least floor from now, even after
+// ctx ends: it ends at ctx's deadline or at now+floor, whichever is later,
+// and ctx's cancellation (Ctrl-C) ends it only once floor has passed. now
+// and ctx's deadline are on the lifecycle's clock; the cancellation's timer
+// runs on the wall clock, floor from this call.
+func outlast(ctx context.Context, now time.Time, floor time.Duration) (context.Context, context.CancelFunc) {
+	deadline := now.Add(floor)
+	if d, ok := ctx.Deadline(); ok && d.After(deadline) {
 		deadline = d
 	}
 	out, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
-	var timer *time.Timer
+	wallFloor := time.Now().Add(floor)
 	stop := context.AfterFunc(ctx, func() {
-		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			timer = time.AfterFunc(time.Until(floor), cancel)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return // out's deadline is at least ctx's and floor's
 		}
+		timer := time.AfterFunc(time.Until(wallFloor), cancel)
+		context.AfterFunc(out, func() { timer.Stop() })
 	})
 	return out, func() {
 		stop()
-		if timer != nil {
-			timer.Stop()
-		}
 		cancel()
 	}
 }

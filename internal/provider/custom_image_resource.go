@@ -378,7 +378,7 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	if build.Lost != nil { // the build was found by its name, after a lost answer
 		if ctx.Err() != nil {
-			resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.create", afterCreate, build.Lost))
+			resp.Diagnostics.Append(lostBuildStoppedDiagnostic(imageID, build.Lost, ctx.Err()))
 			return
 		}
 		tflog.SubsystemWarn(logContext(ctx), logSubsystem, "the answer to the build request was lost; found the build by its name",
@@ -585,10 +585,10 @@ func (r *customImageResource) Delete(ctx context.Context, req resource.DeleteReq
 			"\n\nThe image is published to the community (Visibility 1), and must be withdrawn before it can be deleted: "+
 			"withdraw it in the Compshare console, then destroy again.")
 	case errors.As(err, &timedOut) && compshare.IsNotFound(err):
-		resp.Diagnostics.AddError("Timed out deleting image "+imageID,
-			"The image was built moments ago and the API does not know it yet; destroy again in a minute, or raise timeouts.delete.")
+		resp.Diagnostics.AddError("Deletion of image "+imageID+" "+interruption(err),
+			"The image was built moments ago and the API does not know it yet ("+err.Error()+"); destroy again in a minute, or raise timeouts.delete.")
 	case errors.As(err, &timedOut):
-		resp.Diagnostics.AddError("Timed out waiting for image "+imageID+" to be deleted",
+		resp.Diagnostics.AddError("Wait for image "+imageID+" to leave the list "+interruption(err),
 			"The deletion was accepted but the image is still listed ("+err.Error()+"); raise timeouts.delete or destroy again.")
 	default:
 		resp.Diagnostics.Append(apiErrorDiagnostic(err))

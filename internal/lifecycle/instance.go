@@ -102,12 +102,13 @@ func (l Instances) Create(ctx context.Context, region, zone string, spec compsha
 	lost := err
 	clock := Polling{Clock: l.Clock}.clock()
 	from := clock.Now()
-	search, cancel := outlast(ctx, from.Add(NewInstanceWindow))
+	// As for a build: the search lasts one longest pause more than the
+	// window, so that its last lookup comes no earlier than NewInstanceWindow
+	// after the loss.
+	search, cancel := outlast(ctx, from, NewInstanceWindow+findPolling.MaxInterval)
 	defer cancel()
-	window := NewInstanceWindow
-	if deadline, ok := search.Deadline(); ok {
-		window = deadline.Sub(from)
-	}
+	end, _ := search.Deadline()
+	window := end.Sub(from)
 	named := func(ctx context.Context) (string, error) {
 		insts, err := l.API.InstancesNamed(ctx, region, zone, spec.Name)
 		if err != nil {

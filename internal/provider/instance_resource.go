@@ -298,14 +298,9 @@ func (r *instanceResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	}
 	// Apply leaves the instance Running or Stopped, as running says.
 	if !plan.Running.IsUnknown() {
-		want := compshare.StateStopped
+		plan.State = types.StringValue(compshare.StateStopped)
 		if plan.Running.ValueBool() {
-			want = compshare.StateRunning
-		}
-		if state == nil || replacing || !state.State.Equal(types.StringValue(want)) {
-			plan.State = types.StringValue(want)
-		} else {
-			plan.State = state.State
+			plan.State = types.StringValue(compshare.StateRunning)
 		}
 	}
 	if replacing {

@@ -576,3 +576,22 @@ func TestAccInstance_throttled(t *testing.T) {
 		}},
 	})
 }
+
+// A platform image is not in the custom image list: the plan lets it
+// through, and the instance starts from it.
+func TestAccInstance_platformImage(t *testing.T) {
+	const platform = "compshareImage-platform-ubuntu"
+	srv := startFleet(t, emulator.Fleet{PlatformImages: []string{platform}})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", platform), ""),
+			Check: onePlatformInstance(srv, func(inst emulator.Instance) error {
+				if inst.ImageID != platform || inst.State != compshare.StateRunning {
+					return fmt.Errorf("instance %+v", inst)
+				}
+				return nil
+			}),
+		}},
+	})
+}

@@ -257,7 +257,8 @@ func settled(s string) Outcome {
 
 // Resize stops the instance if it runs, resizes it, waits until it is
 // Stopped again, and starts it again if it ran (the platform resizes only
-// Stopped instances).
+// Stopped instances). A resize the platform refuses (compshare.Classify)
+// also starts an instance that ran again, and returns the refusal.
 func (l Instances) Resize(ctx context.Context, region, zone string, inst compshare.Instance, size compshare.InstanceSize) (compshare.Instance, error) {
 	inst, err := l.Settle(ctx, region, zone, inst.UHostID)
 	if err != nil {
@@ -270,6 +271,13 @@ func (l Instances) Resize(ctx context.Context, region, zone string, inst compsha
 	err = l.Change(ctx, "the resize", inst.UHostID, func(ctx context.Context) error {
 		return l.API.ResizeInstance(ctx, region, zone, inst.UHostID, size)
 	})
+	if err != nil && wasRunning && compshare.Classify(err) != compshare.NotRefused {
+		// Refused (sold out for more GPUs, ...): the instance runs again as
+		// it did, and the refusal is what the caller hears of.
+		if restarted, startErr := l.Start(ctx, region, zone, inst); startErr == nil {
+			return restarted, err
+		}
+	}
 	if err != nil {
 		return inst, err
 	}

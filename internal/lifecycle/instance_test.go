@@ -26,6 +26,7 @@ type fakeFleet struct {
 	calls   []string
 	create  func() (string, error) // nil: creates "uhost-new"
 	named   []compshare.Instance   // what InstancesNamed lists
+	resize  error                  // what ResizeInstance answers, when set
 	endGone bool                   // a terminated instance is gone at once
 }
 
@@ -110,6 +111,10 @@ func (f *fakeFleet) StopInstance(_ context.Context, _, _, id string, force bool)
 }
 
 func (f *fakeFleet) ResizeInstance(_ context.Context, _, _, id string, size compshare.InstanceSize) error {
+	if f.resize != nil {
+		f.calls = append(f.calls, "resize")
+		return f.resize
+	}
 	err := f.change("resize", id, compshare.StateStopped, compshare.StateResizing, compshare.StateStopped)
 	if err == nil {
 		f.insts[id].CPU = size.CPU
@@ -302,6 +307,23 @@ func TestInstanceResizeRunning(t *testing.T) {
 		t.Fatalf("%+v, %v", inst, err)
 	}
 	if got := strings.Join(f.calls, ","); got != "resize" {
+		t.Errorf("calls %s", got)
+	}
+}
+
+// A resize refused (sold out for more GPUs) leaves a running instance
+// running again, and says why.
+func TestInstanceResizeRefusedRestarts(t *testing.T) {
+	clock := newFakeClock()
+	f := newFleet(clock)
+	f.add("uhost-1", compshare.StateRunning, "")
+	f.resize = &compshare.Error{Action: compshare.ActionResizeInstance, RetCode: compshare.RetCodeSoldOut, Message: "not enough resources"}
+	var logged []string
+	inst, err := newInstances(f, &logged).Resize(clock.withDeadline(t, time.Hour), "r", "z", compshare.Instance{UHostID: "uhost-1"}, compshare.InstanceSize{GPU: 8})
+	if compshare.Classify(err) != compshare.SoldOut || inst.State != compshare.StateRunning {
+		t.Fatalf("%+v, %v", inst, err)
+	}
+	if got := strings.Join(slices.Compact(slices.Clone(f.calls)), ","); got != "stop(force=false),resize,start" {
 		t.Errorf("calls %s", got)
 	}
 }

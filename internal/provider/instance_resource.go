@@ -506,6 +506,9 @@ func instanceWaitDiagnostic(uhostID, timeoutAttribute, next string, err error) d
 			fmt.Sprintf("The platform lists instance %s as %q: its installation failed.%s", uhostID, failed.Status, next))
 	case errors.Is(err, context.Canceled):
 		return diag.NewErrorDiagnostic("Wait for instance "+uhostID+" interrupted", err.Error()+"."+next)
+	case compshare.Classify(err) == compshare.SoldOut:
+		return diag.NewAttributeErrorDiagnostic(path.Root("gpu"), "Not enough GPUs free for instance "+uhostID,
+			fmt.Sprintf("%v.\n\nThe instance keeps its size, and runs again if it ran. Try fewer GPUs, or later.%s", err, next))
 	case errors.As(err, &timeout) && compshare.IsBusy(err):
 		return diag.NewErrorDiagnostic("Timed out waiting for the operation lock of instance "+uhostID,
 			fmt.Sprintf("%v: another operation held the instance's lock (it may last up to 10 minutes); raise %s, or apply again later.%s", err, timeoutAttribute, next))

@@ -595,3 +595,30 @@ func TestAccInstance_platformImage(t *testing.T) {
 		}},
 	})
 }
+
+// More GPUs than are free: the resize is refused, the instance runs again
+// with its GPUs, and the error says so.
+func TestAccInstance_resizeSoldOut(t *testing.T) {
+	srv := startFleet(t, emulator.Fleet{Stock: map[string]int{settings.DefaultZone + "/4090": 1}})
+	config := instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), "")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				Config:      strings.Replace(config, "gpu         = 1", "gpu         = 2", 1),
+				ExpectError: errorMatching(`Not enough GPUs free for instance uhost-(.|\n)*226604(.|\n)*runs again if it ran`),
+			},
+			{ // state and platform as before the refused resize
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: onePlatformInstance(srv, func(inst emulator.Instance) error {
+					if inst.GPU != 1 || inst.State != compshare.StateRunning {
+						return fmt.Errorf("instance %+v", inst)
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}

@@ -101,9 +101,12 @@ func (e *LostBuildError) Unwrap() error { return e.Err }
 // deadline, and at least imagewait.NewImageWindow from the loss, even after
 // ctx ends: a new image may be missing from the list for that long, and a
 // paid build must not be left unknown. Found, it is the Build, with Lost set;
-// not found, a *LostBuildError. A refusal because another image has the name
-// is a *NameTakenError naming that image. Any other error is the API's
-// refusal, as it is.
+// not found, a *LostBuildError. An image of the name created well before the
+// loss (more than olderThanLoss) is not this build but one that had the name
+// already, for which the API refuses a build: a *NameTakenError naming it,
+// never recorded as this build, whose deletion would delete it. A refusal
+// because another image has the name is a *NameTakenError naming that image.
+// Any other error is the API's refusal, as it is.
 func (l Images) Create(ctx context.Context, region, zone string, spec compshare.NewImage) (Build, error) {
 	fields := map[string]any{"name": spec.Name, "uhost_id": spec.UHostID}
 	start := func(ctx context.Context) (string, error) { return l.API.CreateImage(ctx, region, zone, spec) }
@@ -129,24 +132,47 @@ func (l Images) Create(ctx context.Context, region, zone string, spec compshare.
 	end, _ := search.Deadline()
 	window := end.Sub(from)
 	named := func(ctx context.Context) (compshare.Image, error) {
-		return l.API.ImageNamed(ctx, region, zone, spec.Name)
+		img, err := l.API.ImageNamed(ctx, region, zone, spec.Name)
+		if err == nil && !img.CreatedAt.IsZero() && img.CreatedAt.Before(from.Add(-olderThanLoss)) {
+			return img, errNamedBefore
+		}
+		return img, err
 	}
 	img, err := RetryWhenNotFound(search, l.polling(ctx, findPolling, "the answer to the build request was lost; looking for the build by its name",
 		map[string]any{"name": spec.Name, "lost": lost.Error()}), window, named)
-	if err != nil {
+	switch {
+	case errors.Is(err, errNamedBefore):
+		return Build{}, &NameTakenError{Holder: img, Err: lost}
+	case err != nil:
 		return Build{}, &LostBuildError{Name: spec.Name, Region: region, Zone: zone, Searched: clock.Now().Sub(from), Err: lost}
 	}
 	return Build{ID: img.ID, Lost: lost}, nil
 }
 
+// olderThanLoss bounds how long before the loss of its answer a build's image
+// may have been created, on the server's clock: the request's own time (the
+// client retries a build only when refused with HTTP 429) and the skew
+// between the server's clock and ours. An image of the name created earlier
+// had the name before the request.
+const olderThanLoss = 10 * time.Minute
+
+// errNamedBefore says that the image found by name is older than the build.
+var errNamedBefore = errors.New("an image of the name was created before the build was requested")
+
 // NameTakenError says that the API refused a build because another image
 // has its name, and which image that is.
 type NameTakenError struct {
 	Holder compshare.Image
-	Err    error // the refusal
+	Err    error // the refusal; or the lost answer, when the image found by name is older than the build
 }
 
-func (e *NameTakenError) Error() string { return e.Err.Error() }
+func (e *NameTakenError) Error() string {
+	if compshare.IsNameTaken(e.Err) {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("%v; image %s, created %s, before this build was requested, has the name: the build was most likely refused for it",
+		e.Err, e.Holder.ID, e.Holder.CreatedAt.UTC().Format(time.RFC3339))
+}
 
 func (e *NameTakenError) Unwrap() error { return e.Err }
 

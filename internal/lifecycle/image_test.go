@@ -18,14 +18,15 @@ import (
 // new image is listed by name only listedAfter after it started; a deleted
 // image stays listed for linger.
 type fakeImages struct {
-	clock       *fakeClock
-	busyUntil   time.Time
-	createErr   error         // returned by CreateImage after starting the build (a lost answer), or instead of it (a refusal)
-	starts      bool          // whether CreateImage starts a build despite createErr
-	listedAfter time.Duration // a new image is listed by name this long after its start
-	deleteErr   error
-	linger      time.Duration // a deleted image stays listed this long
-	holder      string        // the id of an image that already has the name, if any
+	clock         *fakeClock
+	busyUntil     time.Time
+	createErr     error         // returned by CreateImage after starting the build (a lost answer), or instead of it (a refusal)
+	starts        bool          // whether CreateImage starts a build despite createErr
+	listedAfter   time.Duration // a new image is listed by name this long after its start
+	deleteErr     error
+	linger        time.Duration // a deleted image stays listed this long
+	holder        string        // the id of an image that already has the name, if any
+	holderCreated time.Time     // its CreateTime; zero when the API sends none
 
 	creates, lookups, deletes int
 	started, deleted          time.Time
@@ -50,7 +51,7 @@ func (f *fakeImages) CreateImage(context.Context, string, string, compshare.NewI
 func (f *fakeImages) ImageNamed(_ context.Context, _, _, name string) (compshare.Image, error) {
 	f.lookups++
 	if f.holder != "" {
-		return compshare.Image{ID: f.holder, Name: name, Status: compshare.StatusAvailable}, nil
+		return compshare.Image{ID: f.holder, Name: name, Status: compshare.StatusAvailable, CreatedAt: f.holderCreated}, nil
 	}
 	if f.started.IsZero() || f.clock.Now().Before(f.started.Add(f.listedAfter)) {
 		return compshare.Image{}, errNotFound
@@ -202,6 +203,27 @@ func TestOutlast(t *testing.T) {
 	case <-out.Done():
 	case <-time.After(time.Minute): // a bound for a hang, not a speed figure
 		t.Fatal("not ended once its floor passed after ctx's cancellation")
+	}
+}
+
+// The answer is lost and the image found by the name is one created long
+// before: it had the name already, so the API refused this build. It is
+// named, never recorded as this build (whose deletion would delete it).
+func TestCreateLostAnswerOlderImageHasTheName(t *testing.T) {
+	clock := newFakeClock()
+	f := &fakeImages{clock: clock, createErr: errLost, holder: "compshareImage-other", holderCreated: clock.Now().Add(-24 * time.Hour)}
+	var logged []string
+	build, err := newImages(f, &logged).Create(clock.withDeadline(t, time.Hour), "cn-wlcb", "cn-wlcb-01", compshare.NewImage{UHostID: "uhost-1", Name: "env"})
+	var taken *NameTakenError
+	if !errors.As(err, &taken) || taken.Holder.ID != "compshareImage-other" || !errors.Is(err, errLost) || build.ID != "" || f.creates != 1 ||
+		!strings.Contains(err.Error(), "image compshareImage-other, created ") {
+		t.Fatalf("build %+v, err %v, %d creates", build, err, f.creates)
+	}
+
+	// Created moments before the loss (the request's own time): this build.
+	f = &fakeImages{clock: clock, createErr: errLost, holder: "compshareImage-new", holderCreated: clock.Now().Add(-time.Minute)}
+	if build, err := newImages(f, &logged).Create(clock.withDeadline(t, time.Hour), "cn-wlcb", "cn-wlcb-01", compshare.NewImage{UHostID: "uhost-1", Name: "env"}); err != nil || build.ID != "compshareImage-new" {
+		t.Fatalf("build %+v, err %v", build, err)
 	}
 }
 

@@ -80,7 +80,7 @@ for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
 [ -s "$work/url" ] || { cat "$work/emulator.log"; echo "the emulator did not start" >&2; exit 1; }
 export COMPSHARE_BASE_URL="$(cat "$work/url")"
 echo "emulator at $COMPSHARE_BASE_URL"
-echo "  uhost-demo-gpu:               a running GPU instance; apply builds an image of it (25 s, then 3 s until Available)"
+echo "  uhost-demo-gpu:               a running GPU instance; apply builds an image of it (25 s, then 3 s until Available) and starts a new instance from the image"
 echo "  compshareImage-demo-building: a 50 s build, 20 s in: apply will wait about 30 s"
 echo "  compshareImage-demo-ready:    finished"
 if [ "$actions" = yes ]; then
@@ -104,7 +104,7 @@ step "terraform plan: the data sources are read during plan; the wait warns how 
 "$terraform" -chdir="$work/demo" plan -input=false -out=demo.tfplan ${color[@]+"${color[@]}"}
 
 # The saved plan: apply does not print it a second time.
-step "terraform apply: builds an image of the instance; what needs the images is created only once they are usable"
+step "terraform apply: builds an image of the instance and starts a new GPU instance from it; what needs the images is created only once they are usable"
 "$terraform" -chdir="$work/demo" apply -input=false -compact-warnings ${color[@]+"${color[@]}"} demo.tfplan
 
 if [ "$actions" = yes ]; then

@@ -1,6 +1,6 @@
-# The demo builds an image of a GPU instance and reads two image builds from
-# the local Compshare API emulator; it creates what needs an image only once
-# that image is usable.
+# The demo builds an image of a GPU instance, starts a new GPU instance from
+# it, and reads two image builds from the local Compshare API emulator; it
+# creates what needs an image only once that image is usable.
 # `make demo` starts the emulator and points the provider at it through the
 # environment (COMPSHARE_BASE_URL and the keys).
 terraform {
@@ -39,13 +39,16 @@ resource "compshare_custom_image" "env" {
   tags        = ["demo"]
 }
 
-# ...so this stand-in for a new GPU instance starts from a usable image.
-resource "terraform_data" "gpu_instance_from_new_image" {
-  input = {
-    image_id = compshare_custom_image.env.id
-    status   = compshare_custom_image.env.status
-    size_mb  = compshare_custom_image.env.size_mb
-  }
+# ...so the new GPU instance starts from a usable image; apply waits until it
+# is Running.
+resource "compshare_instance" "from_new_image" {
+  image_id    = compshare_custom_image.env.id
+  name        = "demo-trainer"
+  gpu_type    = "4090"
+  gpu         = 1
+  cpu         = 16
+  memory_mb   = 65536
+  charge_type = "Dynamic"
 }
 
 # The account's images, once the build is done.
@@ -84,8 +87,20 @@ output "progress_at_plan" {
 }
 
 output "new_image" {
-  description = "The image built from the instance, as the dependent saw it."
-  value       = terraform_data.gpu_instance_from_new_image.output
+  description = "The image built from the instance, as the new instance saw it."
+  value = {
+    image_id = compshare_instance.from_new_image.image_id
+    status   = compshare_custom_image.env.status
+  }
+}
+
+output "new_instance" {
+  description = "The GPU instance started from the new image."
+  value = {
+    id    = compshare_instance.from_new_image.id
+    state = compshare_instance.from_new_image.state
+    ips   = compshare_instance.from_new_image.ips
+  }
 }
 
 output "images" {

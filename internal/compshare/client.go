@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -245,7 +246,7 @@ func (c *Client) attempt(ctx context.Context, cl call, req request.Common, answe
 	silent := log.New()
 	silent.SetOutput(io.Discard)
 	sdk.SetLogger(silent)
-	rt := &attemptTransport{ctx: ctx, base: c.transport, privateKey: c.cfg.PrivateKey, now: c.now}
+	rt := &attemptTransport{ctx: ctx, base: c.transport, secrets: append(redactor{c.cfg.PrivateKey}, cl.secrets...), now: c.now}
 	sdk.SetTransport(rt)
 
 	sdk.SetupRequest(req)
@@ -253,10 +254,10 @@ func (c *Client) attempt(ctx context.Context, cl call, req request.Common, answe
 	err := sdk.InvokeAction(cl.action, req, answer)
 	if rt.redirect != nil {
 		// Whatever the SDK made of the redirect's page, it is not the API's answer.
-		return rt.requestID, cl.redirected(rt.requestID, *rt.redirect, redactor{c.cfg.PrivateKey, rt.signature})
+		return rt.requestID, cl.redirected(rt.requestID, *rt.redirect, rt.redactor())
 	}
 	if err != nil {
-		return rt.requestID, cl.newError(rt.requestID, rt.retryAfter, rt.errorBody, redactor{c.cfg.PrivateKey, rt.signature}, err)
+		return rt.requestID, cl.newError(rt.requestID, rt.retryAfter, rt.errorBody, rt.redactor(), err)
 	}
 	return rt.requestID, nil
 }
@@ -268,7 +269,7 @@ func (c *Client) attempt(ctx context.Context, cl call, req request.Common, answe
 type attemptTransport struct {
 	ctx        context.Context
 	base       http.RoundTripper
-	privateKey string
+	secrets    redactor         // the private key and the call's own secrets
 	now        func() time.Time // the local clock, for an answer without a Date
 	requestID  string
 	retryAfter time.Duration
@@ -311,7 +312,7 @@ func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err // a connection lost mid-answer: a network fault
 	}
-	redactedBody := redactor{t.privateKey, t.signature}.redact(string(body))
+	redactedBody := t.redactor().redact(string(body))
 	if resp.StatusCode >= http.StatusBadRequest {
 		t.errorBody = redactedBody
 	}
@@ -328,6 +329,11 @@ func isRedirect(status int) bool {
 		return true
 	}
 	return false
+}
+
+// redactor holds every secret of the attempt, the signature included.
+func (t *attemptTransport) redactor() redactor {
+	return append(slices.Clone(t.secrets), t.signature)
 }
 
 // maxAnswer bounds what is read of one answer (bytes): far more than any

@@ -57,6 +57,9 @@ func gatewayRetCode(code int) bool {
 // imageIDParam is the parameter that names the image in every image action.
 const imageIDParam = "CompShareImageId"
 
+// uhostIDParam is the parameter that names the instance in every instance action.
+const uhostIDParam = "UHostId"
+
 // Error is a failed API call: everything support staff and users need to
 // tell what went wrong, and nothing secret: texts from the server or the SDK
 // have the private key and the request's signature removed.
@@ -135,7 +138,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // IsTransient reports whether err may go away when the call is repeated:
 // network faults and timeouts, HTTP 429/502/503/504, the gateway's RetCodes
-// 110, 150 and 153, and RetCode >= 2000.
+// 110, 150 and 153, and RetCode >= 2000 other than a refusal (see Classify).
 func IsTransient(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Transient
@@ -157,15 +160,6 @@ func RetryAfter(err error) time.Duration {
 		return e.RetryAfter
 	}
 	return 0
-}
-
-// IsBusy reports whether the API refused the call for a reason that passes
-// with time, so that the same call may succeed later: the instance already
-// has an image being made (RetCodeBuildRunning). The refusal is an answer:
-// the API did not act on the request.
-func IsBusy(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.RetCode == RetCodeBuildRunning && !e.serverFailed()
 }
 
 // AnswerLost reports whether a failed call that is not idempotent may still
@@ -246,7 +240,7 @@ func IsNotFound(err error) bool {
 	if param == "" {
 		param = refusedParam(e.Message)
 	}
-	return param == "" || strings.EqualFold(param, imageIDParam)
+	return param == "" || strings.EqualFold(param, imageIDParam) || strings.EqualFold(param, uhostIDParam)
 }
 
 // refusedParamPattern finds X in "Params [X] not available".
@@ -270,6 +264,10 @@ type call struct {
 	// giveUpBy, when set, is a deadline for the call's pauses that its
 	// context does not carry (see startProgressCall).
 	giveUpBy time.Time
+	// secrets are removed, with the private key and the signature, from
+	// every text of the answer and of errors: a password the request
+	// carries, in every form it was sent.
+	secrets []string
 }
 
 // error returns an *Error of the call with message, also as its cause.
@@ -364,7 +362,9 @@ func (cl call) newError(requestID string, retryAfter time.Duration, errorBody st
 // setRetCode records the API's RetCode and its message.
 func (e *Error) setRetCode(code int, message string) {
 	e.RetCode, e.Message = code, message
-	e.Transient = code >= firstTransientRetCode || gatewayRetCode(code)
+	// A refusal on the merits (sold out, quota, a lock held for minutes)
+	// does not go away in the seconds the client's own retries take.
+	e.Transient = (code >= firstTransientRetCode || gatewayRetCode(code)) && Classify(e) == NotRefused
 	if code == RetCodeNotAvailable {
 		e.Param = refusedParam(message)
 	}
@@ -417,3 +417,87 @@ func isConfigurationError(err error) bool {
 	return errors.As(err, &dnsErr) && dnsErr.IsNotFound || errors.Is(err, http.ErrSchemeMismatch) ||
 		errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &authorityErr)
 }
+
+// RetCodes of the instance actions. Only RetCodeSoldOut and the account
+// codes 226601-226606 are documented (Compshare's public error code page);
+// the others are the emulator's inventions for rules the pages state
+// without a code. An independent API may spell them differently, so the
+// classification below also reads the words of the message.
+const (
+	RetCodeUnpaid  = 226601 // unpaid bills: creation refused until they are paid
+	RetCodeSoldOut = 226604 // not enough resources: the GPU type is sold out in the zone
+	// RetCodeUnverified: real-name verification is missing.
+	RetCodeUnverified = 226606
+
+	// RetCodeInstanceBusy is the emulator's (invented) code for
+	// InstanceOperationInProgress: a change holds the instance's lock.
+	RetCodeInstanceBusy = 8830
+	// RetCodeQuota is the emulator's (invented) code for an account at its
+	// instance quota.
+	RetCodeQuota = 8831
+	// RetCodeImageNotReady is the emulator's (invented) code for an image
+	// that is not Available (still Making, failed or taken down).
+	RetCodeImageNotReady = 8832
+	// RetCodeInstanceState is the emulator's (invented) code for an
+	// operation the instance's state does not allow (Resize, Terminate or
+	// Reinstall while not Stopped; Start while Running ...).
+	RetCodeInstanceState = 8802
+)
+
+// Refusal is what an instance action's error means for the caller.
+type Refusal int
+
+const (
+	// NotRefused: no refusal this package knows (or no error).
+	NotRefused Refusal = iota
+	// Busy: a change holds the instance's lock (InstanceOperationInProgress,
+	// up to 10 minutes), or the instance already has an image being made:
+	// retry later, within the caller's timeout.
+	Busy
+	// SoldOut: no GPU of the type is free in the zone. Retrying at once does
+	// not help; another zone, GPU type or later time may.
+	SoldOut
+	// QuotaReached: the account holds as many instances as it may.
+	QuotaReached
+	// ImageNotReady: the image is not Available.
+	ImageNotReady
+	// WrongState: the instance's state does not allow the operation.
+	WrongState
+	// AccountBlocked: unpaid bills, expired or unverified account (226601-226606
+	// other than sold out).
+	AccountBlocked
+)
+
+// Classify tells what an error of an instance action means: the one place
+// that knows the RetCodes and words of the platform's refusals. An answer
+// with HTTP 5xx is never a refusal (see serverFailed).
+func Classify(err error) Refusal {
+	var e *Error
+	if !errors.As(err, &e) || e.RetCode == 0 || e.serverFailed() {
+		return NotRefused
+	}
+	msg := strings.ToLower(e.Message)
+	switch {
+	case e.RetCode == RetCodeInstanceBusy || e.RetCode == RetCodeBuildRunning ||
+		strings.Contains(msg, "instanceoperationinprogress") || strings.Contains(msg, "operation in progress"):
+		return Busy
+	case e.RetCode == RetCodeSoldOut:
+		return SoldOut
+	case e.RetCode >= RetCodeUnpaid && e.RetCode <= RetCodeUnverified:
+		return AccountBlocked
+	case e.RetCode == RetCodeQuota || strings.Contains(msg, "quota"):
+		return QuotaReached
+	case e.RetCode == RetCodeImageNotReady:
+		return ImageNotReady
+	case e.RetCode == RetCodeInstanceState:
+		return WrongState
+	}
+	return NotRefused
+}
+
+// IsBusy reports whether the API refused the call for a reason that passes
+// with time, so that the same call may succeed later: a change holds the
+// instance's lock (InstanceOperationInProgress), or the instance already has
+// an image being made (RetCodeBuildRunning). The refusal is an answer: the
+// API did not act on the request.
+func IsBusy(err error) bool { return Classify(err) == Busy }

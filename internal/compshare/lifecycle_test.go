@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -242,7 +243,7 @@ func TestInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Instance{UHostID: "UHOST-1", Name: "trainer", Zone: "cn-wlcb-01", State: "Stopped", InstanceType: "Container", GpuType: "4090", GPU: 2, RequestID: "req-2"}
-	if inst != want {
+	if !reflect.DeepEqual(inst, want) {
 		t.Errorf("got  %+v\nwant %+v", inst, want)
 	}
 	f := forms()

@@ -136,6 +136,12 @@ func TestDemoExampleAppliesAgainstEmulator(t *testing.T) {
 		Images struct {
 			Value map[string]string
 		} `json:"images"`
+		NewInstance struct {
+			Value struct {
+				ID    string `json:"id"`
+				State string `json:"state"`
+			}
+		} `json:"new_instance"`
 	}
 	r := w.mustTerraform("output", "-no-color", "-json")
 	if err := json.Unmarshal([]byte(r.stdout), &outputs); err != nil {
@@ -169,6 +175,18 @@ func TestDemoExampleAppliesAgainstEmulator(t *testing.T) {
 	}
 	if got := outputs.Images.Value["demo-env"]; got != built.ImageID+" (Available)" {
 		t.Errorf("images[demo-env] = %q, want %s (Available)", got, built.ImageID)
+	}
+	// The instance started from it was created once the image was usable.
+	usable, _ := srv.UsableAt(built.ImageID)
+	var started []emulator.Request
+	for _, r := range srv.Requests() {
+		if r.Action == "CreateCompShareInstance" && r.RetCode == 0 {
+			started = append(started, r)
+		}
+	}
+	if inst := outputs.NewInstance.Value; inst.State != "Running" || len(started) != 1 || started[0].Time.Before(usable) {
+		t.Errorf("new_instance = %+v, %d creates (first at %v), want one Running instance created once the image was usable at %v",
+			inst, len(started), started, usable)
 	}
 }
 

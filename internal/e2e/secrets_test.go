@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"fmt"
 	"io/fs"
 	"os"
@@ -169,5 +170,60 @@ func TestEchoedSecretsRedacted(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestInstancePasswordNeverShown: a GPU instance's password, given through
+// an ephemeral variable to the write-only password_wo, reaches no output,
+// TRACE log (Terraform's and the provider's), state or plan file, neither
+// plain nor base64, at creation nor at a reset; the platform gets it base64.
+func TestInstancePasswordNeverShown(t *testing.T) {
+	t.Parallel()
+	keys := newKeyPair(t)
+	srv := startEmulator(t, keys, emulator.Config{
+		Images: []emulator.Image{{ID: "compshareImage-e2e-base", Name: "base"}},
+		Fleet:  emulator.Fleet{Initialize: time.Second, Transition: time.Second},
+	})
+	w := newWorkspace(t)
+	w.setEnv(apiEnv(srv, keys)...)
+	w.setEnv("TF_LOG=TRACE", "TF_LOG_PATH="+filepath.Join(w.dir, "terraform.log"))
+	passwords := []string{"e2e-Pass/" + randomHex(t), "e2e-Pass+" + randomHex(t)}
+	config := func(version int) string {
+		return tfcli.RequiredProviders + fmt.Sprintf(`provider "compshare" {}
+
+variable "password" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+resource "compshare_instance" "main" {
+  image_id            = "compshareImage-e2e-base"
+  name                = "e2e-secret"
+  gpu_type            = "4090"
+  gpu                 = 1
+  cpu                 = 8
+  memory_mb           = 32768
+  charge_type         = "Dynamic"
+  password_wo         = var.password
+  password_wo_version = %d
+}
+`, version)
+	}
+	var results []result
+	for i, password := range passwords {
+		w.write("main.tf", config(i+1))
+		w.setEnv("TF_VAR_password=" + password)
+		results = append(results,
+			w.mustTerraform("plan", "-no-color", "-input=false", "-out=tfplan"),
+			w.mustTerraform("apply", "-no-color", "-input=false", "tfplan"))
+	}
+	insts := srv.Instances()
+	if len(insts) != 1 || insts[0].Password != base64.StdEncoding.EncodeToString([]byte(passwords[1])) {
+		t.Fatalf("the platform holds %+v; want one instance with the second password, base64", insts)
+	}
+	for _, password := range passwords {
+		checkNoLeak(t, w, password, results)
+		checkNoLeak(t, w, base64.StdEncoding.EncodeToString([]byte(password)), results)
 	}
 }

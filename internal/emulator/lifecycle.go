@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"cmp"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -9,7 +8,8 @@ import (
 	"time"
 )
 
-// Instance is a Compshare instance (a UHost) that images can be built from.
+// Instance is a Compshare instance (a UHost): a source of images, and what
+// CreateCompShareInstance makes (see instance.go for its lifecycle).
 type Instance struct {
 	ID        string `json:"id"`                  // UHostId, such as "uhost-xxxx"
 	Name      string `json:"name,omitempty"`      // empty: the ID
@@ -19,6 +19,18 @@ type Instance struct {
 	Container bool   `json:"container,omitempty"` // runs a container image (imaged only while Running); else a VM image (Running or Stopped)
 	Region    string `json:"region,omitempty"`    // empty: DefaultRegion
 	Zone      string `json:"zone,omitempty"`      // empty: the region's zone (DefaultZone)
+
+	CPU             int       `json:"cpu,omitempty"`
+	MemoryMB        int       `json:"memory_mb,omitempty"`
+	ImageID         string    `json:"image_id,omitempty"`    // CompShareImageId it runs
+	ChargeType      string    `json:"charge_type,omitempty"` // Month, Day, Dynamic, Postpay, Spot
+	BootDiskType    string    `json:"boot_disk_type,omitempty"`
+	BootDiskSizeGB  int       `json:"boot_disk_size_gb,omitempty"`
+	SecurityGroupID string    `json:"security_group_id,omitempty"`
+	IP              string    `json:"ip,omitempty"`
+	Created         time.Time `json:"created,omitzero"`
+	// Password is the login password as the API keeps and answers it: base64.
+	Password string `json:"password,omitempty"`
 }
 
 // Instance states that matter to builds.
@@ -102,6 +114,7 @@ func (s *Server) create(req query, now time.Time) answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.prune(now)
+	s.settle(now)
 	id, name := req.get("UHostId"), req.get("Name")
 	i := slices.IndexFunc(s.instances, func(x Instance) bool { return x.ID == id })
 	if i < 0 || !s.instances[i].servedIn(req.get("Region"), req.get("Zone")) {
@@ -208,29 +221,4 @@ func (s *Server) terminate(req query, now time.Time) answer {
 		s.prune(now)
 	}
 	return &reply{Action: actionTerminate + "Response"}
-}
-
-// describeInstances lists the instances there, those named by UHostIds.N if any.
-func (s *Server) describeInstances(req query, _ time.Time) answer {
-	if r := missing(actionInstances, req, "Region", "Zone"); r != nil {
-		return r
-	}
-	offset, limit, bad := page(actionInstances, req)
-	if bad != nil {
-		return bad
-	}
-	ids := req.lists["UHostIds"]
-	s.mu.Lock()
-	items := []instanceItem{} // [] rather than null when empty
-	for _, inst := range s.instances {
-		if inst.servedIn(req.get("Region"), req.get("Zone")) && (len(ids) == 0 || slices.Contains(ids, inst.ID)) {
-			items = append(items, instanceItem{
-				UHostID: inst.ID, Name: cmp.Or(inst.Name, inst.ID), State: inst.state(),
-				GpuType: inst.GpuType, GPU: inst.GPU, Zone: req.get("Zone"),
-			})
-		}
-	}
-	s.mu.Unlock()
-	total := len(items)
-	return &instancesReply{reply: success(actionInstances), TotalCount: total, UHostSet: window(items, offset, limit)}
 }

@@ -66,7 +66,8 @@ type Config struct {
 
 	Instances       []Instance    // instances for DescribeCompShareInstance and CreateCompShareCustomImage
 	NewBuild        Image         // how builds started by CreateCompShareCustomImage go; the request and instance set ID, Name, Description, Region, Zone, UHostID, Container, SourceGpuType, and Start is the creation; zero Total: built at once
-	TerminateLinger time.Duration // a terminated image stays listed this long, then is gone
+	TerminateLinger time.Duration // a terminated image or instance stays listed this long, then is gone
+	Fleet           Fleet         // how instances made by CreateCompShareInstance behave (instance.go)
 }
 
 // Request is an entry of the request log: what was asked and how it was answered.
@@ -92,6 +93,7 @@ type Server struct {
 	mu          sync.Mutex
 	images      []*imageState // in the order they were added
 	instances   []Instance
+	fleet       *fleet // the instance lifecycle (instance.go); made on first use
 	newBuild    Image
 	limiters    map[string]*rate.Limiter // by public key, under RateLimit
 	fault       Fault
@@ -417,6 +419,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := s.answer(action, query{params: params, lists: lists}, parseErr)
+	if a.base().RetCode.n == 0 && s.loseAnswer(w, &rec, action) {
+		return
+	}
 	if distort(a, fault) {
 		rec.Fault = fault
 	}
@@ -473,6 +478,16 @@ func (s *Server) answer(action string, req query, parseErr error) answer {
 		actionUpdate:    s.update,
 		actionTerminate: s.terminate,
 		actionInstances: s.describeInstances,
+
+		actionCreateInstance: s.createInstance,
+		actionStartInstance:  s.startInstance,
+		actionStopInstance:   s.stopInstance,
+		actionRebootInstance: s.rebootInstance,
+		actionResizeInstance: s.resizeInstance,
+		actionReinstall:      s.reinstallInstance,
+		actionTerminateInst:  s.terminateInstance,
+		actionResetPassword:  s.resetPassword,
+		actionRenameInstance: s.renameInstance,
 	}
 	if h := handlers[action]; h != nil {
 		return h(req, s.cfg.Now())

@@ -235,10 +235,47 @@ type instancesReply struct {
 
 // instanceItem has the fields of the SDK's ucompshare.CompShareInstanceSet that the emulator knows.
 type instanceItem struct {
+	UHostID          string `json:"UHostId"`
+	Name             string
+	State            string
+	GpuType          string
+	GPU              int
+	CPU              int
+	Memory           int // MB
+	Zone             string
+	CompShareImageID string `json:"CompShareImageId"`
+	ChargeType       string
+	MachineType      string
+	InstanceType     string
+	CreateTime       int64
+	ExpireTime       int64
+	IPSet            []instanceIP
+	DiskSet          []instanceDisk
+	Password         string // base64, as the real API answers it
+}
+
+// instanceIP is the SDK's UHostIPSet, in part.
+type instanceIP struct {
+	IP      string
+	Type    string
+	Default string
+}
+
+// instanceDisk is the SDK's UHostDiskSet, in part.
+type instanceDisk struct {
+	DiskID   string `json:"DiskId"`
+	DiskType string
+	IsBoot   string // "True" or "False": a string, not a JSON boolean
+	Size     int    // GB
+}
+
+type createInstanceReply struct {
+	reply
+	UHostIds []string
+}
+
+// instanceReply is the answer of the actions that change one instance.
+type instanceReply struct {
+	reply
 	UHostID string `json:"UHostId"`
-	Name    string
-	State   string
-	GpuType string
-	GPU     int
-	Zone    string
 }

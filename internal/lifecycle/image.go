@@ -23,8 +23,8 @@ type ImageAPI interface {
 var _ ImageAPI = (*compshare.Client)(nil)
 
 // The image lifecycle's pauses. Builds take minutes, so a refused build is
-// tried again within seconds of the other's end; the rest follow the API's
-// short delays in showing a change.
+// tried again at most 15 s after the other's end; the rest follow the API's
+// delays of seconds in showing a change (imagewait.NewImageWindow at most).
 var (
 	// busyPolling paces the retries of a build refused while the instance
 	// has another being made.
@@ -101,9 +101,12 @@ func (e *LostBuildError) Unwrap() error { return e.Err }
 // deadline, and at least imagewait.NewImageWindow from the loss, even after
 // ctx ends: a new image may be missing from the list for that long, and a
 // paid build must not be left unknown. Found, it is the Build, with Lost set;
-// not found, a *LostBuildError. A refusal because another image has the name
-// is a *NameTakenError naming that image. Any other error is the API's
-// refusal, as it is.
+// not found, a *LostBuildError. An image of the name created well before the
+// loss (more than olderThanLoss) is not this build but one that had the name
+// already, for which the API refuses a build: a *NameTakenError naming it,
+// never recorded as this build, whose deletion would delete it. A refusal
+// because another image has the name is a *NameTakenError naming that image.
+// Any other error is the API's refusal, as it is.
 func (l Images) Create(ctx context.Context, region, zone string, spec compshare.NewImage) (Build, error) {
 	fields := map[string]any{"name": spec.Name, "uhost_id": spec.UHostID}
 	start := func(ctx context.Context) (string, error) { return l.API.CreateImage(ctx, region, zone, spec) }
@@ -121,31 +124,55 @@ func (l Images) Create(ctx context.Context, region, zone string, spec compshare.
 
 	clock := Polling{Clock: l.Clock}.clock()
 	from := clock.Now()
-	search, cancel := outlast(ctx, from.Add(imagewait.NewImageWindow))
+	// A pause that would end past the search's end is not taken, so the
+	// search lasts one longest pause more than the window: its last lookup
+	// comes no earlier than imagewait.NewImageWindow after the loss.
+	search, cancel := outlast(ctx, from, imagewait.NewImageWindow+findPolling.MaxInterval)
 	defer cancel()
-	window := imagewait.NewImageWindow
-	if deadline, ok := search.Deadline(); ok {
-		window = deadline.Sub(from)
-	}
+	end, _ := search.Deadline()
+	window := end.Sub(from)
 	named := func(ctx context.Context) (compshare.Image, error) {
-		return l.API.ImageNamed(ctx, region, zone, spec.Name)
+		img, err := l.API.ImageNamed(ctx, region, zone, spec.Name)
+		if err == nil && !img.CreatedAt.IsZero() && img.CreatedAt.Before(from.Add(-olderThanLoss)) {
+			return img, errNamedBefore
+		}
+		return img, err
 	}
 	img, err := RetryWhenNotFound(search, l.polling(ctx, findPolling, "the answer to the build request was lost; looking for the build by its name",
 		map[string]any{"name": spec.Name, "lost": lost.Error()}), window, named)
-	if err != nil {
+	switch {
+	case errors.Is(err, errNamedBefore):
+		return Build{}, &NameTakenError{Holder: img, Err: lost}
+	case err != nil:
 		return Build{}, &LostBuildError{Name: spec.Name, Region: region, Zone: zone, Searched: clock.Now().Sub(from), Err: lost}
 	}
 	return Build{ID: img.ID, Lost: lost}, nil
 }
 
+// olderThanLoss bounds how long before the loss of its answer a build's image
+// may have been created, on the server's clock: the request's own time (the
+// client retries a build only when refused with HTTP 429) and the skew
+// between the server's clock and ours. An image of the name created earlier
+// had the name before the request.
+const olderThanLoss = 10 * time.Minute
+
+// errNamedBefore says that the image found by name is older than the build.
+var errNamedBefore = errors.New("an image of the name was created before the build was requested")
+
 // NameTakenError says that the API refused a build because another image
 // has its name, and which image that is.
 type NameTakenError struct {
 	Holder compshare.Image
-	Err    error // the refusal
+	Err    error // the refusal; or the lost answer, when the image found by name is older than the build
 }
 
-func (e *NameTakenError) Error() string { return e.Err.Error() }
+func (e *NameTakenError) Error() string {
+	if compshare.IsNameTaken(e.Err) {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("%v; image %s, created %s, before this build was requested, has the name: the build was most likely refused for it",
+		e.Err, e.Holder.ID, e.Holder.CreatedAt.UTC().Format(time.RFC3339))
+}
 
 func (e *NameTakenError) Unwrap() error { return e.Err }
 
@@ -162,26 +189,27 @@ func (l Images) nameTaken(ctx context.Context, region, zone, name string, refusa
 	return &NameTakenError{Holder: img, Err: refusal}
 }
 
-// outlast returns a context that ends at ctx's deadline or at floor,
-// whichever is later, and that ctx's cancellation ends only once floor has
-// passed (on the wall clock).
-func outlast(ctx context.Context, floor time.Time) (context.Context, context.CancelFunc) {
-	deadline := floor
-	if d, ok := ctx.Deadline(); ok && d.After(floor) {
+// outlast returns a context that lasts at least floor from now, even after
+// ctx ends: it ends at ctx's deadline or at now+floor, whichever is later,
+// and ctx's cancellation (Ctrl-C) ends it only once floor has passed. now
+// and ctx's deadline are on the lifecycle's clock; the cancellation's timer
+// runs on the wall clock, floor from this call.
+func outlast(ctx context.Context, now time.Time, floor time.Duration) (context.Context, context.CancelFunc) {
+	deadline := now.Add(floor)
+	if d, ok := ctx.Deadline(); ok && d.After(deadline) {
 		deadline = d
 	}
 	out, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
-	var timer *time.Timer
+	wallFloor := time.Now().Add(floor)
 	stop := context.AfterFunc(ctx, func() {
-		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			timer = time.AfterFunc(time.Until(floor), cancel)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return // out's deadline is at least ctx's and floor's
 		}
+		timer := time.AfterFunc(time.Until(wallFloor), cancel)
+		context.AfterFunc(out, func() { timer.Stop() })
 	})
 	return out, func() {
 		stop()
-		if timer != nil {
-			timer.Stop()
-		}
 		cancel()
 	}
 }

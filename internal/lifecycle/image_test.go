@@ -18,14 +18,15 @@ import (
 // new image is listed by name only listedAfter after it started; a deleted
 // image stays listed for linger.
 type fakeImages struct {
-	clock       *fakeClock
-	busyUntil   time.Time
-	createErr   error         // returned by CreateImage after starting the build (a lost answer), or instead of it (a refusal)
-	starts      bool          // whether CreateImage starts a build despite createErr
-	listedAfter time.Duration // a new image is listed by name this long after its start
-	deleteErr   error
-	linger      time.Duration // a deleted image stays listed this long
-	holder      string        // the id of an image that already has the name, if any
+	clock         *fakeClock
+	busyUntil     time.Time
+	createErr     error         // returned by CreateImage after starting the build (a lost answer), or instead of it (a refusal)
+	starts        bool          // whether CreateImage starts a build despite createErr
+	listedAfter   time.Duration // a new image is listed by name this long after its start
+	deleteErr     error
+	linger        time.Duration // a deleted image stays listed this long
+	holder        string        // the id of an image that already has the name, if any
+	holderCreated time.Time     // its CreateTime; zero when the API sends none
 
 	creates, lookups, deletes int
 	started, deleted          time.Time
@@ -50,7 +51,7 @@ func (f *fakeImages) CreateImage(context.Context, string, string, compshare.NewI
 func (f *fakeImages) ImageNamed(_ context.Context, _, _, name string) (compshare.Image, error) {
 	f.lookups++
 	if f.holder != "" {
-		return compshare.Image{ID: f.holder, Name: name, Status: compshare.StatusAvailable}, nil
+		return compshare.Image{ID: f.holder, Name: name, Status: compshare.StatusAvailable, CreatedAt: f.holderCreated}, nil
 	}
 	if f.started.IsZero() || f.clock.Now().Before(f.started.Add(f.listedAfter)) {
 		return compshare.Image{}, errNotFound
@@ -132,7 +133,7 @@ func TestCreateLostAnswerNothingListed(t *testing.T) {
 	}{
 		{name: "until the deadline", deadline: 3 * time.Minute, atLeast: 3*time.Minute - 5*time.Second, createErrs: errLost},
 		// The request itself ran into the deadline: the window is searched anyway.
-		{name: "past the deadline", deadline: 0, atLeast: imagewait.NewImageWindow - 5*time.Second,
+		{name: "past the deadline", deadline: 0, atLeast: imagewait.NewImageWindow,
 			createErrs: &compshare.Error{Action: compshare.ActionCreateImage, Err: context.DeadlineExceeded, Message: "context deadline exceeded"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,10 +142,10 @@ func TestCreateLostAnswerNothingListed(t *testing.T) {
 			if tc.deadline > 0 {
 				ctx = clock.withDeadline(t, tc.deadline)
 			} else {
+				// Past on both clocks: the fake one is ahead of the wall's.
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
 				defer cancel()
-				clock.now = time.Now()
 			}
 			f := &fakeImages{clock: clock, createErr: tc.createErrs, starts: false}
 			start := clock.Now()
@@ -155,10 +156,74 @@ func TestCreateLostAnswerNothingListed(t *testing.T) {
 				!strings.Contains(err.Error(), `no image named "env" was listed in region cn-wlcb, zone cn-wlcb-01`) {
 				t.Fatalf("err %v", err)
 			}
-			if searched := clock.Now().Sub(start); searched < tc.atLeast {
-				t.Errorf("searched %v, want at least %v", searched, tc.atLeast)
+			// The helpers end without the pause that would pass the end:
+			// the clock stops at the last lookup.
+			if searched := clock.Now().Sub(start); searched < tc.atLeast || f.creates != 1 {
+				t.Errorf("last lookup %v after the loss, want at least %v; %d creates", searched, tc.atLeast, f.creates)
 			}
 		})
+	}
+}
+
+// Ctrl-C while the answer to the build request is on its way: the search
+// for the build outlasts the interruption, and the build is not requested
+// again.
+func TestCreateLostAnswerInterrupted(t *testing.T) {
+	clock := newFakeClock()
+	ctx, cancel := context.WithCancel(clock.withDeadline(t, 10*time.Second))
+	cancel()
+	interrupted := &compshare.Error{Action: compshare.ActionCreateImage, Err: context.Canceled, Message: "context canceled"}
+	f := &fakeImages{clock: clock, createErr: interrupted, starts: true, listedAfter: 25 * time.Second}
+	var logged []string
+	build, err := newImages(f, &logged).Create(ctx, "cn-wlcb", "cn-wlcb-01", compshare.NewImage{UHostID: "uhost-1", Name: "env"})
+	if err != nil || build.ID != testImage || !errors.Is(build.Lost, context.Canceled) || f.creates != 1 {
+		t.Fatalf("build %+v, err %v, %d creates", build, err, f.creates)
+	}
+}
+
+// outlast's context survives ctx's cancellation until its floor, and then
+// ends; its cancel function ends it at once.
+func TestOutlast(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	out, stop := outlast(ctx, time.Now(), time.Hour)
+	cancel()
+	if out.Err() != nil {
+		t.Fatalf("ended with ctx: %v", out.Err())
+	}
+	stop()
+	if out.Err() == nil {
+		t.Fatal("not ended by its cancel function")
+	}
+
+	ctx, cancel = context.WithCancel(t.Context())
+	out, stop = outlast(ctx, time.Now(), time.Millisecond)
+	defer stop()
+	cancel()
+	select {
+	case <-out.Done():
+	case <-time.After(time.Minute): // a bound for a hang, not a speed figure
+		t.Fatal("not ended once its floor passed after ctx's cancellation")
+	}
+}
+
+// The answer is lost and the image found by the name is one created long
+// before: it had the name already, so the API refused this build. It is
+// named, never recorded as this build (whose deletion would delete it).
+func TestCreateLostAnswerOlderImageHasTheName(t *testing.T) {
+	clock := newFakeClock()
+	f := &fakeImages{clock: clock, createErr: errLost, holder: "compshareImage-other", holderCreated: clock.Now().Add(-24 * time.Hour)}
+	var logged []string
+	build, err := newImages(f, &logged).Create(clock.withDeadline(t, time.Hour), "cn-wlcb", "cn-wlcb-01", compshare.NewImage{UHostID: "uhost-1", Name: "env"})
+	var taken *NameTakenError
+	if !errors.As(err, &taken) || taken.Holder.ID != "compshareImage-other" || !errors.Is(err, errLost) || build.ID != "" || f.creates != 1 ||
+		!strings.Contains(err.Error(), "image compshareImage-other, created ") {
+		t.Fatalf("build %+v, err %v, %d creates", build, err, f.creates)
+	}
+
+	// Created moments before the loss (the request's own time): this build.
+	f = &fakeImages{clock: clock, createErr: errLost, holder: "compshareImage-new", holderCreated: clock.Now().Add(-time.Minute)}
+	if build, err := newImages(f, &logged).Create(clock.withDeadline(t, time.Hour), "cn-wlcb", "cn-wlcb-01", compshare.NewImage{UHostID: "uhost-1", Name: "env"}); err != nil || build.ID != "compshareImage-new" {
+		t.Fatalf("build %+v, err %v", build, err)
 	}
 }
 

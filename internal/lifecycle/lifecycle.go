@@ -221,9 +221,12 @@ type StatusError struct{ Status string }
 func (e *StatusError) Error() string { return "status " + e.Status }
 
 // WaitForStatus looks the status up with lookup until rules judge it Reached,
-// and returns it. A status judged Failed ends it with a *StatusError. A passing fault is retried; so is not found during newFor after the first
+// and returns it. A status judged Failed ends it with a *StatusError. A
+// passing fault is retried; so is not found during newFor from the first
 // lookup (a resource made a moment ago); any other error is returned as it
-// is; ctx ending first is a *TimeoutError with the last status.
+// is; ctx ending first is a *TimeoutError with the last status. The image
+// build's wait is imagewait's, which adapts its pauses to the build's
+// progress; this is the plain wait of a lifecycle without progress.
 func WaitForStatus(ctx context.Context, p Polling, newFor time.Duration, rules Rules, lookup func(context.Context) (string, error)) (string, error) {
 	var status string
 	until := p.clock().Now().Add(newFor)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,7 +185,7 @@ func TestRetryInterrupted(t *testing.T) {
 		t.Fatalf("err %v after %d calls", err, *calls)
 	}
 	var timeout *TimeoutError
-	if !errors.As(err, &timeout) || timeout.Error()[:11] != "interrupted" {
+	if !errors.As(err, &timeout) || !strings.HasPrefix(timeout.Error(), "interrupted after") {
 		t.Errorf("err %q", err)
 	}
 }

@@ -52,3 +52,22 @@ func TestPlanStatus(t *testing.T) {
 		})
 	}
 }
+
+// imageChange sends what differs, and never a description or tags that the
+// configuration dropped: the API cannot clear them.
+func TestImageChange(t *testing.T) {
+	state := imageModel{Name: types.StringValue("env"), Description: types.StringValue("old"), Tags: types.SetValueMust(types.StringType, tagValues([]string{"a"}))}
+	plan := state
+	plan.Name, plan.Description, plan.Tags = types.StringValue("env2"), types.StringNull(), types.SetUnknown(types.StringType)
+	if c := imageChange(plan, state); c.Name == nil || *c.Name != "env2" || c.Description != nil || c.Tags != nil {
+		t.Errorf("rename, description and tags dropped: %+v", c)
+	}
+	plan = state
+	plan.Description, plan.Tags = types.StringValue("new"), types.SetValueMust(types.StringType, tagValues([]string{"b"}))
+	if c := imageChange(plan, state); c.Name != nil || c.Description == nil || *c.Description != "new" || len(c.Tags) != 1 || c.Tags[0] != "b" {
+		t.Errorf("description and tags changed: %+v", c)
+	}
+	if c := imageChange(state, state); c.Name != nil || c.Description != nil || c.Tags != nil {
+		t.Errorf("no change: %+v", c)
+	}
+}

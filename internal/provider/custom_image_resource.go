@@ -2,10 +2,8 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -180,153 +178,6 @@ func (r *customImageResource) ValidateConfig(ctx context.Context, req resource.V
 		timeoutValue{"update", config.Timeouts.Update}, timeoutValue{"delete", config.Timeouts.Delete})...)
 }
 
-// ModifyPlan fills region and zone from the provider and decides, in one
-// place, whether the image is replaced: a new instance, region or zone, or a
-// recorded status that can never become usable. When the plan builds an
-// image, it checks that the instance exists; when it gives the image a new
-// name, that no other image has it. It plans what the recorded status calls
-// for: a wait for a build still being made; else the status as it is
-// (nothing that calls the API changes it). A destroy is not checked.
-func (r *customImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return // destroy
-	}
-	var plan, config customImageModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	var state *customImageModel
-	if !req.State.Raw.IsNull() {
-		state = new(customImageModel)
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var stateLocation *locationModel
-	if state != nil {
-		stateLocation = &state.locationModel
-	}
-	replace, diags := planLocation(&plan.locationModel, config.locationModel, stateLocation, r.data)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if state != nil {
-		// An imported image does not know its instance (the image list does
-		// not say): it takes uhost_id from the configuration in place.
-		if !state.UHostID.IsNull() && !plan.UHostID.IsNull() && !state.UHostID.Equal(plan.UHostID) {
-			replace = append(replace, path.Root("uhost_id"))
-		}
-		replace = append(replace, planStatus(*state, &plan, len(replace) > 0, &resp.Diagnostics)...)
-	}
-	resp.RequiresReplace = append(resp.RequiresReplace, replace...)
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || plan.Region.IsUnknown() || plan.Zone.IsUnknown() {
-		return
-	}
-
-	region, zone := plan.Region.ValueString(), plan.Zone.ValueString()
-	builds := state == nil || len(replace) > 0
-	if builds && plan.UHostID.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("uhost_id"), "Missing uhost_id",
-			"Building an image needs uhost_id, the instance to build it from (such as uhost-xxxx). Only an image adopted by import may leave it unset, "+
-				"and only while it is not replaced.")
-		return
-	}
-	if builds && !plan.UHostID.IsUnknown() {
-		r.checkInstance(ctx, region, zone, plan.UHostID.ValueString(), &resp.Diagnostics)
-	}
-	if !plan.Name.IsUnknown() && (state == nil || !state.Name.Equal(plan.Name)) {
-		r.checkNameFree(ctx, region, zone, plan.Name.ValueString(), state, &resp.Diagnostics)
-	}
-}
-
-// planStatus plans status, failed_reason and progress from the status the
-// state records, and returns the path that calls for a replacement, if any:
-// an image that can never become usable is replaced; a build still being
-// made is waited for; otherwise, unless the image is replaced for another
-// reason or its metadata changes (which is read back after the change), they
-// stay as they are, so that recording uhost_id after an import shows no
-// value known only after apply.
-func planStatus(state customImageModel, plan *customImageModel, replaced bool, diags *diag.Diagnostics) path.Paths {
-	id, status := state.ID.ValueString(), state.Status.ValueString()
-	unknown := func() {
-		plan.Status, plan.FailedReason, plan.Progress = types.StringUnknown(), types.StringUnknown(), types.Float64Unknown()
-	}
-	switch meaning := compshare.MeaningOf(status); {
-	case meaning.Unusable():
-		unknown()
-		diags.AddWarning("Image "+id+" will be replaced",
-			fmt.Sprintf("The platform lists image %s as %s%s: apply builds a new image in its place.", id, status, reasonSuffix(state.FailedReason.ValueString())))
-		return path.Paths{path.Root("status")}
-	case meaning == compshare.ImageBuilding:
-		unknown() // kept with terraform untaint, or still being built: apply waits
-		return nil
-	case meaning == compshare.ImageUnknown:
-		diags.AddWarning("Image "+id+" has an unknown status",
-			fmt.Sprintf("The platform lists image %s as %q, a status this provider does not know; it is left as it is.", id, status))
-	}
-	metadataChanges := !plan.Name.Equal(state.Name) || !plan.Description.IsUnknown() && !plan.Description.Equal(state.Description) ||
-		!plan.Tags.IsUnknown() && !plan.Tags.Equal(state.Tags)
-	if !replaced && !metadataChanges {
-		plan.Status, plan.FailedReason = state.Status, state.FailedReason
-	}
-	return nil
-}
-
-// checkInstance fails the plan when the instance does not exist or the keys
-// are refused; any other error only warns: apply will find out.
-func (r *customImageResource) checkInstance(ctx context.Context, region, zone, uhostID string, diags *diag.Diagnostics) {
-	_, err := r.data.client.Instance(ctx, region, zone, uhostID)
-	switch {
-	case err == nil:
-	case compshare.IsNotFound(err):
-		diags.AddAttributeError(path.Root("uhost_id"), "Instance not found",
-			fmt.Sprintf("No instance %q in region %s, zone %s (%v). Check uhost_id, region and zone.", uhostID, region, zone, err))
-	case compshare.IsCredentialsRefused(err):
-		diags.Append(apiErrorDiagnostic(err))
-	default:
-		// The check only helps: apply reports what the build meets.
-		diags.AddWarning("Cannot check instance "+uhostID+" at plan", fmt.Sprintf("%v.\n\nApply will start the build and report any problem then.", err))
-	}
-}
-
-// checkNameFree looks for another image named name, other than the one in
-// state. An image that renames fails the plan when a usable image has the
-// name, and warns when one that is not usable has it. A new image (state
-// nil) only warns: Terraform plans the replacement
-// of a tainted image without its state, so the image found may be this
-// resource's own (a build that timed out and finished later), which apply
-// deletes before it builds the new one; a stranger's refuses the build at
-// apply, with the same explanation.
-func (r *customImageResource) checkNameFree(ctx context.Context, region, zone, name string, state *customImageModel, diags *diag.Diagnostics) {
-	img, err := r.data.client.ImageNamed(ctx, region, zone, name)
-	switch {
-	case compshare.IsNotFound(err):
-		return
-	case compshare.IsCredentialsRefused(err):
-		diags.Append(apiErrorDiagnostic(err))
-		return
-	case err != nil:
-		diags.AddWarning("Cannot check the image name at plan", fmt.Sprintf("%v.\n\nApply will report a name already in use.", err))
-		return
-	case state != nil && strings.EqualFold(img.ID, state.ID.ValueString()):
-		return
-	}
-	switch {
-	case state == nil:
-		diags.AddAttributeWarning(path.Root("name"), "Image name already in use", nameInUse(img, region, zone)+
-			" If it is the image this resource held before it was tainted (a build that timed out and finished later), apply deletes it first and all is well. "+
-			"Otherwise apply will be refused: choose another name, or "+adoptImage(img.ID))
-	case compshare.MeaningOf(img.Status).Usable():
-		diags.AddAttributeError(path.Root("name"), "Image name already in use", nameInUse(img, region, zone)+" Choose another name.")
-	default:
-		// Not usable: perhaps a tainted image that this apply replaces first.
-		diags.AddAttributeWarning(path.Root("name"), "Image name already in use", nameInUse(img, region, zone)+
-			" Unless it is a tainted image that this apply deletes first, the rename will be refused: choose another name.")
-	}
-}
-
 func (r *customImageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan customImageModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -379,7 +230,7 @@ func (r *customImageResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	if build.Lost != nil { // the build was found by its name, after a lost answer
 		if ctx.Err() != nil {
-			resp.Diagnostics.Append(waitErrorDiagnostic(imageID, "timeouts.create", afterCreate, build.Lost))
+			resp.Diagnostics.Append(lostBuildStoppedDiagnostic(imageID, build.Lost, ctx.Err()))
 			return
 		}
 		tflog.SubsystemWarn(logContext(ctx), logSubsystem, "the answer to the build request was lost; found the build by its name",
@@ -510,16 +361,7 @@ func (r *customImageResource) Update(ctx context.Context, req resource.UpdateReq
 	imageID, region, zone := state.ID.ValueString(), plan.Region.ValueString(), plan.Zone.ValueString()
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, newImageIdentity(region, zone, imageID))...) // none yet in a state written without identity
 
-	var change compshare.ImageUpdate
-	if !plan.Name.Equal(state.Name) {
-		change.Name = plan.Name.ValueStringPointer()
-	}
-	if !plan.Description.IsUnknown() && !plan.Description.IsNull() && !plan.Description.Equal(state.Description) {
-		change.Description = plan.Description.ValueStringPointer()
-	}
-	if !plan.Tags.IsUnknown() && !plan.Tags.IsNull() && !plan.Tags.Equal(state.Tags) {
-		change.Tags = setStrings(plan.Tags)
-	}
+	change := imageChange(plan.imageModel, state.imageModel)
 	if err := r.data.client.UpdateImage(ctx, region, zone, imageID, change); err != nil {
 		resp.Diagnostics.Append(apiErrorDiagnostic(err))
 		return
@@ -586,10 +428,10 @@ func (r *customImageResource) Delete(ctx context.Context, req resource.DeleteReq
 			"\n\nThe image is published to the community (Visibility 1), and must be withdrawn before it can be deleted: "+
 			"withdraw it in the Compshare console, then destroy again.")
 	case errors.As(err, &timedOut) && compshare.IsNotFound(err):
-		resp.Diagnostics.AddError("Timed out deleting image "+imageID,
-			"The image was built moments ago and the API does not know it yet; destroy again in a minute, or raise timeouts.delete.")
+		resp.Diagnostics.AddError("Deletion of image "+imageID+" "+interruption(err),
+			"The image was built moments ago and the API does not know it yet ("+err.Error()+"); destroy again in a minute, or raise timeouts.delete.")
 	case errors.As(err, &timedOut):
-		resp.Diagnostics.AddError("Timed out waiting for image "+imageID+" to be deleted",
+		resp.Diagnostics.AddError("Wait for image "+imageID+" to leave the list "+interruption(err),
 			"The deletion was accepted but the image is still listed ("+err.Error()+"); raise timeouts.delete or destroy again.")
 	default:
 		resp.Diagnostics.Append(apiErrorDiagnostic(err))
@@ -601,30 +443,15 @@ func (r *customImageResource) Delete(ctx context.Context, req resource.DeleteReq
 const buildStartedKey = "build_started"
 
 // markBuildStarted records in private state that the build started at t.
-func markBuildStarted(ctx context.Context, private interface {
-	SetKey(context.Context, string, []byte) diag.Diagnostics
-}, t time.Time,
-) diag.Diagnostics {
-	value, err := json.Marshal(t.UTC())
-	if err != nil {
-		return diag.Diagnostics{diag.NewErrorDiagnostic("Cannot record when the build started", err.Error())}
-	}
-	return private.SetKey(ctx, buildStartedKey, value)
+func markBuildStarted(ctx context.Context, private privateSetter, t time.Time) diag.Diagnostics {
+	return markMoment(ctx, private, buildStartedKey, "when the build started", t)
 }
 
 // buildStartedMomentsAgo reports whether private state records that Create
 // started the build less than imagewait.NewImageWindow ago: the API may not
 // know the image yet.
-func buildStartedMomentsAgo(ctx context.Context, private interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-},
-) bool {
-	value, diags := private.GetKey(ctx, buildStartedKey)
-	var started time.Time
-	if diags.HasError() || len(value) == 0 || json.Unmarshal(value, &started) != nil {
-		return false
-	}
-	return time.Since(started) < imagewait.NewImageWindow
+func buildStartedMomentsAgo(ctx context.Context, private privateGetter) bool {
+	return momentWithin(ctx, private, buildStartedKey, imagewait.NewImageWindow)
 }
 
 // ImportState accepts IMAGE_ID or REGION/ZONE/IMAGE_ID, or an identity;

@@ -157,12 +157,31 @@ func createErrorDiagnostic(region, zone string, spec compshare.NewImage, err err
 			"If it is listed, adopt it into this resource (the address Terraform shows with this message): add an import block whose `to` is this "+
 			"resource and whose `id` is the image's id, then apply. If it is not, apply again to build it.")
 	case compshare.IsBusy(err) && errors.As(err, new(*lifecycle.TimeoutError)):
-		return diag.NewErrorDiagnostic("Image "+spec.Name+" was not built", fmt.Sprintf("%v.\n\nInstance %s had another image being built until timeouts.create "+
-			"ran out, and the platform builds one image of an instance at a time. Nothing was built or saved: apply again once that build is over, or raise timeouts.create.",
-			err, spec.UHostID))
+		ended, advice := createEnded(err)
+		return diag.NewErrorDiagnostic("Image "+spec.Name+" was not built", fmt.Sprintf("%v.\n\nInstance %s had another image being built until %s, "+
+			"and the platform builds one image of an instance at a time. Nothing was built or saved: apply again once that build is over%s.",
+			err, spec.UHostID, ended, advice))
 	case errors.As(err, &taken):
 		return diag.NewErrorDiagnostic("Image name already in use",
 			fmt.Sprintf("%v.\n\n%s Choose another name, or %s", err, nameInUse(taken.Holder, region, zone), adoptImage(taken.Holder.ID)))
 	}
 	return apiErrorDiagnostic(err)
+}
+
+// lostBuildStoppedDiagnostic explains a build that was found by its name
+// after the answer to its request was lost (lost), when the create's context
+// had ended (ctxErr) before the wait for it could begin.
+func lostBuildStoppedDiagnostic(imageID string, lost, ctxErr error) diag.Diagnostic {
+	ended, advice := createEnded(ctxErr)
+	return diag.NewErrorDiagnostic("Wait for image "+imageID+" "+interruption(ctxErr),
+		fmt.Sprintf("The answer to the build request was lost (%v). Image %s was found by its name afterwards, but %s before the wait for it began%s.%s",
+			lost, imageID, ended, advice, afterCreate.stopped))
+}
+
+// createEnded says what ended a create early, and what to do about it.
+func createEnded(err error) (ended, advice string) {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timeouts.create ran out", ", or raise timeouts.create"
+	}
+	return "apply was interrupted", ""
 }

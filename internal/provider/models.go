@@ -169,6 +169,24 @@ func setStrings(s types.Set) []string {
 	return out
 }
 
+// imageChange is what an update sends of plan (UpdateCompShareCustomImage):
+// the name, description and tags that differ from state. A description or
+// tags unknown or null in the plan (removed from the configuration) are not
+// sent: the API cannot clear them.
+func imageChange(plan, state imageModel) compshare.ImageUpdate {
+	var change compshare.ImageUpdate
+	if !plan.Name.Equal(state.Name) {
+		change.Name = plan.Name.ValueStringPointer()
+	}
+	if !plan.Description.IsUnknown() && !plan.Description.IsNull() && !plan.Description.Equal(state.Description) {
+		change.Description = plan.Description.ValueStringPointer()
+	}
+	if !plan.Tags.IsUnknown() && !plan.Tags.IsNull() && !plan.Tags.Equal(state.Tags) {
+		change.Tags = setStrings(plan.Tags)
+	}
+	return change
+}
+
 // mergeImage keeps the state's value of every attribute the plan left unknown.
 func mergeImage(plan, state imageModel) imageModel {
 	pick := func(p, s types.String) types.String {

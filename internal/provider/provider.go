@@ -108,7 +108,7 @@ func (p *compshareProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"max_retries": schema.Int64Attribute{
 				Optional:    true,
 				Validators:  []validator.Int64{int64validator.Between(0, 10)},
-				Description: "How often a transient failure (network error, timeout, HTTP 429/502/503/504, the gateway's RetCodes 110/150/153, RetCode >= 2000) is retried, with exponential backoff, before it is reported. Defaults to 3.",
+				Description: "How often a transient failure (network error, timeout, HTTP 429/502/503/504, the gateway's RetCodes 110/150/153, RetCode >= 2000 other than a refusal such as sold out or a held operation lock) is retried, with exponential backoff, before it is reported. Defaults to 3.",
 			},
 			"request_timeout": schema.StringAttribute{
 				Optional:    true,
@@ -221,15 +221,16 @@ func (m providerModel) settingsInput() settings.Input {
 }
 
 func (p *compshareProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{newImageWaitResource, newCustomImageResource}
+	return []func() resource.Resource{newImageWaitResource, newCustomImageResource, newInstanceResource}
 }
 
 func (p *compshareProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newImageProgressDataSource, newCustomImagesDataSource, newCustomImageDataSource}
+	return []func() datasource.DataSource{newImageProgressDataSource, newCustomImagesDataSource, newCustomImageDataSource,
+		newInstanceDataSource, newInstancesDataSource}
 }
 
 func (p *compshareProvider) ListResources(_ context.Context) []func() list.ListResource {
-	return []func() list.ListResource{newCustomImageListResource}
+	return []func() list.ListResource{newCustomImageListResource, newInstanceListResource}
 }
 
 func (p *compshareProvider) Actions(_ context.Context) []func() action.Action {

@@ -84,8 +84,10 @@ type Request struct {
 	// outage, ridden out, and not a wrong base URL (see unreachableLimit).
 	Answered bool
 	// OnPoll, if set, is called after every progress answer with the delay
-	// before the wait next calls the API (0 when the wait ends with it).
-	OnPoll func(p compshare.Progress, next time.Duration)
+	// before the wait next calls the API (0 when the wait ends with it) and
+	// why the next call comes then, in a few words: the schedule's reason
+	// for a progress poll, or what a status lookup is for.
+	OnPoll func(p compshare.Progress, next time.Duration, reason string)
 	// OnTransientError, if set, is called when a poll failed in a way that
 	// may pass (a transient error, an unreadable answer, not-found of a new
 	// image), with the delay before the next try.
@@ -244,6 +246,7 @@ type state struct {
 	reached bool                // the API answered at least once, if only to refuse
 	backoff time.Duration       // pause after the next transient error
 	pollAt  time.Time           // when to read the progress next
+	pollWhy string              // why then: the schedule's reason
 
 	calls     int       // requests made: progress and status
 	lookupAt  time.Time // when to look the status up next
@@ -289,11 +292,13 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 			err = w.lookUp(ctx, s)
 		}
 		var next time.Duration
+		var why string
 		if err == nil && !s.done() {
-			next = max(0, s.wake().Sub(w.clock.Now()))
+			at, reason := s.wake()
+			next, why = max(0, at.Sub(w.clock.Now())), reason
 		}
 		if answered && req.OnPoll != nil {
-			req.OnPoll(*s.last, next)
+			req.OnPoll(*s.last, next, why)
 		}
 		switch {
 		case err != nil:
@@ -369,7 +374,7 @@ func (w waiter) timedOut(ctx context.Context, s *state, timeout *TimeoutError) (
 	}
 	s.last, timeout.Last = &p, &p
 	if req.OnPoll != nil {
-		req.OnPoll(p, 0)
+		req.OnPoll(p, 0, "")
 	}
 	if s.done() {
 		return p, nil
@@ -401,7 +406,8 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 		s.lookupAt = later(now, s.lookedAt.Add(confirmEvery))
 		return
 	}
-	s.pollAt = now.Add(s.clamp(s.req.Schedule.Next(Observe(p, now))))
+	d, why := s.req.Schedule.Next(Observe(p, now))
+	s.pollAt, s.pollWhy = now.Add(s.clamp(d)), why
 }
 
 // lookUp looks the image's status up, which is the only way to learn that a
@@ -537,14 +543,18 @@ func (s *state) expectsUsable(now time.Time) bool {
 
 func (s *state) lookupDue(now time.Time) bool { return !s.statusOff && !now.Before(s.lookupAt) }
 
-// wake returns when the next call is due: at the target only status
-// lookups are; the wait is over before both are off.
-func (s *state) wake() time.Time {
+// wake returns when the next call is due and why: at the target only
+// status lookups are; the wait is over before both are off.
+func (s *state) wake() (time.Time, string) {
 	switch {
-	case s.atTarget(), s.progressOff, !s.statusOff && s.lookupAt.Before(s.pollAt):
-		return s.lookupAt
+	case s.atTarget():
+		return s.lookupAt, "status lookup: listed as Available yet?"
+	case s.progressOff:
+		return s.lookupAt, "status lookup: the progress action refuses the image"
+	case !s.statusOff && s.lookupAt.Before(s.pollAt):
+		return s.lookupAt, "status lookup: has the build failed?"
 	}
-	return s.pollAt
+	return s.pollAt, s.pollWhy
 }
 
 func later(a, b time.Time) time.Time {

@@ -175,11 +175,12 @@ func TestCompletes(t *testing.T) {
 	b.latency = 200 * time.Millisecond
 	type timedPoll struct {
 		poll
-		at time.Duration
+		at     time.Duration
+		reason string
 	}
 	var polls []timedPoll
-	p, err := b.run(t, Request{OnPoll: func(p compshare.Progress, next time.Duration) {
-		polls = append(polls, timedPoll{poll{p.Percent, next}, b.elapsed()})
+	p, err := b.run(t, Request{OnPoll: func(p compshare.Progress, next time.Duration, reason string) {
+		polls = append(polls, timedPoll{poll{p.Percent, next}, b.elapsed(), reason})
 	}}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -190,13 +191,14 @@ func TestCompletes(t *testing.T) {
 	if lag := b.elapsed() - b.work; lag < 0 || lag > 5*time.Second || b.progressCalls > 40 {
 		t.Errorf("lag %v with %d calls", lag, b.progressCalls)
 	}
-	// OnPoll: once per answer, with the delay until the next call, and 0 at the end.
+	// OnPoll: once per answer, with the delay until the next call and its
+	// reason, and 0 at the end.
 	if len(polls) != b.progressCalls {
 		t.Fatalf("%d OnPoll calls, %d answers", len(polls), b.progressCalls)
 	}
 	for i, p := range polls[:len(polls)-1] {
-		if !slices.Contains(b.callsAt, p.at+p.next) || p.next <= 0 {
-			t.Errorf("OnPoll %d at %v said next %v; calls at %v", i, p.at, p.next, b.callsAt)
+		if !slices.Contains(b.callsAt, p.at+p.next) || p.next <= 0 || p.reason == "" {
+			t.Errorf("OnPoll %d at %v said next %v (%q); calls at %v", i, p.at, p.next, p.reason, b.callsAt)
 		}
 	}
 	// The poll due when the estimate says the build is over is preceded by
@@ -311,7 +313,7 @@ func TestFailedBuild(t *testing.T) {
 	var last poll
 	// Polls every 10 s, so that the poll 10 s in comes with the lookup.
 	_, err := b.run(t, Request{Schedule: schedule.NewFixed(10 * time.Second),
-		OnPoll: func(p compshare.Progress, next time.Duration) { last = poll{p.Percent, next} }}, time.Hour)
+		OnPoll: func(p compshare.Progress, next time.Duration, _ string) { last = poll{p.Percent, next} }}, time.Hour)
 	var failed *FailedError
 	if !errors.As(err, &failed) {
 		t.Fatalf("error %v, want *FailedError", err)
@@ -489,7 +491,7 @@ func TestTimeout(t *testing.T) {
 // slowSchedule asks for a wait far longer than any max interval.
 type slowSchedule struct{}
 
-func (slowSchedule) Next(schedule.Observation) time.Duration { return 24 * time.Hour }
+func (slowSchedule) Next(schedule.Observation) (time.Duration, string) { return 24 * time.Hour, "slow" }
 
 func TestMaxIntervalRespected(t *testing.T) {
 	const maxInterval = 5 * time.Second
@@ -599,7 +601,7 @@ func TestReadAfterDeadline(t *testing.T) {
 	const maxInterval = 100 * time.Second
 	b := newBuild(580 * time.Second)
 	var polled []poll
-	p, err := b.run(t, Request{Target: 50, MaxInterval: maxInterval, Schedule: schedule.NewFixed(maxInterval), OnPoll: func(p compshare.Progress, next time.Duration) {
+	p, err := b.run(t, Request{Target: 50, MaxInterval: maxInterval, Schedule: schedule.NewFixed(maxInterval), OnPoll: func(p compshare.Progress, next time.Duration, _ string) {
 		polled = append(polled, poll{p.Percent, next})
 	}}, 290*time.Second)
 	if err != nil || p.Percent != 50 || polled[len(polled)-1] != (poll{50, 0}) {

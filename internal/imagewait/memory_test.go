@@ -49,7 +49,7 @@ func TestMemoryConstantOverLongWait(t *testing.T) {
 	_, err := waiter{r: b, clock: b, statusTimeout: time.Second}.wait(context.Background(), Request{
 		Region: region, Zone: zone, ImageID: imageID, Target: 100, MaxInterval: time.Second,
 		Schedule: schedule.NewFixed(schedule.MinInterval),
-		OnPoll: func(compshare.Progress, time.Duration) {
+		OnPoll: func(compshare.Progress, time.Duration, string) {
 			polls++
 			switch polls {
 			case 20000:

@@ -54,7 +54,7 @@ func TestDoneMeansAvailable(t *testing.T) {
 	b := newBuild(2 * time.Minute)
 	b.statusLag = 40 * time.Second
 	var at100 []time.Duration
-	p, err := b.run(t, Request{OnPoll: func(p compshare.Progress, next time.Duration) {
+	p, err := b.run(t, Request{OnPoll: func(p compshare.Progress, next time.Duration, _ string) {
 		if p.Percent == 100 {
 			at100 = append(at100, next)
 		}

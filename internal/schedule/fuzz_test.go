@@ -62,7 +62,10 @@ func FuzzAdaptive(f *testing.F) {
 				t.Fatalf("answer %d at %v: sooner than fixed polling every %v", i, at, budget)
 			}
 			reached = reached || clampPercent(o.Progress) >= clampPercent(target)
-			d := s.Next(o)
+			d, reason := s.Next(o)
+			if reason == "" {
+				t.Fatalf("answer %d (%+v): no reason for delay %v", i, o, d)
+			}
 			if d < MinInterval || d > bound {
 				t.Fatalf("answer %d (%+v): delay %v outside [%v, %v]", i, o, d, MinInterval, bound)
 			}

@@ -44,6 +44,10 @@
 //     saved, else every 1/8 of the overrun, between 1 and 5 s.
 //   - Every delay is clamped to [MinInterval, maxInterval].
 //
+// Next says why it chose each delay, in a few words ("predicted end", "call
+// budget", "max poll interval", ...); the provider logs it at debug level as
+// next_poll_reason with next_poll_in.
+//
 // Where no schedule can see the end within 2 s on the calls of 5-s polling,
 // the wait falls back to polling about every 5 s near the end: a long stay at
 // 99 % without a true clock (every answer is the same until 100), and, on
@@ -106,7 +110,9 @@ type Observation struct {
 // Schedule decides how long to wait before the next poll. One value serves one
 // wait; it is told every observation in order.
 type Schedule interface {
-	Next(o Observation) time.Duration
+	// Next returns the delay before the next poll and why it is that long,
+	// in a few words (the wait logs both).
+	Next(o Observation) (delay time.Duration, reason string)
 }
 
 // NewFixed returns a baseline that always waits interval.
@@ -114,7 +120,7 @@ func NewFixed(interval time.Duration) Schedule { return fixed(interval) }
 
 type fixed time.Duration
 
-func (f fixed) Next(Observation) time.Duration { return time.Duration(f) }
+func (f fixed) Next(Observation) (time.Duration, string) { return time.Duration(f), "fixed interval" }
 
 // NewAdaptive returns the schedule described in the package documentation for
 // waiting until progress reaches target percent. maxInterval <= 0 selects
@@ -164,17 +170,17 @@ type level struct {
 	p  float64
 }
 
-func (a *adaptive) Next(o Observation) time.Duration {
+func (a *adaptive) Next(o Observation) (time.Duration, string) {
 	o.Progress = clampPercent(o.Progress)
 	if o.Progress >= a.target {
-		return MinInterval // done: the caller stops polling
+		return MinInterval, "target reached" // the caller stops polling
 	}
 	a.calls++
 	if a.calls == 1 {
 		a.start, a.prev, a.levels = o.At, o, []level{{o.At, o.Progress}}
 		eta, ok := ETA(o, a.target)
 		if !ok || eta <= 0 {
-			return a.wait(o, stallBase)
+			return a.wait(o, stallBase, "no estimate yet")
 		}
 		a.due = o.At.Add(eta)
 		// One answer cannot confirm its estimate: measure again after no
@@ -184,7 +190,7 @@ func (a *adaptive) Next(o Observation) time.Duration {
 		if o.Total >= o.Remaining && o.Remaining >= 0 {
 			eta = min(eta, 2*max(o.Total-o.Remaining, budgetInterval))
 		}
-		return a.wait(o, eta/2)
+		return a.wait(o, eta/2, "half the first estimate")
 	}
 	prev := a.prev
 	a.prev = o
@@ -230,16 +236,16 @@ func (a *adaptive) Next(o Observation) time.Duration {
 		eta, lo, hi = math.Min(eta, api), math.Min(lo, api), math.Max(hi, api)
 	}
 	if a.clockDecides(o) {
-		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At))
+		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At), "end of the API's clock")
 	}
 	if a.atResolution(o) {
-		return a.final(o, denseInterval)
+		return a.final(o, denseInterval, "at 99.99 %")
 	}
 	if a.budgetAt(a.calls + 2).After(o.At.Add(seconds(eta)).Add(aimWithin)) {
 		// No call to spare for a check before the end: one shot, as late
 		// in the candidates' spread as it may be and still see an end at
 		// the earliest in time.
-		return a.wait(o, seconds(math.Min(hi, lo+shotWindow.Seconds())+endSlack.Seconds()))
+		return a.wait(o, seconds(math.Min(hi, lo+shotWindow.Seconds())+endSlack.Seconds()), "last shot at the end")
 	}
 	return a.plan(o, eta, resumed)
 }
@@ -314,7 +320,7 @@ func (a *adaptive) clockEnd(prev, o Observation) (time.Time, bool) {
 
 // plan returns the wait for an ETA in seconds from o; resumed says that
 // progress moved again after standing still.
-func (a *adaptive) plan(o Observation, eta float64, resumed bool) time.Duration {
+func (a *adaptive) plan(o Observation, eta float64, resumed bool) (time.Duration, string) {
 	ran := o.At.Sub(a.start)
 	if o.Total > o.Remaining && o.Remaining >= 0 {
 		ran = max(ran, o.Total-o.Remaining) // the build's age by the API's account
@@ -328,7 +334,7 @@ func (a *adaptive) plan(o Observation, eta float64, resumed bool) time.Duration 
 		if resumed {
 			limit = budgetInterval
 		}
-		return a.wait(o, min(seconds(eta/2), limit))
+		return a.wait(o, min(seconds(eta/2), limit), "half an untrusted estimate")
 	}
 	if !a.verified {
 		// Trusted only for agreeing with the API, which a build that
@@ -339,19 +345,23 @@ func (a *adaptive) plan(o Observation, eta float64, resumed bool) time.Duration 
 	}
 	if margin := eta * tolerance; margin > aimWithin.Seconds() {
 		// Wake as early as the rate may err, and measure it again.
-		return a.wait(o, seconds(eta-margin))
+		return a.wait(o, seconds(eta-margin), "check before the predicted end")
 	}
-	return a.wait(o, seconds(eta+endSlack.Seconds()))
+	return a.wait(o, seconds(eta+endSlack.Seconds()), "predicted end")
 }
 
-func (a *adaptive) stalled(o Observation) time.Duration {
+func (a *adaptive) stalled(o Observation) (time.Duration, string) {
 	a.idle++
 	a.trusted, a.verified = false, false
 	if a.clockDecides(o) {
-		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At))
+		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At), "end of the API's clock")
 	}
 	if a.atResolution(o) {
-		return a.final(o, min(denseInterval, a.overdue(o)))
+		d, reason := a.overdue(o)
+		if denseInterval < d {
+			d, reason = denseInterval, "at 99.99 %"
+		}
+		return a.final(o, d, reason)
 	}
 	if lo, hi, ok := a.nextJump(); ok && hi.Add(aimWithin).After(o.At) {
 		// Steps come at regular intervals: sleep until the next may come,
@@ -361,17 +371,18 @@ func (a *adaptive) stalled(o Observation) time.Duration {
 		if o.Progress+a.unit < a.target-1e-9 {
 			every = min(max(hi.Sub(lo)/4, denseInterval), budgetInterval)
 		}
-		return a.final(o, max(lo.Sub(o.At), every))
+		return a.final(o, max(lo.Sub(o.At), every), "next step")
 	}
-	return a.final(o, a.overdue(o))
+	d, reason := a.overdue(o)
+	return a.final(o, d, reason)
 }
 
 // final returns d, or the wait until the trusted clock's end if that comes sooner.
-func (a *adaptive) final(o Observation, d time.Duration) time.Duration {
-	if a.clockOK {
-		d = min(d, a.clockHi.Add(endSlack).Sub(o.At))
+func (a *adaptive) final(o Observation, d time.Duration, reason string) (time.Duration, string) {
+	if end := a.clockHi.Add(endSlack).Sub(o.At); a.clockOK && end < d {
+		d, reason = end, "end of the API's clock"
 	}
-	return a.wait(o, d)
+	return a.wait(o, d, reason)
 }
 
 // atResolution reports whether o is the API's last value before 100 (it
@@ -382,7 +393,7 @@ func (a *adaptive) atResolution(o Observation) bool {
 
 // overdue returns the wait while progress stands still and no step or
 // clock tells when it moves.
-func (a *adaptive) overdue(o Observation) time.Duration {
+func (a *adaptive) overdue(o Observation) (time.Duration, string) {
 	var next, passed time.Time // earliest predicted end ahead; latest one behind
 	for _, end := range []time.Time{a.due, a.apiEnd} {
 		switch {
@@ -395,9 +406,9 @@ func (a *adaptive) overdue(o Observation) time.Duration {
 			passed = end
 		}
 	}
-	d := stallBase << min(a.idle-1, 20) // the cap only prevents overflow; clamp bounds it
-	if !next.IsZero() {
-		d = min(d, next.Sub(o.At)+endSlack)
+	d, reason := stallBase<<min(a.idle-1, 20), "no movement, backing off" // the cap only prevents overflow; clamp bounds it
+	if end := next.Sub(o.At) + endSlack; !next.IsZero() && end < d {
+		d, reason = end, "predicted end"
 	}
 	if !passed.IsZero() {
 		// Overdue: poll densely while the calls saved so far last, then
@@ -407,9 +418,11 @@ func (a *adaptive) overdue(o Observation) time.Duration {
 		if a.budgetAt(a.calls + savedReserve).Before(o.At) {
 			overdue = denseInterval
 		}
-		d = min(d, overdue)
+		if overdue < d {
+			d, reason = overdue, "past the predicted end"
+		}
 	}
-	return d
+	return d, reason
 }
 
 // readClock follows the API's estimate from prev to o: trusted while it
@@ -526,13 +539,19 @@ func (a *adaptive) budgetAt(n int) time.Time {
 	return a.start.Add(time.Duration(n-1) * min(budgetInterval, a.maxInterval/6))
 }
 
-// wait returns d, delayed as the call budget requires and clamped.
-func (a *adaptive) wait(o Observation, d time.Duration) time.Duration {
-	return a.clamp(max(d, a.budgetAt(a.calls+1).Sub(o.At)))
-}
-
-func (a *adaptive) clamp(d time.Duration) time.Duration {
-	return min(max(d, MinInterval), a.maxInterval)
+// wait returns d and its reason, unless the call budget asks for longer or
+// the clamp changes it.
+func (a *adaptive) wait(o Observation, d time.Duration, reason string) (time.Duration, string) {
+	if b := a.budgetAt(a.calls + 1).Sub(o.At); b > d {
+		d, reason = b, "call budget"
+	}
+	switch {
+	case d > a.maxInterval:
+		return a.maxInterval, "max poll interval"
+	case d < MinInterval:
+		return MinInterval, reason
+	}
+	return d, reason
 }
 
 // ETA estimates from one observation the time until progress reaches target

@@ -79,7 +79,7 @@ func simulate(s Schedule, b build, phase time.Duration) result {
 			r.lag = elapsed - b.end()
 			return r
 		}
-		d := s.Next(o)
+		d, _ := s.Next(o)
 		r.minDelay, r.maxDelay = min(r.minDelay, d), max(r.maxDelay, d)
 		elapsed += d
 	}
@@ -173,7 +173,7 @@ func TestAdaptiveHostile(t *testing.T) {
 		}
 		upper = max(upper, MinInterval)
 		for i, o := range obs {
-			if d := s.Next(o); d < MinInterval || d > upper {
+			if d, _ := s.Next(o); d < MinInterval || d > upper {
 				t.Errorf("maxInterval %v, observation %d: delay %v, want within [%v, %v]", maxInterval, i, d, MinInterval, upper)
 			}
 		}
@@ -184,8 +184,8 @@ func TestFixed(t *testing.T) {
 	for _, d := range []time.Duration{time.Second, 5 * time.Second, 10 * time.Second} {
 		s := NewFixed(d)
 		for _, o := range []Observation{{}, {Progress: 50, Total: time.Minute, Remaining: time.Second}} {
-			if got := s.Next(o); got != d {
-				t.Errorf("NewFixed(%v).Next(%+v) = %v", d, o, got)
+			if got, reason := s.Next(o); got != d || reason == "" {
+				t.Errorf("NewFixed(%v).Next(%+v) = %v, %q", d, o, got, reason)
 			}
 		}
 	}

@@ -95,7 +95,8 @@ func simulateBuild(s Schedule, b buildshape.Build, target float64, phase, maxInt
 		if a.Estimated {
 			o.Total, o.Remaining = seconds(a.Total), seconds(a.Remaining)
 		}
-		elapsed += min(max(s.Next(o), MinInterval), maxInterval)
+		d, _ := s.Next(o)
+		elapsed += min(max(d, MinInterval), maxInterval)
 	}
 	panic(fmt.Sprintf("%+v never reached %v %%", b, target))
 }

@@ -35,16 +35,11 @@ const (
 	// finalReadTimeout bounds the read that tells a timed-out wait's error
 	// where the build is now.
 	finalReadTimeout = 5 * time.Second
-	// confirmEvery is the shortest pause between two status lookups while a
-	// build at 100 % is not yet listed as Available; the pause grows with that
-	// wait (a quarter of it), so that a short delay is seen at once.
-	confirmEvery = time.Second
-	// confirmFast is the pause between two status lookups while a build at
-	// 100 % is not yet listed as Available and the wait has made fewer
-	// calls than fixed polling every fixedInterval would have: it keeps the
-	// lag to Available within 2 s as long as the calls saved earlier last.
-	confirmFast   = 1500 * time.Millisecond
-	fixedInterval = 5 * time.Second
+	// confirmEvery is the pause between two status lookups while a build at
+	// 100 % is not yet listed as Available, as long as the calls saved
+	// earlier last (then the call budget's pace): it keeps the lag to
+	// Available within 2 s.
+	confirmEvery = 1500 * time.Millisecond
 	// nearUsable (percent) is the progress from which a due poll is
 	// preceded by a status lookup, which may end the wait at once.
 	nearUsable = 99.5
@@ -403,10 +398,12 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 	if s.atTarget() {
 		// Done, or as soon as the image is listed as Available (after the
 		// shortest pause if it was just looked up, as expectsUsable does).
-		s.lookupAt = later(now, s.lookedAt.Add(confirmEvery))
+		s.lookupAt = later(now, s.lookedAt.Add(schedule.MinInterval))
 		return
 	}
-	d, why := s.req.Schedule.Next(Observe(p, now))
+	o := Observe(p, now)
+	o.Calls = s.calls
+	d, why := s.req.Schedule.Next(o)
 	s.pollAt, s.pollWhy = now.Add(s.clamp(d)), why
 }
 
@@ -447,24 +444,21 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 }
 
 // lookupEvery is the pause after a status lookup: while a finished build
-// waits to be listed as Available, confirmFast while the calls saved earlier
-// last, then as often as fixed polling every fixedInterval until the image is
-// usable would call (up to the max interval), so that the wait never makes
-// more calls than that; else lookupGap.
+// waits to be listed as Available, confirmEvery as long as the call budget
+// allows, else the budget's pace (up to the max interval); else lookupGap.
 func (s *state) lookupEvery(now time.Time) time.Duration {
 	if s.progressOff {
-		// The status is the only figure: looked up as often as fixed
-		// polling would read the progress.
-		return min(fixedInterval, s.req.MaxInterval)
+		// The status is the only figure: looked up at the budget's pace.
+		return min(schedule.BudgetInterval, s.req.MaxInterval)
 	}
 	if !s.atTarget() {
 		return s.lookupGap(now)
 	}
-	// Fixed polling has made its call number n by start + (n-1) fixedInterval.
-	within := s.start.Add(time.Duration(s.calls) * fixedInterval)
-	quarter := max(now.Sub(s.lastAt)/4, confirmEvery)
-	return min(max(confirmFast, within.Sub(now)), quarter, s.req.MaxInterval)
+	return min(max(confirmEvery, s.budget().At(s.calls+1).Sub(now)), schedule.BudgetInterval, s.req.MaxInterval)
 }
+
+// budget is the wait's call budget: progress polls and status lookups alike.
+func (s *state) budget() schedule.Budget { return schedule.Budget{Start: s.start} }
 
 // lookupGap is how long after a moment when the build was known not to have
 // failed the status must be looked up again: max(noticeWithin, 1/noticeShare
@@ -526,12 +520,12 @@ func (s *state) result() compshare.Progress {
 // preceded by a status lookup: at a target of 100, the latest answer's
 // estimate (schedule.ETA) says the build is over or it reads nearUsable
 // percent, and the lookup, if in vain, keeps the wait within the calls of
-// fixed polling every fixedInterval (lookup and poll by now).
+// call budget (lookup and poll by now).
 func (s *state) expectsUsable(now time.Time) bool {
 	if s.req.Target < 100 || s.statusOff || s.last == nil {
 		return false
 	}
-	if fixedCalls := int(now.Sub(s.start)/fixedInterval) + 1; s.calls+2 > fixedCalls {
+	if s.budget().At(s.calls + 2).After(now) {
 		return false
 	}
 	if s.last.Percent >= nearUsable {

@@ -148,7 +148,7 @@ func (b *fakeBuild) ImageStatus(ctx context.Context, r, z, id string) (compshare
 // run waits for b on its fake clock; timeout > 0 sets a deadline on that clock.
 func (b *fakeBuild) run(t *testing.T, req Request, timeout time.Duration) (compshare.Progress, error) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, b.clock.now.Add(timeout))
@@ -297,7 +297,7 @@ func (constReader) ImageStatus(context.Context, string, string, string) (compsha
 func TestMalformedAnswerIsAnError(t *testing.T) {
 	for _, pct := range []float64{math.NaN(), 150, -1} {
 		c := &fakeClock{now: time.Now()}
-		ctx, cancel := context.WithDeadline(context.Background(), c.now.Add(time.Hour))
+		ctx, cancel := context.WithDeadline(t.Context(), c.now.Add(time.Hour))
 		_, err := waiter{r: constReader{compshare.Progress{Percent: pct}}, clock: c, statusTimeout: time.Second}.wait(ctx, Request{ImageID: imageID, Target: 100})
 		cancel()
 		var timeout *TimeoutError
@@ -558,7 +558,7 @@ func (blockingReader) ImageProgress(ctx context.Context, _, _, id string) (comps
 }
 
 func TestRealDeadlineDuringCall(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	// The read after the deadline is bounded too.
@@ -579,7 +579,7 @@ func TestCancel(t *testing.T) {
 		{"during a call", blockingReader{}, "waiting for image compshareImage-x was interrupted before any answer after 0s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			time.AfterFunc(50*time.Millisecond, cancel)
 			start := time.Now()

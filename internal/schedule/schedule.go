@@ -80,10 +80,6 @@ const (
 	// endSlack makes the final poll land a hair after the predicted end rather
 	// than, by rounding, a hair before it, which would cost a call and MinInterval of lag.
 	endSlack = 50 * time.Millisecond
-	// budgetInterval: counted from its first poll, the schedule never polls
-	// more often than fixed polling at this interval would, so the calls it
-	// saves early pay for dense polling near the end.
-	budgetInterval = 5 * time.Second
 	// rounding is the error of the API's estimates, which are whole seconds.
 	rounding = 500 * time.Millisecond
 	// shotWindow is how much later than the earliest plausible end a last
@@ -93,7 +89,7 @@ const (
 	// before it polls densely past a predicted end.
 	savedReserve = 10
 	// untrustedShare: an untrusted estimate is measured again after at most
-	// 1/untrustedShare of the time the wait has run (or budgetInterval, if longer).
+	// 1/untrustedShare of the time the wait has run (or BudgetInterval, if longer).
 	untrustedShare = 2
 	// denseInterval is the wait once the predicted end has passed.
 	denseInterval = time.Second
@@ -105,7 +101,24 @@ type Observation struct {
 	Progress  float64       // percent, 0..100
 	Total     time.Duration // API's estimated total; negative when the API gave none
 	Remaining time.Duration // API's estimated time left; negative when the API gave none
+	// Calls is how many calls the caller has made so far, this answer's
+	// and any status lookups included: the call budget counts them all.
+	// 0: the schedule counts its observations.
+	Calls int
 }
+
+// BudgetInterval is the pace of the call budget: counted from the first
+// answer, calls never come faster than fixed polling every BudgetInterval
+// would make them, so that the calls saved early pay for dense polling near
+// the end.
+const BudgetInterval = 5 * time.Second
+
+// Budget is the call budget of one wait, which began at Start.
+type Budget struct{ Start time.Time }
+
+// At returns the earliest moment of call n (counted from 1) that keeps the
+// calls within those of fixed polling every BudgetInterval.
+func (b Budget) At(n int) time.Time { return b.Start.Add(time.Duration(n-1) * BudgetInterval) }
 
 // Schedule decides how long to wait before the next poll. One value serves one
 // wait; it is told every observation in order.
@@ -136,8 +149,8 @@ type adaptive struct {
 	target      float64
 	maxInterval time.Duration
 
-	start    time.Time   // first observation: the call budget counts from it
-	calls    int         // observations so far
+	budget   Budget      // counted from the first observation
+	calls    int         // calls so far: observations, or Observation.Calls
 	levels   []level     // latest distinct progress values, oldest first; at most 3
 	prev     Observation // latest observation
 	idle     int         // consecutive observations without movement
@@ -175,9 +188,9 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 	if o.Progress >= a.target {
 		return MinInterval, "target reached" // the caller stops polling
 	}
-	a.calls++
-	if a.calls == 1 {
-		a.start, a.prev, a.levels = o.At, o, []level{{o.At, o.Progress}}
+	a.calls = max(a.calls+1, o.Calls)
+	if a.prev.At.IsZero() {
+		a.budget, a.prev, a.levels = Budget{o.At}, o, []level{{o.At, o.Progress}}
 		eta, ok := ETA(o, a.target)
 		if !ok || eta <= 0 {
 			return a.wait(o, stallBase, "no estimate yet")
@@ -188,7 +201,7 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 		// fixed polling would, for a build that by that account has
 		// just started (any estimate of it is a guess).
 		if o.Total >= o.Remaining && o.Remaining >= 0 {
-			eta = min(eta, 2*max(o.Total-o.Remaining, budgetInterval))
+			eta = min(eta, 2*max(o.Total-o.Remaining, BudgetInterval))
 		}
 		return a.wait(o, eta/2, "half the first estimate")
 	}
@@ -241,7 +254,7 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 	if a.atResolution(o) {
 		return a.final(o, denseInterval, "at 99.99 %")
 	}
-	if a.budgetAt(a.calls + 2).After(o.At.Add(seconds(eta)).Add(aimWithin)) {
+	if a.budget.At(a.calls + 2).After(o.At.Add(seconds(eta)).Add(aimWithin)) {
 		// No call to spare for a check before the end: one shot, as late
 		// in the candidates' spread as it may be and still see an end at
 		// the earliest in time.
@@ -321,7 +334,7 @@ func (a *adaptive) clockEnd(prev, o Observation) (time.Time, bool) {
 // plan returns the wait for an ETA in seconds from o; resumed says that
 // progress moved again after standing still.
 func (a *adaptive) plan(o Observation, eta float64, resumed bool) (time.Duration, string) {
-	ran := o.At.Sub(a.start)
+	ran := o.At.Sub(a.budget.Start)
 	if o.Total > o.Remaining && o.Remaining >= 0 {
 		ran = max(ran, o.Total-o.Remaining) // the build's age by the API's account
 	}
@@ -330,9 +343,9 @@ func (a *adaptive) plan(o Observation, eta float64, resumed bool) (time.Duration
 		// time before a resume, may be far too long: measure again
 		// after at most half the time the wait has run, or
 		// as soon as fixed polling would, if later.
-		limit := max(o.At.Sub(a.start)/untrustedShare, budgetInterval)
+		limit := max(o.At.Sub(a.budget.Start)/untrustedShare, BudgetInterval)
 		if resumed {
-			limit = budgetInterval
+			limit = BudgetInterval
 		}
 		return a.wait(o, min(seconds(eta/2), limit), "half an untrusted estimate")
 	}
@@ -340,7 +353,7 @@ func (a *adaptive) plan(o Observation, eta float64, resumed bool) (time.Duration
 		// Trusted only for agreeing with the API, which a build that
 		// speeds up may do by chance: measure again as an untrusted
 		// estimate would, or after as long as the build has run.
-		limit := max(o.At.Sub(a.start)/untrustedShare, budgetInterval)
+		limit := max(o.At.Sub(a.budget.Start)/untrustedShare, BudgetInterval)
 		eta = min(eta, min(ran, limit).Seconds()+eta*tolerance)
 	}
 	if margin := eta * tolerance; margin > aimWithin.Seconds() {
@@ -369,7 +382,7 @@ func (a *adaptive) stalled(o Observation) (time.Duration, string) {
 		// the wait, else just often enough to time the step better.
 		every := denseInterval
 		if o.Progress+a.unit < a.target-1e-9 {
-			every = min(max(hi.Sub(lo)/4, denseInterval), budgetInterval)
+			every = min(max(hi.Sub(lo)/4, denseInterval), BudgetInterval)
 		}
 		return a.final(o, max(lo.Sub(o.At), every), "next step")
 	}
@@ -414,8 +427,8 @@ func (a *adaptive) overdue(o Observation) (time.Duration, string) {
 		// Overdue: poll densely while the calls saved so far last, then
 		// keep the lag a small share of the unexpected wait, and no
 		// larger than fixed polling's.
-		overdue := max(denseInterval, min(o.At.Sub(passed)/overShare, budgetInterval))
-		if a.budgetAt(a.calls + savedReserve).Before(o.At) {
+		overdue := max(denseInterval, min(o.At.Sub(passed)/overShare, BudgetInterval))
+		if a.budget.At(a.calls + savedReserve).Before(o.At) {
 			overdue = denseInterval
 		}
 		if overdue < d {
@@ -468,7 +481,7 @@ func (a *adaptive) isStep(size float64) bool {
 // true API clock: the calls left allow no check before it. It holds even at
 // the API's last value before 100, where polls would otherwise be dense.
 func (a *adaptive) clockDecides(o Observation) bool {
-	return a.clockOK && a.clockHi.After(o.At) && a.budgetAt(a.calls+2).After(a.clockHi)
+	return a.clockOK && a.clockHi.After(o.At) && a.budget.At(a.calls+2).After(a.clockHi)
 }
 
 // addJump records that progress moved by size percent in (lo, hi] after
@@ -532,17 +545,10 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// budgetAt returns the earliest moment of call n (counted from 1) that keeps
-// the calls within those of fixed polling every budgetInterval.
-func (a *adaptive) budgetAt(n int) time.Time {
-	// A max interval below 30 s asks for a faster wait: the budget grows with it.
-	return a.start.Add(time.Duration(n-1) * min(budgetInterval, a.maxInterval/6))
-}
-
 // wait returns d and its reason, unless the call budget asks for longer or
 // the clamp changes it.
 func (a *adaptive) wait(o Observation, d time.Duration, reason string) (time.Duration, string) {
-	if b := a.budgetAt(a.calls + 1).Sub(o.At); b > d {
+	if b := a.budget.At(a.calls + 1).Sub(o.At); b > d {
 		d, reason = b, "call budget"
 	}
 	switch {

@@ -40,9 +40,6 @@ const (
 	// earlier last (then the call budget's pace): it keeps the lag to
 	// Available within 2 s.
 	confirmEvery = 1500 * time.Millisecond
-	// nearUsable (percent) is the progress from which a due poll is
-	// preceded by a status lookup, which may end the wait at once.
-	nearUsable = 99.5
 	// unreachableLimit is how long a wait that has never reached the API
 	// goes on trying: nothing answering at the base URL from the start is
 	// most likely a wrong base_url, not an outage to sit out until the
@@ -243,8 +240,11 @@ type state struct {
 	pollAt  time.Time           // when to read the progress next
 	pollWhy string              // why then: the schedule's reason
 
-	calls     int       // requests made: progress and status
-	lookupAt  time.Time // when to look the status up next
+	calls    int       // requests made: progress and status
+	lookupAt time.Time // when to look the status up next
+	// budgeted: the wait runs the default schedule, whose call budget
+	// (schedule.Budget) counts the status lookups too.
+	budgeted  bool
 	lookedAt  time.Time // when the status was last looked up; zero before
 	statusOff bool      // the server refused the status action: do not ask again
 	// progressOff: the server refused the progress action (as it is reported
@@ -256,12 +256,13 @@ type state struct {
 }
 
 func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, error) {
+	budgeted := req.Schedule == nil
 	req, err := req.normalized()
 	if err != nil {
 		return compshare.Progress{}, err
 	}
 	start := w.clock.Now()
-	s := &state{req: req, start: start, backoff: firstBackoff, pollAt: start, reached: req.Answered}
+	s := &state{req: req, start: start, backoff: firstBackoff, pollAt: start, reached: req.Answered, budgeted: budgeted}
 	s.lookupAt = start.Add(s.lookupGap(start))
 	for {
 		now := w.clock.Now()
@@ -272,13 +273,23 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 			return compshare.Progress{}, err
 		}
 		answered, err := false, error(nil)
-		if !s.atTarget() && !s.progressOff && !now.Before(s.pollAt) {
-			if s.expectsUsable(now) {
-				// Looking the status up first ends a finished build's wait
-				// with one call instead of a poll that reads 100 and then
-				// the lookup.
-				err = w.lookUp(ctx, s)
-			}
+		pollDue := !s.statusDecides() && !s.progressOff && !now.Before(s.pollAt)
+		switch {
+		case pollDue && s.short(now, 2) && s.expectsUsable(now):
+			// The end is expected and the call budget allows one call
+			// now: the lookup, which sees the end as well as the poll
+			// would (the progress shown then stays at its latest
+			// reading). The poll takes the next slot.
+			s.pollAt, s.pollWhy = s.budget().At(s.calls+2), "call budget: a status lookup took this slot"
+			err = w.lookUp(ctx, s)
+		case pollDue && s.expectsUsable(now):
+			// Looking the status up first ends a finished build's wait
+			// with one call instead of a poll that reads 100 and then the
+			// lookup. (A lookup for failure follows the poll, so that a
+			// failure says where the build stopped.)
+			err = w.lookUp(ctx, s)
+			fallthrough
+		case pollDue:
 			if err == nil && !s.done() {
 				answered, err = w.poll(ctx, s)
 			}
@@ -390,12 +401,12 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 		s.lookupAt = later(s.lookupAt, s.lastAt.Add(s.lookupGap(s.lastAt)))
 	case s.moving:
 		// It stopped: a failure is likely enough to look at once (once
-		// per stop).
+		// per stop), whatever the call budget.
 		s.lookupAt = now
 	}
 	s.moving = moved
 	s.last, s.lastAt, s.backoff = &p, now, firstBackoff
-	if s.atTarget() {
+	if s.statusDecides() {
 		// Done, or as soon as the image is listed as Available (after the
 		// shortest pause if it was just looked up, as expectsUsable does).
 		s.lookupAt = later(now, s.lookedAt.Add(schedule.MinInterval))
@@ -451,7 +462,7 @@ func (s *state) lookupEvery(now time.Time) time.Duration {
 		// The status is the only figure: looked up at the budget's pace.
 		return min(schedule.BudgetInterval, s.req.MaxInterval)
 	}
-	if !s.atTarget() {
+	if !s.statusDecides() {
 		return s.lookupGap(now)
 	}
 	return min(max(confirmEvery, s.budget().At(s.calls+1).Sub(now)), schedule.BudgetInterval, s.req.MaxInterval)
@@ -492,6 +503,15 @@ func (s *state) pause(ctx context.Context, now time.Time, retryAfter time.Durati
 // atTarget reports whether the latest answer reached the target.
 func (s *state) atTarget() bool { return s.last != nil && s.last.Percent >= s.req.Target }
 
+// statusDecides reports whether only the status can tell more: the target
+// is reached, or, at a target of 100, the progress reads 99.99 % (the API's
+// last value before 100: a progress poll could only tell the end, which the
+// status tells as well) and the status action answers. The wait then looks
+// the status up instead of reading the progress.
+func (s *state) statusDecides() bool {
+	return s.atTarget() || s.req.Target >= 100 && !s.statusOff && s.last != nil && s.last.Percent >= 99.99
+}
+
 // done reports whether the wait is over with success: below 100 %, the target
 // is reached; at 100 %, the image is listed as Available (usable, whatever the
 // progress reads), or the target is reached and the status action was refused.
@@ -518,18 +538,12 @@ func (s *state) result() compshare.Progress {
 
 // expectsUsable reports whether a progress poll due now had better be
 // preceded by a status lookup: at a target of 100, the latest answer's
-// estimate (schedule.ETA) says the build is over or it reads nearUsable
-// percent, and the lookup, if in vain, keeps the wait within the calls of
-// call budget (lookup and poll by now).
+// estimate (schedule.ETA) says the build is over. A wait on another
+// schedule than the default looks up first only if the call budget allows
+// both calls by now.
 func (s *state) expectsUsable(now time.Time) bool {
-	if s.req.Target < 100 || s.statusOff || s.last == nil {
+	if s.req.Target < 100 || s.statusOff || s.last == nil || !s.budgeted && s.budget().At(s.calls+2).After(now) {
 		return false
-	}
-	if s.budget().At(s.calls + 2).After(now) {
-		return false
-	}
-	if s.last.Percent >= nearUsable {
-		return true
 	}
 	eta, ok := schedule.ETA(Observe(*s.last, s.lastAt), 100)
 	return ok && !now.Before(s.lastAt.Add(eta))
@@ -537,11 +551,17 @@ func (s *state) expectsUsable(now time.Time) bool {
 
 func (s *state) lookupDue(now time.Time) bool { return !s.statusOff && !now.Before(s.lookupAt) }
 
+// short reports whether the call budget, if the wait keeps one, does not
+// allow n more calls by now.
+func (s *state) short(now time.Time, n int) bool {
+	return s.budgeted && s.budget().At(s.calls+n).After(now)
+}
+
 // wake returns when the next call is due and why: at the target only
 // status lookups are; the wait is over before both are off.
 func (s *state) wake() (time.Time, string) {
 	switch {
-	case s.atTarget():
+	case s.statusDecides():
 		return s.lookupAt, "status lookup: listed as Available yet?"
 	case s.progressOff:
 		return s.lookupAt, "status lookup: the progress action refuses the image"

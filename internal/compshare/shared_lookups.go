@@ -9,9 +9,9 @@ import (
 // Many waits at once look their images' status up every few seconds (see
 // imagewait), one DescribeCompShareCustomImages call each, and a request
 // budget of 20 calls a second queues them. A lookup that comes within
-// sharedPageAge of a lookup of another image in the same region and zone
+// freshFor of a lookup of another image in the same region and zone
 // reads the zone's first page of images instead (up to PageSize of them),
-// and the lookups that follow within sharedPageAge of its answer, or while
+// and the lookups that follow within freshFor of its answer, or while
 // it runs, share it: one call answers for up to a hundred images. An image
 // the page does not hold (an account with more images) is then looked up by
 // id, as a lone lookup always is; an image a complete page does not hold is
@@ -21,12 +21,6 @@ import (
 // because golang.org/x/sync/singleflight shares only calls in flight, and
 // its key would be the zone while the answer each caller wants is its own
 // image's entry.
-
-// sharedPageAge is how long a page answers for further lookups, and how
-// close together lookups of two images must come to share one. A status
-// that old delays seeing an image become usable by as much, well within the
-// wait's 1-s lag goal.
-const sharedPageAge = 500 * time.Millisecond
 
 type zoneKey struct{ region, zone string }
 
@@ -93,9 +87,9 @@ func (c *Client) sharedPage(ctx context.Context, region, zone, imageID string) *
 		c.zoneLookups[key] = z
 	}
 	now := c.now()
-	crowded := z.asked != "" && z.asked != id && now.Sub(z.askedAt) < sharedPageAge
+	crowded := z.asked != "" && z.asked != id && now.Sub(z.askedAt) < freshFor
 	z.askedAt, z.asked = now, id
-	fresh := z.page != nil && (z.page.at.IsZero() || now.Sub(z.page.at) < sharedPageAge)
+	fresh := z.page != nil && (z.page.at.IsZero() || now.Sub(z.page.at) < freshFor)
 	switch {
 	case fresh:
 	case crowded:

@@ -43,11 +43,11 @@ func TestStatusLookupsShareAPage(t *testing.T) {
 	if len(forms) != 2 || forms[0]["CompShareImageId"] != "compshareImage-0" || forms[1]["CompShareImageId"] != "" || forms[1]["Limit"] != "100" {
 		t.Fatalf("requests %v, want one by id, then one page of 100", forms)
 	}
-	// Once the page is older than sharedPageAge and the lookups are apart,
+	// Once the page is older than freshFor and the lookups are apart,
 	// each goes alone again.
-	advance(sharedPageAge)
+	advance(freshFor)
 	lookUp(t, c, "compshareImage-1")
-	advance(sharedPageAge)
+	advance(freshFor)
 	lookUp(t, c, "compshareImage-2")
 	if len(l.forms) != 4 || l.forms[2]["CompShareImageId"] != "compshareImage-1" || l.forms[3]["CompShareImageId"] != "compshareImage-2" {
 		t.Errorf("requests %v, want two more by id", l.forms[2:])

@@ -43,10 +43,8 @@ var knownMisses = map[string]string{
 	"lag: pause/clock x0.5/Making 0s":      "as chunks/clock",
 	"lag: tail-99/clock/Making 0s": "a true clock and one off by 2x look alike until the end: the stay at 99 % " +
 		"is polled at the budget's pace, leaving nothing for the clock's end",
-	"silent lag: tail-99/extrapolate/Making 0s": "the polls at 99 % and the lookups for failure share the budget's slots unevenly",
 	"silent lag: chunks/clock/Making 5s": "after 100 % the lookups come at the budget's pace (5 s) once the calls saved are spent, " +
 		"a hair behind fixed polling's phase",
-	"median calls: median": "0.61: the status lookups for failure (every 10 s in a wait's first 100 s) weigh on 3- and 5-minute builds",
 }
 
 // checkTarget reports a missed target of cell c, unless it is a known miss,

@@ -85,9 +85,6 @@ const (
 	// shotWindow is how much later than the earliest plausible end a last
 	// poll may aim, to catch a later end the model predicts.
 	shotWindow = 1500 * time.Millisecond
-	// savedReserve is how many calls below the budget the schedule keeps
-	// before it polls densely past a predicted end.
-	savedReserve = 10
 	// untrustedShare: an untrusted estimate is measured again after at most
 	// 1/untrustedShare of the time the wait has run (or BudgetInterval, if longer).
 	untrustedShare = 2
@@ -251,9 +248,6 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 	if a.clockDecides(o) {
 		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At), "end of the API's clock")
 	}
-	if a.atResolution(o) {
-		return a.final(o, denseInterval, "at 99.99 %")
-	}
 	if a.budget.At(a.calls + 2).After(o.At.Add(seconds(eta)).Add(aimWithin)) {
 		// No call to spare for a check before the end: one shot, as late
 		// in the candidates' spread as it may be and still see an end at
@@ -369,13 +363,6 @@ func (a *adaptive) stalled(o Observation) (time.Duration, string) {
 	if a.clockDecides(o) {
 		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At), "end of the API's clock")
 	}
-	if a.atResolution(o) {
-		d, reason := a.overdue(o)
-		if denseInterval < d {
-			d, reason = denseInterval, "at 99.99 %"
-		}
-		return a.final(o, d, reason)
-	}
 	if lo, hi, ok := a.nextJump(); ok && hi.Add(aimWithin).After(o.At) {
 		// Steps come at regular intervals: sleep until the next may come,
 		// then poll until it does: densely for the last step, which ends
@@ -396,12 +383,6 @@ func (a *adaptive) final(o Observation, d time.Duration, reason string) (time.Du
 		d, reason = end, "end of the API's clock"
 	}
 	return a.wait(o, d, reason)
-}
-
-// atResolution reports whether o is the API's last value before 100 (it
-// shows two decimals): only time tells when 100 comes.
-func (a *adaptive) atResolution(o Observation) bool {
-	return a.target >= 100 && o.Progress >= 100-0.01-1e-9
 }
 
 // overdue returns the wait while progress stands still and no step or
@@ -428,9 +409,6 @@ func (a *adaptive) overdue(o Observation) (time.Duration, string) {
 		// keep the lag a small share of the unexpected wait, and no
 		// larger than fixed polling's.
 		overdue := max(denseInterval, min(o.At.Sub(passed)/overShare, BudgetInterval))
-		if a.budget.At(a.calls + savedReserve).Before(o.At) {
-			overdue = denseInterval
-		}
 		if overdue < d {
 			d, reason = overdue, "past the predicted end"
 		}

@@ -398,7 +398,7 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 		// A failed build's progress stands still: this one had not failed
 		// when the previous answer arrived, so the next lookup can wait
 		// from then.
-		s.lookupAt = later(s.lookupAt, s.lastAt.Add(s.lookupGap(s.lastAt)))
+		s.lookupAt = schedule.Later(s.lookupAt, s.lastAt.Add(s.lookupGap(s.lastAt)))
 	case s.moving:
 		// It stopped: a failure is likely enough to look at once (once
 		// per stop), whatever the call budget.
@@ -409,7 +409,7 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 	if s.statusDecides() {
 		// Done, or as soon as the image is listed as Available (after the
 		// shortest pause if it was just looked up, as expectsUsable does).
-		s.lookupAt = later(now, s.lookedAt.Add(schedule.MinInterval))
+		s.lookupAt = schedule.Later(now, s.lookedAt.Add(schedule.MinInterval))
 		return
 	}
 	o := Observe(p, now)
@@ -438,7 +438,7 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 	s.lookedAt, s.lookupAt = now, now.Add(s.lookupEvery(now))
 	if err != nil {
 		s.statusOff = !mayPass(err) && !compshare.IsNotFound(err) && ctx.Err() == nil
-		s.lookupAt = later(s.lookupAt, now.Add(min(compshare.RetryAfter(err), req.MaxInterval)))
+		s.lookupAt = schedule.Later(s.lookupAt, now.Add(min(compshare.RetryAfter(err), req.MaxInterval)))
 		return nil
 	}
 	s.status = st.Status
@@ -569,13 +569,6 @@ func (s *state) wake() (time.Time, string) {
 		return s.lookupAt, "status lookup: has the build failed?"
 	}
 	return s.pollAt, s.pollWhy
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // clamp bounds a delay chosen by a schedule, which may be any schedule.

@@ -1,59 +1,69 @@
 // Package schedule decides how long to wait between polls of an image build's
 // progress, so that the end is seen soon after it happens without many calls.
 //
-// The adaptive schedule predicts when progress reaches the target and spends
-// its calls near that moment, never more of them than fixed polling every 5 s
-// would have made by then (fewer when max interval is below 30 s: the budget
-// is fixed polling at a sixth of it):
+// The contract, in one paragraph: counted from its first answer, a wait
+// never calls the API faster than fixed polling every 5 s would
+// (BudgetInterval; status lookups count too), so the calls it saves while the
+// build is far from its end pay for polls close together near it. Each answer
+// gives an estimate of the end: the API's own clock while its Remaining
+// counts down like one, else the pace of the latest moves of progress. The
+// next poll comes halfway to the earliest plausible end while the estimate is
+// unproven, 5 % early to check a proven one, and just after the end once the
+// check is within a second or no call is left for one; while progress stands
+// still, after 1, 2, 4 ... s, and past a predicted end every 1/8 of the
+// overrun (1 to 5 s). Every pause is within [MinInterval, max_poll_interval]
+// and no sooner than the budget allows. Next returns the pause with its
+// reason, which the provider logs at debug level (next_poll_in,
+// next_poll_reason, with TF_LOG_PROVIDER=DEBUG):
+//
+//	no estimate yet               the first answer carries none: 1 s
+//	half the first estimate       the first answer's estimate, halved, and no later than the build has run
+//	half an untrusted estimate    the model has not yet predicted a move: halfway to its end
+//	check before the predicted end  a trusted model: 5 % early, to measure again
+//	predicted end                 the end, once a check would be within a second
+//	last shot at the end          no call left for a check: as late as still within 1.5 s of the earliest end
+//	end of the API's clock        a true clock's end, when no call is left for a check before it
+//	next step                     progress moves in steps: the next one's window
+//	no movement, backing off      progress stood still: 1, 2, 4 ... s
+//	past the predicted end        overdue: every 1/8 of the overrun, 1 to 5 s
+//	call budget                   the pause the budget asks for is longer than the reason's
+//	max poll interval             clamped to max_poll_interval
+//	fixed interval                COMPSHARE_WAIT_SCHEDULE=fixed:N (a benchmarking aid)
+//
+// The wait (internal/imagewait) adds the status lookups' reasons ("status
+// lookup: ...").
+//
+// The details behind those words:
 //
 //   - Model: the line through the last two progress values seen, or the
 //     parabola through the last three, so that a build speeding up or slowing
 //     down is followed. After a stall only the interval of the resume counts.
 //   - Trust: the model is trusted once it predicted the next value within 5 %,
 //     or the API's estimate agrees with it within 5 % (plus the API's
-//     whole-second rounding). The API's estimate counts only while it runs
-//     like a clock (Total unchanged, Remaining shorter by the time passed), so
-//     a stale value or an extrapolation of progress is ignored.
+//     whole-second rounding). A model trusted only for agreeing with the API,
+//     and the first answer's estimate, are measured again after no longer than
+//     the build has run by the API's account.
 //   - Untrusted: the earliest plausible end is the soonest of the model's, the
-//     fastest recent pace's and the API clock's; the schedule sleeps half of it,
-//     and no longer than the wait has run, so a slow start cannot send it far
-//     past the end.
-//   - Trusted: wake 5 % of the ETA early and measure again; once that is under
-//     a second, poll at the predicted end.
-//   - Budget: when the calls left before the end allow no check, the next poll
-//     is the last shot: as late in the candidates' spread as it may be while
-//     still within 1.5 s of the earliest.
+//     fastest recent pace's and the API clock's; the schedule sleeps half of
+//     the way, and no longer than half the time the wait has run, so a slow
+//     start cannot send it far past the end.
 //   - API clock: Total unchanged and Remaining shorter by the time passed on
-//     consecutive answers, toward target 100. Its end is narrowed by every
-//     answer's rounding; when the calls left allow no check before it, the
-//     next poll is just after it, even at 99.99 %. It is dropped for good
-//     once it runs out (Remaining 0 before its last half second) or overruns
-//     by a second, so a clock off by 0.5x is survived; one off by 2x only
-//     loses to progress models that end sooner.
-//   - The first answer is measured again after no longer than the build has
-//     run by the API's account, and a model trusted only for agreeing with
-//     the API likewise.
+//     consecutive answers, toward target 100; a stale value or an
+//     extrapolation of progress does not count. Its end is narrowed by every
+//     answer's whole-second rounding. It is dropped for good once it runs out
+//     (Remaining 0 before its last half second) or overruns by a second, so a
+//     clock off by 0.5x is survived; one off by 2x only loses to progress
+//     models that end sooner.
 //   - Steps: progress that jumps after standing still (or by whole steps)
 //     times each jump; pairs of jumps bound the period, which predicts the
-//     next step. A jump of another size starts a new series. Until then the
-//     schedule sleeps, then polls densely for the last step and a quarter of
-//     the window for the others.
-//   - 99.99 % (the API's last value before 100): poll every second.
-//   - No movement: back off exponentially from 1 s, not past the next
-//     predicted end. Past one, poll every second while 10 calls or more are
-//     saved, else every 1/8 of the overrun, between 1 and 5 s.
-//   - Every delay is clamped to [MinInterval, maxInterval].
+//     next step. A jump of another size starts a new series.
 //
-// Next says why it chose each delay, in a few words ("predicted end", "call
-// budget", "max poll interval", ...); the provider logs it at debug level as
-// next_poll_reason with next_poll_in.
-//
-// Where no schedule can see the end within 2 s on the calls of 5-s polling,
-// the wait falls back to polling about every 5 s near the end: a long stay at
-// 99 % without a true clock (every answer is the same until 100), and, on
-// builds of two minutes or less without a true clock, steps too few to time,
-// a slow end, or an end just after a 5-s poll. From five minutes on, the
-// goals hold on every other shape (see shape_test.go).
+// Where the build gives no information on its end (a long stay at 99 %
+// without a true clock, a delay between 100 % and Available), no schedule
+// can see the end sooner than polling at the budget's pace: the wait then
+// sees it within about 5 s, as fixed 5-s polling does. The targets on builds
+// of minutes, and the cells that miss them today, are checked in
+// internal/imagewait/shapes_test.go.
 package schedule
 
 import (
@@ -71,9 +81,8 @@ const (
 )
 
 const (
-	stallBase = time.Second // first wait after progress did not move
-	tolerance = 0.05        // prediction error, as a share of the predicted move, that still confirms a rate
-	overShare = 8           // past the predicted end, wait 1/overShare of the overrun
+	tolerance = 0.05 // prediction error, as a share of the predicted move, that still confirms a rate
+	overShare = 8    // past the predicted end, wait 1/overShare of the overrun
 	// aimWithin is the lag goal: once a trusted model's possible error
 	// (tolerance of the ETA) is below it, the next poll aims at the end itself.
 	aimWithin = time.Second
@@ -85,10 +94,8 @@ const (
 	// shotWindow is how much later than the earliest plausible end a last
 	// poll may aim, to catch a later end the model predicts.
 	shotWindow = 1500 * time.Millisecond
-	// untrustedShare: an untrusted estimate is measured again after at most
-	// 1/untrustedShare of the time the wait has run (or BudgetInterval, if longer).
-	untrustedShare = 2
-	// denseInterval is the wait once the predicted end has passed.
+	// denseInterval is the pace of dense polling, and the first pause after
+	// progress stood still.
 	denseInterval = time.Second
 )
 
@@ -190,7 +197,7 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 		a.budget, a.prev, a.levels = Budget{o.At}, o, []level{{o.At, o.Progress}}
 		eta, ok := ETA(o, a.target)
 		if !ok || eta <= 0 {
-			return a.wait(o, stallBase, "no estimate yet")
+			return a.wait(o, denseInterval, "no estimate yet")
 		}
 		a.due = o.At.Add(eta)
 		// One answer cannot confirm its estimate: measure again after no
@@ -337,7 +344,7 @@ func (a *adaptive) plan(o Observation, eta float64, resumed bool) (time.Duration
 		// time before a resume, may be far too long: measure again
 		// after at most half the time the wait has run, or
 		// as soon as fixed polling would, if later.
-		limit := max(o.At.Sub(a.budget.Start)/untrustedShare, BudgetInterval)
+		limit := max(o.At.Sub(a.budget.Start)/2, BudgetInterval)
 		if resumed {
 			limit = BudgetInterval
 		}
@@ -347,7 +354,7 @@ func (a *adaptive) plan(o Observation, eta float64, resumed bool) (time.Duration
 		// Trusted only for agreeing with the API, which a build that
 		// speeds up may do by chance: measure again as an untrusted
 		// estimate would, or after as long as the build has run.
-		limit := max(o.At.Sub(a.budget.Start)/untrustedShare, BudgetInterval)
+		limit := max(o.At.Sub(a.budget.Start)/2, BudgetInterval)
 		eta = min(eta, min(ran, limit).Seconds()+eta*tolerance)
 	}
 	if margin := eta * tolerance; margin > aimWithin.Seconds() {
@@ -400,7 +407,7 @@ func (a *adaptive) overdue(o Observation) (time.Duration, string) {
 			passed = end
 		}
 	}
-	d, reason := stallBase<<min(a.idle-1, 20), "no movement, backing off" // the cap only prevents overflow; clamp bounds it
+	d, reason := denseInterval<<min(a.idle-1, 20), "no movement, backing off" // the cap only prevents overflow; clamp bounds it
 	if end := next.Sub(o.At) + endSlack; !next.IsZero() && end < d {
 		d, reason = end, "predicted end"
 	}
@@ -443,7 +450,7 @@ func (a *adaptive) readClock(prev, o Observation) {
 	lo, hi := end.Add(-rounding), end.Add(rounding)
 	if a.clockOK && !lo.After(a.clockHi) && !hi.Before(a.clockLo) {
 		// Each answer rounds differently: keep what all agree on.
-		lo, hi = maxTime(lo, a.clockLo), minTime(hi, a.clockHi)
+		lo, hi = Later(lo, a.clockLo), minTime(hi, a.clockHi)
 	}
 	a.clockLo, a.clockHi, a.clockOK = lo, hi, true
 }
@@ -509,7 +516,8 @@ func (a *adaptive) nextJump() (lo, hi time.Time, ok bool) {
 	return lo, hi, !lo.After(hi)
 }
 
-func maxTime(a, b time.Time) time.Time {
+// Later returns the later of a and b.
+func Later(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
 	}

@@ -107,12 +107,18 @@ func (r Request) normalized() (Request, error) {
 
 // Wait polls until progress >= req.Target and returns the last answer. At a
 // Target of 100 it waits until DescribeCompShareCustomImages lists the image
-// as Available, which ends it whatever the progress reads; when that action is
+// as Available, which ends it whatever the progress reads (from 99.99 %, the
+// API's last value before 100, it looks the status up instead of reading the
+// progress; see statusDecides); when that action is
 // refused (a non-transient error other than not-found) the progress alone
 // decides, and when the progress action refuses the image (as it is reported
 // to for container images) the status alone does. The status is also looked
 // up to notice a failed build (see lookupGap), and before a progress poll
-// that would likely read 100, which it then spares (see expectsUsable). When
+// that would likely read 100, which it then spares (see expectsUsable). With
+// the default schedule, the lookups count in the schedule's call budget
+// (schedule.Budget): together with the polls, they never come faster than
+// fixed polling every schedule.BudgetInterval would, but for a lookup for
+// failure that falls between two polls already due. When
 // ctx's deadline passes, the progress is read once more (for at most a few
 // seconds) so that the *TimeoutError tells where the build is now.
 //
@@ -239,6 +245,8 @@ type state struct {
 	backoff time.Duration       // pause after the next transient error
 	pollAt  time.Time           // when to read the progress next
 	pollWhy string              // why then: the schedule's reason
+	// tookSlot: a status lookup took the poll's slot since the latest answer.
+	tookSlot bool
 
 	calls    int       // requests made: progress and status
 	lookupAt time.Time // when to look the status up next
@@ -275,14 +283,17 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 		answered, err := false, error(nil)
 		pollDue := !s.statusDecides() && !s.progressOff && !now.Before(s.pollAt)
 		switch {
-		case pollDue && s.short(now, 2) && s.expectsUsable(now):
+		case pollDue && s.short(now, 2) && s.expectsUsable(now) && (!s.moving || !s.tookSlot):
 			// The end is expected and the call budget allows one call
 			// now: the lookup, which sees the end as well as the poll
-			// would (the progress shown then stays at its latest
-			// reading). The poll takes the next slot.
+			// would. The poll takes the next slot. While the progress
+			// stands still this may repeat (a poll would read the same);
+			// while it moves, once per answer, so that the schedule
+			// still learns the pace.
+			s.tookSlot = true
 			s.pollAt, s.pollWhy = s.budget().At(s.calls+2), "call budget: a status lookup took this slot"
 			err = w.lookUp(ctx, s)
-		case pollDue && s.expectsUsable(now):
+		case pollDue && s.expectsUsable(now) && !s.short(now, 2):
 			// Looking the status up first ends a finished build's wait
 			// with one call instead of a poll that reads 100 and then the
 			// lookup. (A lookup for failure follows the poll, so that a
@@ -405,7 +416,7 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 		s.lookupAt = now
 	}
 	s.moving = moved
-	s.last, s.lastAt, s.backoff = &p, now, firstBackoff
+	s.last, s.lastAt, s.backoff, s.tookSlot = &p, now, firstBackoff, false
 	if s.statusDecides() {
 		// Done, or as soon as the image is listed as Available (after the
 		// shortest pause if it was just looked up, as expectsUsable does).

@@ -534,15 +534,15 @@ func (s *state) done() bool {
 }
 
 // result is the answer a successful wait returns: the latest progress, or
-// 100 % when the image was listed as Available before the progress said so,
-// or without it.
+// 100 % with nothing left (and the latest answer's total, if any) when the
+// image was listed as Available before the progress said so, or without it.
 func (s *state) result() compshare.Progress {
 	if s.atTarget() {
 		return *s.last
 	}
-	p := compshare.Progress{Percent: 100}
+	p := compshare.Progress{Percent: 100, RemainingSeconds: new(float64)}
 	if s.last != nil {
-		p.RequestID = s.last.RequestID
+		p.RequestID, p.TotalSeconds = s.last.RequestID, s.last.TotalSeconds
 	}
 	return p
 }

@@ -116,9 +116,9 @@ func (r Request) normalized() (Request, error) {
 // up to notice a failed build (see lookupGap), and before a progress poll
 // that would likely read 100, which it then spares (see expectsUsable). With
 // the default schedule, the lookups count in the schedule's call budget
-// (schedule.Budget): together with the polls, they never come faster than
-// fixed polling every schedule.BudgetInterval would, but for a lookup for
-// failure that falls between two polls already due. When
+// (schedule.Budget), so the polls after a lookup make up for it; a lookup
+// for failure is not held back by the budget, so that a failure is reported
+// within its bound. When
 // ctx's deadline passes, the progress is read once more (for at most a few
 // seconds) so that the *TimeoutError tells where the build is now.
 //
@@ -412,7 +412,7 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 		s.lookupAt = schedule.Later(s.lookupAt, s.lastAt.Add(s.lookupGap(s.lastAt)))
 	case s.moving:
 		// It stopped: a failure is likely enough to look at once (once
-		// per stop), whatever the call budget.
+		// per stop).
 		s.lookupAt = now
 	}
 	s.moving = moved

@@ -60,23 +60,38 @@ func TestBuildPhases(t *testing.T) {
 }
 
 func TestVerdict(t *testing.T) {
-	o := waitOutcome{builds: makeBuilds(2, 1), results: make([][]waitResult, len(waitSchedules))}
+	o := waitOutcome{builds: makeBuilds(2, 2), results: make([][]waitResult, len(waitSchedules))}
 	for si := range waitSchedules {
 		o.results[si] = make([]waitResult, len(o.builds))
 		for i := range o.builds {
 			o.results[si][i] = waitResult{calls: 6, lag: 500 * time.Millisecond}
 		}
 	}
-	idx := o.forShape(emulator.ShapePause, estimateModes[3], false)
-	if got := o.verdict(idx); got != "PASS" {
+	// Pause tells its end: the lag targets are 1 s median, 2 s worst.
+	pause := estimateModes[3]
+	idx := o.forShape(emulator.ShapePause, pause, true)
+	if got := o.verdict(emulator.ShapePause, pause, idx); got != "PASS" {
 		t.Errorf("within the targets: %q", got)
 	}
 	o.results[0][idx[1]] = waitResult{calls: 8, lag: 2500 * time.Millisecond}
-	want := "MISS: worst lag 2.50 s; median lag 1.50 s; more calls than fixed 5 s on 1 of 2 builds (up to +2)"
-	if got := o.verdict(idx); got != want {
+	want := "MISS: lag median 1.50 s, worst 2.50 s; more calls than fixed 5 s on 1 of 2 builds (up to +2)"
+	if got := o.verdict(emulator.ShapePause, pause, idx); got != want {
 		t.Errorf("verdict = %q, want %q", got, want)
 	}
 	if tg := o.callsTarget("pause", idx); tg.met || tg.measured != "more on 1 of 2 builds, up to +2" {
 		t.Errorf("calls target = %+v", tg)
+	}
+	// Tail-99 without an estimate does not: the worst lag must be no longer
+	// than fixed 5-s polling's.
+	none := estimateModes[5]
+	idx = o.forShape(emulator.ShapeTail99, none, true)
+	o.results[fixed5][idx[0]].lag = 4 * time.Second
+	o.results[0][idx[1]].lag = 4 * time.Second
+	if got := o.verdict(emulator.ShapeTail99, none, idx); got != "PASS" {
+		t.Errorf("as late as fixed polling: %q", got)
+	}
+	o.results[0][idx[1]].lag = 4100 * time.Millisecond
+	if got, want := o.verdict(emulator.ShapeTail99, none, idx), "MISS: worst lag 4.10 s, fixed 5 s's 4.00 s"; got != want {
+		t.Errorf("verdict = %q, want %q", got, want)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -36,6 +37,7 @@ func run(ctx context.Context) error {
 	longRuns := flag.Int("long-runs", 2, "builds of each shape and estimate lasting 5 minutes or more")
 	planRuns := flag.Int("plan-runs", 7, "timed runs of each plan")
 	quick := flag.Bool("quick", false, "a quick look: 2 runs, no long runs, 3 plan runs, no long failing build")
+	scaleOnly := flag.Bool("scale", false, "only the 100 waits at once; print their figures and write nothing")
 	flag.Parse()
 	if *quick {
 		*runs, *longRuns, *planRuns = 2, 0, 3
@@ -52,6 +54,15 @@ func run(ctx context.Context) error {
 	defer b.close()
 
 	r := report{date: started, terraformVersion: b.version}
+	if *scaleOnly {
+		if r.scale, err = b.scale(ctx); err != nil {
+			return fmt.Errorf("scale: %w", err)
+		}
+		var out strings.Builder
+		r.renderScale(func(format string, args ...any) { fmt.Fprintf(&out, format+"\n", args...) })
+		fmt.Print(out.String())
+		return nil
+	}
 	// The plan is timed first, while nothing else runs.
 	if r.plan, err = b.planOverhead(ctx, *planRuns); err != nil {
 		return fmt.Errorf("plan overhead: %w", err)

@@ -164,3 +164,12 @@ func (b Build) Reaches(target float64) time.Duration {
 	}
 	return hi
 }
+
+// Informs reports whether the build tells when it ends: the API's estimate is
+// a true clock, or progress moves during the last tenth of the build. The
+// wait's lag targets are tighter on such builds (see the schedule's package
+// documentation); on others, such as a long stay at 99 % without a true
+// clock, no schedule can see the end sooner than polling at its calls' pace.
+func (b Build) Informs() bool {
+	return b.Estimate.Name == "clock" || Percent(b.Shape, 0.9) < Percent(b.Shape, 1-1e-9)
+}

@@ -86,10 +86,10 @@ func TestBudgetIsFair(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range callers {
 		wg.Go(func() {
-			for sum.Load() < total {
-				// Status lookups are never shared; that the server lists
-				// no image does not matter here.
-				_, _ = c.ImageStatus(context.Background(), "cn-wlcb", "cn-wlcb-01", fmt.Sprint("compshareImage-", i))
+			for n := 0; sum.Load() < total; n++ {
+				// Progress reads of an image never read before are never
+				// shared.
+				_, _ = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", fmt.Sprint("compshareImage-", i, "-", n))
 				served[i].Add(1)
 				sum.Add(1)
 			}

@@ -77,6 +77,8 @@ type Client struct {
 	// progressCalls holds the latest progress call of each image: in
 	// flight and shared by its callers, or finished and reused while fresh.
 	progressCalls map[progressKey]*progressCall
+	// zoneLookups holds each zone's recent status lookups (shared_lookups.go).
+	zoneLookups map[zoneKey]*zoneLookups
 }
 
 // New checks cfg and returns a client.

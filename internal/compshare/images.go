@@ -52,20 +52,23 @@ type Image struct {
 }
 
 // ImageStatus looks the image up in DescribeCompShareCustomImages and
-// returns its Status and FailedReason as the API spells them. An image the
-// API does not list is an *Error for which IsNotFound is true.
+// returns its Status and FailedReason as the API spells them; lookups of
+// several images of a zone close together share one call (see
+// shared_lookups.go). An image the API does not list is an *Error for which
+// IsNotFound is true.
 func (c *Client) ImageStatus(ctx context.Context, region, zone, imageID string) (ImageStatus, error) {
-	entry, requestID, err := c.findImage(ctx, region, zone, imageID)
+	entry, requestID, err := c.lookUpImage(ctx, region, zone, imageID)
 	if err != nil {
 		return ImageStatus{}, err
 	}
 	return ImageStatus{Status: string(entry.Status), FailedReason: entry.FailedReason, RequestID: requestID}, nil
 }
 
-// Image looks one image up by id in DescribeCompShareCustomImages. An image
-// the API does not list is an *Error for which IsNotFound is true.
+// Image looks one image up by id in DescribeCompShareCustomImages, sharing
+// a call with lookups of other images of the zone as ImageStatus does. An
+// image the API does not list is an *Error for which IsNotFound is true.
 func (c *Client) Image(ctx context.Context, region, zone, imageID string) (Image, error) {
-	entry, _, err := c.findImage(ctx, region, zone, imageID)
+	entry, _, err := c.lookUpImage(ctx, region, zone, imageID)
 	if err != nil {
 		return Image{}, err
 	}

@@ -18,9 +18,10 @@ import (
 // ActionImageProgress is the API action that reports an image build's progress.
 const ActionImageProgress = "GetCompShareImageCreateProgress"
 
-// freshFor is how long an answer serves further reads of the same image. It
-// must stay well below schedule.MinInterval: a wait polling at that interval
-// must never get the same answer twice, which would look like a stall.
+// freshFor is how long an answer serves further reads of the same image (and
+// a page of images further status lookups, see shared_lookups.go). It must
+// stay well below schedule.MinInterval: a wait polling at that interval must
+// never get the same answer twice, which would look like a stall.
 const freshFor = 200 * time.Millisecond
 
 // Progress is one answer of GetCompShareImageCreateProgress.

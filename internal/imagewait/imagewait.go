@@ -35,19 +35,11 @@ const (
 	// finalReadTimeout bounds the read that tells a timed-out wait's error
 	// where the build is now.
 	finalReadTimeout = 5 * time.Second
-	// confirmEvery is the shortest pause between two status lookups while a
-	// build at 100 % is not yet listed as Available; the pause grows with that
-	// wait (a quarter of it), so that a short delay is seen at once.
-	confirmEvery = time.Second
-	// confirmFast is the pause between two status lookups while a build at
-	// 100 % is not yet listed as Available and the wait has made fewer
-	// calls than fixed polling every fixedInterval would have: it keeps the
-	// lag to Available within 2 s as long as the calls saved earlier last.
-	confirmFast   = 1500 * time.Millisecond
-	fixedInterval = 5 * time.Second
-	// nearUsable (percent) is the progress from which a due poll is
-	// preceded by a status lookup, which may end the wait at once.
-	nearUsable = 99.5
+	// confirmEvery is the pause between two status lookups while a build at
+	// 100 % is not yet listed as Available, as long as the calls saved
+	// earlier last (then the call budget's pace): it keeps the lag to
+	// Available within 2 s.
+	confirmEvery = 1500 * time.Millisecond
 	// unreachableLimit is how long a wait that has never reached the API
 	// goes on trying: nothing answering at the base URL from the start is
 	// most likely a wrong base_url, not an outage to sit out until the
@@ -84,8 +76,10 @@ type Request struct {
 	// outage, ridden out, and not a wrong base URL (see unreachableLimit).
 	Answered bool
 	// OnPoll, if set, is called after every progress answer with the delay
-	// before the wait next calls the API (0 when the wait ends with it).
-	OnPoll func(p compshare.Progress, next time.Duration)
+	// before the wait next calls the API (0 when the wait ends with it) and
+	// why the next call comes then, in a few words: the schedule's reason
+	// for a progress poll, or what a status lookup is for.
+	OnPoll func(p compshare.Progress, next time.Duration, reason string)
 	// OnTransientError, if set, is called when a poll failed in a way that
 	// may pass (a transient error, an unreadable answer, not-found of a new
 	// image), with the delay before the next try.
@@ -113,12 +107,18 @@ func (r Request) normalized() (Request, error) {
 
 // Wait polls until progress >= req.Target and returns the last answer. At a
 // Target of 100 it waits until DescribeCompShareCustomImages lists the image
-// as Available, which ends it whatever the progress reads; when that action is
+// as Available, which ends it whatever the progress reads (from 99.99 %, the
+// API's last value before 100, it looks the status up instead of reading the
+// progress; see statusDecides); when that action is
 // refused (a non-transient error other than not-found) the progress alone
 // decides, and when the progress action refuses the image (as it is reported
 // to for container images) the status alone does. The status is also looked
 // up to notice a failed build (see lookupGap), and before a progress poll
-// that would likely read 100, which it then spares (see expectsUsable). When
+// that would likely read 100, which it then spares (see expectsUsable). With
+// the default schedule, the lookups count in the schedule's call budget
+// (schedule.Budget), so the polls after a lookup make up for it; a lookup
+// for failure is not held back by the budget, so that a failure is reported
+// within its bound. When
 // ctx's deadline passes, the progress is read once more (for at most a few
 // seconds) so that the *TimeoutError tells where the build is now.
 //
@@ -244,9 +244,15 @@ type state struct {
 	reached bool                // the API answered at least once, if only to refuse
 	backoff time.Duration       // pause after the next transient error
 	pollAt  time.Time           // when to read the progress next
+	pollWhy string              // why then: the schedule's reason
+	// tookSlot: a status lookup took the poll's slot since the latest answer.
+	tookSlot bool
 
-	calls     int       // requests made: progress and status
-	lookupAt  time.Time // when to look the status up next
+	calls    int       // requests made: progress and status
+	lookupAt time.Time // when to look the status up next
+	// budgeted: the wait runs the default schedule, whose call budget
+	// (schedule.Budget) counts the status lookups too.
+	budgeted  bool
 	lookedAt  time.Time // when the status was last looked up; zero before
 	statusOff bool      // the server refused the status action: do not ask again
 	// progressOff: the server refused the progress action (as it is reported
@@ -258,12 +264,13 @@ type state struct {
 }
 
 func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, error) {
+	budgeted := req.Schedule == nil
 	req, err := req.normalized()
 	if err != nil {
 		return compshare.Progress{}, err
 	}
 	start := w.clock.Now()
-	s := &state{req: req, start: start, backoff: firstBackoff, pollAt: start, reached: req.Answered}
+	s := &state{req: req, start: start, backoff: firstBackoff, pollAt: start, reached: req.Answered, budgeted: budgeted}
 	s.lookupAt = start.Add(s.lookupGap(start))
 	for {
 		now := w.clock.Now()
@@ -274,13 +281,26 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 			return compshare.Progress{}, err
 		}
 		answered, err := false, error(nil)
-		if !s.atTarget() && !s.progressOff && !now.Before(s.pollAt) {
-			if s.expectsUsable(now) {
-				// Looking the status up first ends a finished build's wait
-				// with one call instead of a poll that reads 100 and then
-				// the lookup.
-				err = w.lookUp(ctx, s)
-			}
+		pollDue := !s.statusDecides() && !s.progressOff && !now.Before(s.pollAt)
+		switch {
+		case pollDue && s.short(now, 2) && s.expectsUsable(now) && (!s.moving || !s.tookSlot):
+			// The end is expected and the call budget allows one call
+			// now: the lookup, which sees the end as well as the poll
+			// would. The poll takes the next slot. While the progress
+			// stands still this may repeat (a poll would read the same);
+			// while it moves, once per answer, so that the schedule
+			// still learns the pace.
+			s.tookSlot = true
+			s.pollAt, s.pollWhy = s.budget().At(s.calls+2), "call budget: a status lookup took this slot"
+			err = w.lookUp(ctx, s)
+		case pollDue && s.expectsUsable(now) && !s.short(now, 2):
+			// Looking the status up first ends a finished build's wait
+			// with one call instead of a poll that reads 100 and then the
+			// lookup. (A lookup for failure follows the poll, so that a
+			// failure says where the build stopped.)
+			err = w.lookUp(ctx, s)
+			fallthrough
+		case pollDue:
 			if err == nil && !s.done() {
 				answered, err = w.poll(ctx, s)
 			}
@@ -289,11 +309,13 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 			err = w.lookUp(ctx, s)
 		}
 		var next time.Duration
+		var why string
 		if err == nil && !s.done() {
-			next = max(0, s.wake().Sub(w.clock.Now()))
+			at, reason := s.wake()
+			next, why = max(0, at.Sub(w.clock.Now())), reason
 		}
 		if answered && req.OnPoll != nil {
-			req.OnPoll(*s.last, next)
+			req.OnPoll(*s.last, next, why)
 		}
 		switch {
 		case err != nil:
@@ -369,7 +391,7 @@ func (w waiter) timedOut(ctx context.Context, s *state, timeout *TimeoutError) (
 	}
 	s.last, timeout.Last = &p, &p
 	if req.OnPoll != nil {
-		req.OnPoll(p, 0)
+		req.OnPoll(p, 0, "")
 	}
 	if s.done() {
 		return p, nil
@@ -387,21 +409,24 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 		// A failed build's progress stands still: this one had not failed
 		// when the previous answer arrived, so the next lookup can wait
 		// from then.
-		s.lookupAt = later(s.lookupAt, s.lastAt.Add(s.lookupGap(s.lastAt)))
+		s.lookupAt = schedule.Later(s.lookupAt, s.lastAt.Add(s.lookupGap(s.lastAt)))
 	case s.moving:
 		// It stopped: a failure is likely enough to look at once (once
 		// per stop).
 		s.lookupAt = now
 	}
 	s.moving = moved
-	s.last, s.lastAt, s.backoff = &p, now, firstBackoff
-	if s.atTarget() {
+	s.last, s.lastAt, s.backoff, s.tookSlot = &p, now, firstBackoff, false
+	if s.statusDecides() {
 		// Done, or as soon as the image is listed as Available (after the
 		// shortest pause if it was just looked up, as expectsUsable does).
-		s.lookupAt = later(now, s.lookedAt.Add(confirmEvery))
+		s.lookupAt = schedule.Later(now, s.lookedAt.Add(schedule.MinInterval))
 		return
 	}
-	s.pollAt = now.Add(s.clamp(s.req.Schedule.Next(Observe(p, now))))
+	o := Observe(p, now)
+	o.Calls = s.calls
+	d, why := s.req.Schedule.Next(o)
+	s.pollAt, s.pollWhy = now.Add(s.clamp(d)), why
 }
 
 // lookUp looks the image's status up, which is the only way to learn that a
@@ -424,7 +449,7 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 	s.lookedAt, s.lookupAt = now, now.Add(s.lookupEvery(now))
 	if err != nil {
 		s.statusOff = !mayPass(err) && !compshare.IsNotFound(err) && ctx.Err() == nil
-		s.lookupAt = later(s.lookupAt, now.Add(min(compshare.RetryAfter(err), req.MaxInterval)))
+		s.lookupAt = schedule.Later(s.lookupAt, now.Add(min(compshare.RetryAfter(err), req.MaxInterval)))
 		return nil
 	}
 	s.status = st.Status
@@ -441,24 +466,21 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 }
 
 // lookupEvery is the pause after a status lookup: while a finished build
-// waits to be listed as Available, confirmFast while the calls saved earlier
-// last, then as often as fixed polling every fixedInterval until the image is
-// usable would call (up to the max interval), so that the wait never makes
-// more calls than that; else lookupGap.
+// waits to be listed as Available, confirmEvery as long as the call budget
+// allows, else the budget's pace (up to the max interval); else lookupGap.
 func (s *state) lookupEvery(now time.Time) time.Duration {
 	if s.progressOff {
-		// The status is the only figure: looked up as often as fixed
-		// polling would read the progress.
-		return min(fixedInterval, s.req.MaxInterval)
+		// The status is the only figure: looked up at the budget's pace.
+		return min(schedule.BudgetInterval, s.req.MaxInterval)
 	}
-	if !s.atTarget() {
+	if !s.statusDecides() {
 		return s.lookupGap(now)
 	}
-	// Fixed polling has made its call number n by start + (n-1) fixedInterval.
-	within := s.start.Add(time.Duration(s.calls) * fixedInterval)
-	quarter := max(now.Sub(s.lastAt)/4, confirmEvery)
-	return min(max(confirmFast, within.Sub(now)), quarter, s.req.MaxInterval)
+	return min(max(confirmEvery, s.budget().At(s.calls+1).Sub(now)), schedule.BudgetInterval, s.req.MaxInterval)
 }
+
+// budget is the wait's call budget: progress polls and status lookups alike.
+func (s *state) budget() schedule.Budget { return schedule.Budget{Start: s.start} }
 
 // lookupGap is how long after a moment when the build was known not to have
 // failed the status must be looked up again: max(noticeWithin, 1/noticeShare
@@ -492,6 +514,15 @@ func (s *state) pause(ctx context.Context, now time.Time, retryAfter time.Durati
 // atTarget reports whether the latest answer reached the target.
 func (s *state) atTarget() bool { return s.last != nil && s.last.Percent >= s.req.Target }
 
+// statusDecides reports whether only the status can tell more: the target
+// is reached, or, at a target of 100, the progress reads 99.99 % (the API's
+// last value before 100: a progress poll could only tell the end, which the
+// status tells as well) and the status action answers. The wait then looks
+// the status up instead of reading the progress.
+func (s *state) statusDecides() bool {
+	return s.atTarget() || s.req.Target >= 100 && !s.statusOff && s.last != nil && s.last.Percent >= 99.99
+}
+
 // done reports whether the wait is over with success: below 100 %, the target
 // is reached; at 100 %, the image is listed as Available (usable, whatever the
 // progress reads), or the target is reached and the status action was refused.
@@ -503,33 +534,27 @@ func (s *state) done() bool {
 }
 
 // result is the answer a successful wait returns: the latest progress, or
-// 100 % when the image was listed as Available before the progress said so,
-// or without it.
+// 100 % with nothing left (and the latest answer's total, if any) when the
+// image was listed as Available before the progress said so, or without it.
 func (s *state) result() compshare.Progress {
 	if s.atTarget() {
 		return *s.last
 	}
-	p := compshare.Progress{Percent: 100}
+	p := compshare.Progress{Percent: 100, RemainingSeconds: new(float64)}
 	if s.last != nil {
-		p.RequestID = s.last.RequestID
+		p.RequestID, p.TotalSeconds = s.last.RequestID, s.last.TotalSeconds
 	}
 	return p
 }
 
 // expectsUsable reports whether a progress poll due now had better be
 // preceded by a status lookup: at a target of 100, the latest answer's
-// estimate (schedule.ETA) says the build is over or it reads nearUsable
-// percent, and the lookup, if in vain, keeps the wait within the calls of
-// fixed polling every fixedInterval (lookup and poll by now).
+// estimate (schedule.ETA) says the build is over. A wait on another
+// schedule than the default looks up first only if the call budget allows
+// both calls by now.
 func (s *state) expectsUsable(now time.Time) bool {
-	if s.req.Target < 100 || s.statusOff || s.last == nil {
+	if s.req.Target < 100 || s.statusOff || s.last == nil || !s.budgeted && s.budget().At(s.calls+2).After(now) {
 		return false
-	}
-	if fixedCalls := int(now.Sub(s.start)/fixedInterval) + 1; s.calls+2 > fixedCalls {
-		return false
-	}
-	if s.last.Percent >= nearUsable {
-		return true
 	}
 	eta, ok := schedule.ETA(Observe(*s.last, s.lastAt), 100)
 	return ok && !now.Before(s.lastAt.Add(eta))
@@ -537,21 +562,24 @@ func (s *state) expectsUsable(now time.Time) bool {
 
 func (s *state) lookupDue(now time.Time) bool { return !s.statusOff && !now.Before(s.lookupAt) }
 
-// wake returns when the next call is due: at the target only status
-// lookups are; the wait is over before both are off.
-func (s *state) wake() time.Time {
-	switch {
-	case s.atTarget(), s.progressOff, !s.statusOff && s.lookupAt.Before(s.pollAt):
-		return s.lookupAt
-	}
-	return s.pollAt
+// short reports whether the call budget, if the wait keeps one, does not
+// allow n more calls by now.
+func (s *state) short(now time.Time, n int) bool {
+	return s.budgeted && s.budget().At(s.calls+n).After(now)
 }
 
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
+// wake returns when the next call is due and why: at the target only
+// status lookups are; the wait is over before both are off.
+func (s *state) wake() (time.Time, string) {
+	switch {
+	case s.statusDecides():
+		return s.lookupAt, "status lookup: listed as Available yet?"
+	case s.progressOff:
+		return s.lookupAt, "status lookup: the progress action refuses the image"
+	case !s.statusOff && s.lookupAt.Before(s.pollAt):
+		return s.lookupAt, "status lookup: has the build failed?"
 	}
-	return b
+	return s.pollAt, s.pollWhy
 }
 
 // clamp bounds a delay chosen by a schedule, which may be any schedule.

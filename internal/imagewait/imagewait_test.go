@@ -148,7 +148,7 @@ func (b *fakeBuild) ImageStatus(ctx context.Context, r, z, id string) (compshare
 // run waits for b on its fake clock; timeout > 0 sets a deadline on that clock.
 func (b *fakeBuild) run(t *testing.T, req Request, timeout time.Duration) (compshare.Progress, error) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, b.clock.now.Add(timeout))
@@ -175,11 +175,12 @@ func TestCompletes(t *testing.T) {
 	b.latency = 200 * time.Millisecond
 	type timedPoll struct {
 		poll
-		at time.Duration
+		at     time.Duration
+		reason string
 	}
 	var polls []timedPoll
-	p, err := b.run(t, Request{OnPoll: func(p compshare.Progress, next time.Duration) {
-		polls = append(polls, timedPoll{poll{p.Percent, next}, b.elapsed()})
+	p, err := b.run(t, Request{OnPoll: func(p compshare.Progress, next time.Duration, reason string) {
+		polls = append(polls, timedPoll{poll{p.Percent, next}, b.elapsed(), reason})
 	}}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -190,13 +191,14 @@ func TestCompletes(t *testing.T) {
 	if lag := b.elapsed() - b.work; lag < 0 || lag > 5*time.Second || b.progressCalls > 40 {
 		t.Errorf("lag %v with %d calls", lag, b.progressCalls)
 	}
-	// OnPoll: once per answer, with the delay until the next call, and 0 at the end.
+	// OnPoll: once per answer, with the delay until the next call and its
+	// reason, and 0 at the end.
 	if len(polls) != b.progressCalls {
 		t.Fatalf("%d OnPoll calls, %d answers", len(polls), b.progressCalls)
 	}
 	for i, p := range polls[:len(polls)-1] {
-		if !slices.Contains(b.callsAt, p.at+p.next) || p.next <= 0 {
-			t.Errorf("OnPoll %d at %v said next %v; calls at %v", i, p.at, p.next, b.callsAt)
+		if !slices.Contains(b.callsAt, p.at+p.next) || p.next <= 0 || p.reason == "" {
+			t.Errorf("OnPoll %d at %v said next %v (%q); calls at %v", i, p.at, p.next, p.reason, b.callsAt)
 		}
 	}
 	// The poll due when the estimate says the build is over is preceded by
@@ -295,7 +297,7 @@ func (constReader) ImageStatus(context.Context, string, string, string) (compsha
 func TestMalformedAnswerIsAnError(t *testing.T) {
 	for _, pct := range []float64{math.NaN(), 150, -1} {
 		c := &fakeClock{now: time.Now()}
-		ctx, cancel := context.WithDeadline(context.Background(), c.now.Add(time.Hour))
+		ctx, cancel := context.WithDeadline(t.Context(), c.now.Add(time.Hour))
 		_, err := waiter{r: constReader{compshare.Progress{Percent: pct}}, clock: c, statusTimeout: time.Second}.wait(ctx, Request{ImageID: imageID, Target: 100})
 		cancel()
 		var timeout *TimeoutError
@@ -311,7 +313,7 @@ func TestFailedBuild(t *testing.T) {
 	var last poll
 	// Polls every 10 s, so that the poll 10 s in comes with the lookup.
 	_, err := b.run(t, Request{Schedule: schedule.NewFixed(10 * time.Second),
-		OnPoll: func(p compshare.Progress, next time.Duration) { last = poll{p.Percent, next} }}, time.Hour)
+		OnPoll: func(p compshare.Progress, next time.Duration, _ string) { last = poll{p.Percent, next} }}, time.Hour)
 	var failed *FailedError
 	if !errors.As(err, &failed) {
 		t.Fatalf("error %v, want *FailedError", err)
@@ -489,7 +491,7 @@ func TestTimeout(t *testing.T) {
 // slowSchedule asks for a wait far longer than any max interval.
 type slowSchedule struct{}
 
-func (slowSchedule) Next(schedule.Observation) time.Duration { return 24 * time.Hour }
+func (slowSchedule) Next(schedule.Observation) (time.Duration, string) { return 24 * time.Hour, "slow" }
 
 func TestMaxIntervalRespected(t *testing.T) {
 	const maxInterval = 5 * time.Second
@@ -556,7 +558,7 @@ func (blockingReader) ImageProgress(ctx context.Context, _, _, id string) (comps
 }
 
 func TestRealDeadlineDuringCall(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	// The read after the deadline is bounded too.
@@ -577,7 +579,7 @@ func TestCancel(t *testing.T) {
 		{"during a call", blockingReader{}, "waiting for image compshareImage-x was interrupted before any answer after 0s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			time.AfterFunc(50*time.Millisecond, cancel)
 			start := time.Now()
@@ -599,7 +601,7 @@ func TestReadAfterDeadline(t *testing.T) {
 	const maxInterval = 100 * time.Second
 	b := newBuild(580 * time.Second)
 	var polled []poll
-	p, err := b.run(t, Request{Target: 50, MaxInterval: maxInterval, Schedule: schedule.NewFixed(maxInterval), OnPoll: func(p compshare.Progress, next time.Duration) {
+	p, err := b.run(t, Request{Target: 50, MaxInterval: maxInterval, Schedule: schedule.NewFixed(maxInterval), OnPoll: func(p compshare.Progress, next time.Duration, _ string) {
 		polled = append(polled, poll{p.Percent, next})
 	}}, 290*time.Second)
 	if err != nil || p.Percent != 50 || polled[len(polled)-1] != (poll{50, 0}) {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
-	"github.com/compshare/terraform-provider-compshare/internal/schedule"
 )
 
 // leanBuild is a linear build on a fake clock that, unlike fakeBuild, keeps
@@ -33,11 +32,13 @@ func (b *leanBuild) ImageStatus(context.Context, string, string, string) (compsh
 	return compshare.ImageStatus{Status: "Making"}, nil
 }
 
-// TestMemoryConstantOverLongWait polls a long build 200,000 times and checks
-// that the heap after 20,000 polls and at the end are about the same.
+// TestMemoryConstantOverLongWait polls a long build about 200,000 times with
+// the adaptive schedule (the max interval keeps its polls a second apart)
+// and checks that the heap after 20,000 polls and at the end are about the
+// same: neither the wait nor the schedule keeps a history.
 func TestMemoryConstantOverLongWait(t *testing.T) {
 	now := time.Now()
-	b := &leanBuild{now: now, start: now, work: 100000 * time.Second}
+	b := &leanBuild{now: now, start: now, work: 200000 * time.Second}
 	heap := func() uint64 {
 		var m runtime.MemStats
 		runtime.GC()
@@ -46,10 +47,9 @@ func TestMemoryConstantOverLongWait(t *testing.T) {
 	}
 	polls := 0
 	var early, late uint64
-	_, err := waiter{r: b, clock: b, statusTimeout: time.Second}.wait(context.Background(), Request{
+	_, err := waiter{r: b, clock: b, statusTimeout: time.Second}.wait(t.Context(), Request{
 		Region: region, Zone: zone, ImageID: imageID, Target: 100, MaxInterval: time.Second,
-		Schedule: schedule.NewFixed(schedule.MinInterval),
-		OnPoll: func(compshare.Progress, time.Duration) {
+		OnPoll: func(compshare.Progress, time.Duration, string) {
 			polls++
 			switch polls {
 			case 20000:

@@ -2,9 +2,13 @@ package imagewait
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,9 +17,84 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/schedule"
 )
 
+// The simulations below wait, on a fake clock, for every build shape and
+// estimate mode of internal/buildshape (what the API emulator serves) with
+// the default schedule, and check the wait's targets on builds of minutes
+// against fixed 5-s polling through the same wait, status lookups included:
+// what COMPSHARE_WAIT_SCHEDULE=fixed:5s does, and the benchmark's baseline. Their figures are pinned in
+// testdata/shapes.golden, which `go test -run TestShapeFigures -update`
+// rewrites: a change of the schedule shows there as a readable diff.
+
+// knownMisses are the targets missed today on builds of minutes, by target
+// and cell, with why; the target tests report them without failing, and fail
+// when one is met (then it leaves this list).
+var knownMisses = map[string]string{
+	"lag: fast-start/clock/Making 0s": "the crawl to 99.99 % spends the call budget on 3-minute builds; " +
+		"the lookups at 99.99 % then come at the budget's pace",
+	"lag: fast-start/clock x0.5/Making 0s":  "as fast-start/clock",
+	"lag: fast-start/clock x2/Making 0s":    "as fast-start/clock",
+	"lag: fast-start/extrapolate/Making 0s": "as fast-start/clock",
+	"lag: fast-start/stale/Making 0s":       "as fast-start/clock",
+	"lag: fast-start/none/Making 0s":        "as fast-start/clock",
+	"lag: chunks/clock/Making 0s": "on 3-minute builds the status lookups for failure (every 10 s at first) " +
+		"and the polls use the whole call budget: none is left for the end",
+	"lag: pause/clock x0.5/Making 0s": "as chunks/clock",
+	"lag: tail-99/clock/Making 0s": "a true clock and one off by 2x look alike until the end: the stay at 99 % " +
+		"is polled at the budget's pace, leaving nothing for the clock's end",
+	"silent lag: chunks/clock/Making 5s": "after 100 % the lookups come at the budget's pace (5 s) once the calls saved are spent, " +
+		"a hair behind fixed polling's phase",
+}
+
+// checkTarget reports a missed target of cell c, unless it is a known miss,
+// and a known miss that is met.
+func checkTarget(t *testing.T, target string, c shapeCell, met bool, format string, args ...any) {
+	t.Helper()
+	key := target + ": " + c.String()
+	reason, known := knownMisses[key]
+	switch {
+	case !met && known:
+		t.Logf("known miss: %s: %s (%s)", key, fmt.Sprintf(format, args...), reason)
+	case !met:
+		t.Errorf("%s: %s", key, fmt.Sprintf(format, args...))
+	case known:
+		t.Errorf("%s now meets its target: take it off knownMisses", key)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/shapes.golden from this run")
+
+// The targets on builds of minutes (see the schedule's package documentation).
+const (
+	// Every build: no more calls (progress and status) than fixed 5-s polling.
+	// The median build: at most this share of them.
+	targetMedianCallShare = 0.6
+	// Builds that tell when they end (buildshape.Build.Informs), per shape
+	// and estimate mode: lag from usable to the wait's end.
+	targetMedianLag = time.Second
+	targetWorstLag  = 2 * time.Second
+	// Builds that do not: a worst lag no longer than fixed 5-s polling's.
+)
+
+var (
+	// Builds of minutes (3 to 60), the targets' range, and short builds
+	// (20 s to 44.72 s in steps of 6.18 s, so that their ends fall at spread
+	// phases of 5-s polling), which are only reported.
+	minuteDurations = []time.Duration{3 * time.Minute, 5*time.Minute + 6180*time.Millisecond,
+		12*time.Minute + 12360*time.Millisecond, 25 * time.Minute, time.Hour}
+	shortDurations = []time.Duration{20 * time.Second, 26180 * time.Millisecond, 32360 * time.Millisecond,
+		38540 * time.Millisecond, 44720 * time.Millisecond}
+	// How long after the build started the wait starts: spread over 5 s, so
+	// that the end falls at every phase of fixed polling.
+	startPhases = []time.Duration{0, 1100 * time.Millisecond, 2200 * time.Millisecond, 3300 * time.Millisecond, 4400 * time.Millisecond}
+	// How long the image stays Making after its progress reads 100 %.
+	makingDelays = []time.Duration{0, 5 * time.Second, 30 * time.Second}
+	// How long every call takes.
+	latencies = []time.Duration{0, 100 * time.Millisecond}
+)
+
 // shapeBuild is a Reader serving a buildshape.Build on a fake clock, as the
-// API emulator does: the build started phase before the wait, and is listed
-// as Available making after its progress reaches 100 %.
+// API emulator does: the build started before the wait, and is listed as
+// Available making after its progress reaches 100 %.
 type shapeBuild struct {
 	clock                      *fakeClock
 	started                    time.Time // when the build started
@@ -49,192 +128,218 @@ func (b *shapeBuild) ImageStatus(context.Context, string, string, string) (comps
 func (b *shapeBuild) usable() time.Duration { return b.build.Duration + b.making }
 
 type shapeRun struct {
-	progress, status int
-	lag              time.Duration // from the image being usable to the end of the wait
+	calls int           // progress and status
+	lag   time.Duration // from the image being usable to the end of the wait
 }
-
-func (r shapeRun) calls() int { return r.progress + r.status }
 
 // runShape waits with s (nil: the default schedule) for build b, which
 // started phase before the wait, and is Available making after 100 %.
 func runShape(t *testing.T, s schedule.Schedule, b buildshape.Build, phase, making, latency time.Duration) shapeRun {
 	t.Helper()
-	c := &fakeClock{now: time.Now()}
+	c := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	r := &shapeBuild{clock: c, started: c.now.Add(-phase), build: b, making: making, latency: latency}
 	req := Request{Region: region, Zone: zone, ImageID: imageID, Target: 100, Schedule: s}
-	if _, err := (waiter{r: r, clock: c, statusTimeout: statusTimeout, finalReadTimeout: finalReadTimeout}).wait(context.Background(), req); err != nil {
+	if _, err := (waiter{r: r, clock: c, statusTimeout: statusTimeout, finalReadTimeout: finalReadTimeout}).wait(t.Context(), req); err != nil {
 		t.Fatalf("%v, phase %v: %v", b, phase, err)
 	}
-	return shapeRun{r.progressCalls, r.statusCalls, c.now.Sub(r.started) - r.usable()}
+	return shapeRun{r.progressCalls + r.statusCalls, c.now.Sub(r.started) - r.usable()}
 }
+
+// shapeCell is one shape, estimate mode and delay to Available, over every
+// duration, start phase and call latency of one class of builds.
+type shapeCell struct {
+	shape, estimate string
+	making          time.Duration
+	minutes         bool // builds of minutes, else short builds
+	informs         bool // buildshape.Build.Informs, and Available with 100 %
+}
+
+func (c shapeCell) String() string {
+	if c.estimate == "" {
+		return c.shape
+	}
+	return fmt.Sprintf("%s/%s/Making %v", c.shape, c.estimate, c.making)
+}
+
+// shapeFigures are the runs of one cell, ours and fixed 5-s polling's.
+type shapeFigures struct {
+	ours, fixed []shapeRun
+	names       []string
+}
+
+// callShares returns, sorted, each build's calls as a share of fixed 5-s polling's.
+func (f *shapeFigures) callShares() []float64 {
+	shares := make([]float64, len(f.ours))
+	for i := range f.ours {
+		shares[i] = float64(f.ours[i].calls) / float64(f.fixed[i].calls)
+	}
+	slices.Sort(shares)
+	return shares
+}
+
+func lags(runs []shapeRun) []time.Duration {
+	l := make([]time.Duration, len(runs))
+	for i, r := range runs {
+		l[i] = r.lag
+	}
+	slices.Sort(l)
+	return l
+}
+
+func median[T any](s []T) T { return s[len(s)/2] }
+func worst[T any](s []T) T  { return s[len(s)-1] }
 
 var (
-	// The benchmark's builds: short ones (20 s to 44.72 s in steps of 6.18 s,
-	// so that their ends fall at spread phases of 5-s polling) and builds of
-	// minutes.
-	shortDurations = []time.Duration{20 * time.Second, 26180 * time.Millisecond, 32360 * time.Millisecond,
-		38540 * time.Millisecond, 44720 * time.Millisecond}
-	longDurations = []time.Duration{300 * time.Second, 306180 * time.Millisecond}
-	// How long after the build started the wait starts: every 500 ms over
-	// 5 s, so that the end falls at every phase of fixed polling.
-	startPhases = func() (phases []time.Duration) {
-		for p := time.Duration(0); p < 5*time.Second; p += 500 * time.Millisecond {
-			phases = append(phases, p)
-		}
-		return phases
-	}()
-	// How long the image stays Making after its progress reads 100 %.
-	makingDelays = []time.Duration{0, 5 * time.Second, 30 * time.Second}
+	shapesOnce    sync.Once
+	shapesCells   []shapeCell
+	shapesFigures map[shapeCell]*shapeFigures
 )
 
-// shapeCell is one shape, build length and delay to Available, over every
-// estimate mode, start phase and call latency.
-type shapeCell struct {
-	shape  string
-	long   bool
-	making time.Duration
-}
-
-type shapeFigures struct {
-	builds, over, most int             // builds; builds with more calls than fixed 5-s; most calls over
-	lags, fixedLags    []time.Duration // sorted
-}
-
-func (f shapeFigures) median() time.Duration      { return f.lags[len(f.lags)/2] }
-func (f shapeFigures) worst() time.Duration       { return f.lags[len(f.lags)-1] }
-func (f shapeFigures) fixedMedian() time.Duration { return f.fixedLags[len(f.fixedLags)/2] }
-func (f shapeFigures) fixedWorst() time.Duration  { return f.fixedLags[len(f.fixedLags)-1] }
-
-// simulateShapes waits for every build shape and estimate mode, short builds
-// and builds of minutes, at several start phases and delays to Available,
-// with the default schedule and with fixed 5-s polling through the same wait
-// (the benchmark's baseline: the status lookups are the wait's own), with
-// calls that take no time and calls that take 100 ms.
-func simulateShapes(t *testing.T) (map[shapeCell]*shapeFigures, []shapeCell) {
-	figures, cells := map[shapeCell]*shapeFigures{}, []shapeCell(nil)
-	for _, shape := range buildshape.Shapes {
-		for _, long := range []bool{false, true} {
-			durations := shortDurations
-			if long {
-				durations = longDurations
+// simulatedShapes runs every build once per test binary.
+func simulatedShapes(t *testing.T) ([]shapeCell, map[shapeCell]*shapeFigures) {
+	t.Helper()
+	shapesOnce.Do(func() {
+		shapesFigures = map[shapeCell]*shapeFigures{}
+		for _, minutes := range []bool{true, false} {
+			durations := minuteDurations
+			if !minutes {
+				durations = shortDurations
 			}
-			for _, making := range makingDelays {
-				cell := shapeCell{shape.Name, long, making}
-				f := &shapeFigures{}
-				figures[cell], cells = f, append(cells, cell)
+			for _, shape := range buildshape.Shapes {
 				for _, est := range buildshape.Estimates {
-					for _, d := range durations {
-						for _, phase := range startPhases {
-							for _, latency := range []time.Duration{0, 100 * time.Millisecond} {
-								b := buildshape.Build{Shape: shape, Estimate: est, Duration: d}
-								ours := runShape(t, nil, b, phase, making, latency)
-								fixed := runShape(t, schedule.NewFixed(5*time.Second), b, phase, making, latency)
-								f.builds++
-								if extra := ours.calls() - fixed.calls(); extra > 0 {
-									f.over++
-									f.most = max(f.most, extra)
-									t.Logf("%s/%s/%v/Making %v/phase %v/latency %v: %d calls (%d progress, %d status), fixed 5-s %d (%d, %d)",
-										shape.Name, est.Name, d, making, phase, latency, ours.calls(), ours.progress, ours.status,
-										fixed.calls(), fixed.progress, fixed.status)
+					for _, making := range makingDelays {
+						b := buildshape.Build{Shape: shape, Estimate: est}
+						cell := shapeCell{shape.Name, est.Name, making, minutes, b.Informs() && making == 0}
+						f := &shapeFigures{}
+						shapesCells, shapesFigures[cell] = append(shapesCells, cell), f
+						for _, d := range durations {
+							b.Duration = d
+							for _, phase := range startPhases {
+								for _, latency := range latencies {
+									f.ours = append(f.ours, runShape(t, nil, b, phase, making, latency))
+									f.fixed = append(f.fixed, runShape(t, schedule.NewFixed(5*time.Second), b, phase, making, latency))
+									f.names = append(f.names, fmt.Sprintf("%v/%v/phase %v/latency %v", cell, d, phase, latency))
 								}
-								f.lags, f.fixedLags = append(f.lags, ours.lag), append(f.fixedLags, fixed.lag)
 							}
 						}
 					}
 				}
-				slices.Sort(f.lags)
-				slices.Sort(f.fixedLags)
 			}
 		}
-	}
-	return figures, cells
+	})
+	return shapesCells, shapesFigures
 }
 
-// shapeToday is what the wait achieved on a cell when this simulation was
-// written: lag bounds (ms, rounded to 10 ms) that it must keep, and the
-// builds on which it made more calls than fixed 5-s polling, the goal it
-// misses still (see TestCallsAndLagOnShapes).
-type shapeToday struct {
-	medianMS, worstMS int
-	over, most        int // builds over fixed 5-s polling's calls, of 240 (long) or 600 (short); most calls over
-}
-
-var shapesToday = map[shapeCell]shapeToday{
-	{"straight", false, 0}:                  {250, 1750, 12, 1},
-	{"straight", false, 5 * time.Second}:    {410, 1200, 282, 4},
-	{"straight", false, 30 * time.Second}:   {6270, 7420, 64, 1},
-	{"straight", true, 0}:                   {140, 550, 0, 0},
-	{"straight", true, 5 * time.Second}:     {580, 1120, 0, 0},
-	{"straight", true, 30 * time.Second}:    {1050, 1590, 0, 0},
-	{"chunks", false, 0}:                    {1590, 5080, 171, 2},
-	{"chunks", false, 5 * time.Second}:      {520, 1220, 308, 4},
-	{"chunks", false, 30 * time.Second}:     {2580, 7440, 172, 2},
-	{"chunks", true, 0}:                     {500, 1170, 0, 0},
-	{"chunks", true, 5 * time.Second}:       {500, 1120, 0, 0},
-	{"chunks", true, 30 * time.Second}:      {2320, 7350, 0, 0},
-	{"fast-start", false, 0}:                {2080, 5080, 238, 2},
-	{"fast-start", false, 5 * time.Second}:  {500, 1220, 258, 5},
-	{"fast-start", false, 30 * time.Second}: {2650, 7440, 227, 2},
-	{"fast-start", true, 0}:                 {490, 1160, 151, 15},
-	{"fast-start", true, 5 * time.Second}:   {560, 1210, 182, 16},
-	{"fast-start", true, 30 * time.Second}:  {6270, 7440, 161, 16},
-	{"slow-start", false, 0}:                {960, 3350, 186, 2},
-	{"slow-start", false, 5 * time.Second}:  {500, 1220, 328, 5},
-	{"slow-start", false, 30 * time.Second}: {1770, 7440, 189, 3},
-	{"slow-start", true, 0}:                 {250, 580, 0, 0},
-	{"slow-start", true, 5 * time.Second}:   {680, 1170, 0, 0},
-	{"slow-start", true, 30 * time.Second}:  {500, 1570, 0, 0},
-	{"tail-99", false, 0}:                   {1820, 5080, 187, 2},
-	{"tail-99", false, 5 * time.Second}:     {500, 1220, 275, 4},
-	{"tail-99", false, 30 * time.Second}:    {2750, 7440, 205, 2},
-	{"tail-99", true, 0}:                    {3300, 5010, 159, 17},
-	{"tail-99", true, 5 * time.Second}:      {500, 1180, 170, 15},
-	{"tail-99", true, 30 * time.Second}:     {3370, 7400, 158, 15},
-	{"queued", false, 0}:                    {250, 4000, 142, 1},
-	{"queued", false, 5 * time.Second}:      {500, 1260, 401, 5},
-	{"queued", false, 30 * time.Second}:     {6260, 7470, 223, 2},
-	{"queued", true, 0}:                     {150, 1050, 0, 0},
-	{"queued", true, 5 * time.Second}:       {530, 1040, 0, 0},
-	{"queued", true, 30 * time.Second}:      {990, 1510, 0, 0},
-	{"pause", false, 0}:                     {650, 4940, 128, 2},
-	{"pause", false, 5 * time.Second}:       {510, 1220, 276, 5},
-	{"pause", false, 30 * time.Second}:      {4400, 7520, 143, 2},
-	{"pause", true, 0}:                      {140, 1040, 0, 0},
-	{"pause", true, 5 * time.Second}:        {450, 1120, 0, 0},
-	{"pause", true, 30 * time.Second}:       {1200, 7310, 0, 0},
-}
-
-// TestCallsAndLagOnShapes holds the wait to its lags on every cell, and
-// reports the builds on which it makes more calls than fixed 5-s polling
-// through the same wait. Those are only held not to grow: the schedule's call
-// budget counts its polls only, and the wait adds status lookups on top —
-// every max(10 s, 10 % of the wait) while the schedule sleeps (up to the
-// max interval, when its estimate is trusted) and before polls from
-// 99.5 % — so that the calls the schedule saves early and spends near the
-// end were partly spent already (fast-start and tail-99 builds of minutes
-// most of all). Counting those lookups in the budget ends the overruns but
-// makes the lags several times worse.
-func TestCallsAndLagOnShapes(t *testing.T) {
-	figures, cells := simulateShapes(t)
-	table := []string{"shape | length | Making | builds over 5-s, most | lag median / worst | 5-s lag median / worst"}
+// Target: on every build of minutes, no more calls, progress and status
+// together, than fixed 5-s polling makes through the same wait.
+func TestTargetNoMoreCallsThanFixedPolling(t *testing.T) {
+	cells, figures := simulatedShapes(t)
 	for _, c := range cells {
 		f := figures[c]
-		length := "short"
-		if c.long {
-			length = "long"
+		if !c.minutes {
+			continue
 		}
-		table = append(table, fmt.Sprintf("%s | %s | %v | %d/%d, +%d | %.2f / %.2f | %.2f / %.2f", c.shape, length, c.making,
-			f.over, f.builds, f.most, f.median().Seconds(), f.worst().Seconds(), f.fixedMedian().Seconds(), f.fixedWorst().Seconds()))
+		over := 0
+		for i := range f.ours {
+			if f.ours[i].calls > f.fixed[i].calls {
+				over++
+				t.Logf("%s: %d calls, fixed 5-s polling %d", f.names[i], f.ours[i].calls, f.fixed[i].calls)
+			}
+		}
+		checkTarget(t, "calls", c, over == 0, "%d of %d builds with more calls than fixed 5-s polling", over, len(f.ours))
 	}
-	t.Log("\n" + strings.Join(table, "\n"))
+}
+
+// Target: on the median build of minutes, at most 0.6 of fixed 5-s polling's calls.
+func TestTargetMedianCallShare(t *testing.T) {
+	cells, figures := simulatedShapes(t)
+	var shares []float64
 	for _, c := range cells {
-		f, today := figures[c], shapesToday[c]
-		median, worst := time.Duration(today.medianMS)*time.Millisecond, time.Duration(today.worstMS)*time.Millisecond
-		if f.median() > median+5*time.Millisecond || f.worst() > worst+5*time.Millisecond {
-			t.Errorf("%+v: lag median %v, worst %v; want at most %v, %v", c, f.median(), f.worst(), median, worst)
+		if c.minutes {
+			shares = append(shares, figures[c].callShares()...)
 		}
-		if f.over > today.over || f.most > today.most {
-			t.Errorf("%+v: %d builds (at most +%d) with more calls than fixed 5-s polling; were %d (+%d)", c, f.over, f.most, today.over, today.most)
+	}
+	slices.Sort(shares)
+	m := median(shares)
+	checkTarget(t, "median calls", shapeCell{shape: "median"}, m <= targetMedianCallShare,
+		"median build of minutes: %.2f of fixed 5-s polling's calls, want at most %.2f", m, targetMedianCallShare)
+}
+
+// Target: on builds of minutes that tell when they end, a lag of at most
+// 1 s on the median build and 2 s on the worst, for every shape and
+// estimate mode.
+func TestTargetLagWhereTheBuildTells(t *testing.T) {
+	cells, figures := simulatedShapes(t)
+	for _, c := range cells {
+		if !c.minutes || !c.informs {
+			continue
 		}
+		l := lags(figures[c].ours)
+		checkTarget(t, "lag", c, median(l) <= targetMedianLag && worst(l) <= targetWorstLag && l[0] >= 0,
+			"lag median %v, worst %v; want at most %v, %v", median(l), worst(l), targetMedianLag, targetWorstLag)
+	}
+}
+
+// Target: on builds of minutes that do not tell when they end (a long stay
+// at 99 % without a true clock, a delay to Available), a worst lag no longer
+// than fixed 5-s polling's on the same builds.
+func TestTargetLagWhereTheBuildIsSilent(t *testing.T) {
+	cells, figures := simulatedShapes(t)
+	for _, c := range cells {
+		if !c.minutes || c.informs {
+			continue
+		}
+		l, fl := lags(figures[c].ours), lags(figures[c].fixed)
+		checkTarget(t, "silent lag", c, worst(l) <= worst(fl) && l[0] >= 0, "worst lag %v, fixed 5-s polling's %v", worst(l), worst(fl))
+	}
+}
+
+// TestShapeFigures pins the figures of every cell, builds of minutes and
+// short builds (which have no targets), in testdata/shapes.golden; -update
+// rewrites it.
+func TestShapeFigures(t *testing.T) {
+	cells, figures := simulatedShapes(t)
+	var b strings.Builder
+	for _, minutes := range []bool{true, false} {
+		if minutes {
+			b.WriteString("# Builds of minutes (3 to 60 min): targets hold\n")
+		} else {
+			b.WriteString("\n# Short builds (20 to 45 s): reported, not targeted\n")
+		}
+		b.WriteString("shape | estimate | Making | tells | calls / 5-s median, worst | lag median, worst (s) | 5-s lag median, worst (s)\n")
+		for _, c := range cells {
+			if c.minutes != minutes {
+				continue
+			}
+			f := figures[c]
+			shares, l, fl := f.callShares(), lags(f.ours), lags(f.fixed)
+			fmt.Fprintf(&b, "%s | %s | %v | %v | %.2f, %.2f | %.2f, %.2f | %.2f, %.2f\n", c.shape, c.estimate, c.making, c.informs,
+				median(shares), worst(shares), median(l).Seconds(), worst(l).Seconds(), median(fl).Seconds(), worst(fl).Seconds())
+		}
+	}
+	var shares []float64
+	for _, c := range cells {
+		if c.minutes {
+			shares = append(shares, figures[c].callShares()...)
+		}
+	}
+	slices.Sort(shares)
+	fmt.Fprintf(&b, "\nMedian build of minutes: %.2f of fixed 5-s polling's calls\n", median(shares))
+	golden := filepath.Join("testdata", "shapes.golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (go test -run TestShapeFigures -update writes it)", err)
+	}
+	if got := b.String(); got != string(want) {
+		t.Errorf("the figures differ from %s (go test -run TestShapeFigures -update rewrites it); got:\n%s", golden, got)
 	}
 }

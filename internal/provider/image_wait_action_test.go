@@ -25,11 +25,12 @@ func TestAccImageWaitAction_beforeCreate(t *testing.T) {
 	if time.Now().Before(done) {
 		t.Fatalf("the step ended before the build could be done at %s", done.Format(time.RFC3339Nano))
 	}
-	// The action polled until the build was done: its last poll came after
-	// the emulator's moment of completion.
+	// The action polled until the build was done: its last request, a
+	// progress poll or a status lookup (which the wait makes instead from
+	// 99.99 %), came after the emulator's moment of completion.
 	var last time.Time
 	for _, r := range srv.Requests() {
-		if r.Action == compshare.ActionImageProgress && r.ImageID == id {
+		if (r.Action == compshare.ActionImageProgress || r.Action == compshare.ActionDescribeImages) && r.ImageID == id {
 			last = r.Time
 		}
 	}

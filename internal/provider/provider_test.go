@@ -60,7 +60,7 @@ func TestWaitRequestHonoursTheScheduleKnob(t *testing.T) {
 		t.Errorf("without COMPSHARE_WAIT_SCHEDULE the schedule is %T, want nil (adaptive)", s)
 	}
 	s := (&providerData{fixedPollInterval: 5 * time.Second}).waitRequest("r", "z", "id", 100, 0).Schedule
-	if s == nil || s.Next(schedule.Observation{Progress: 50}) != 5*time.Second {
+	if d, _ := s.Next(schedule.Observation{Progress: 50}); s == nil || d != 5*time.Second {
 		t.Errorf("fixed:5s gives %T", s)
 	}
 }

@@ -35,9 +35,12 @@ func runWait(ctx context.Context, client imagewait.Reader, req imagewait.Request
 	tflog.SubsystemInfo(ctx, logSubsystem, "waiting for image build", map[string]any{
 		"image_id": req.ImageID, "target_progress": req.Target, "timeout": timeout.String(), "max_poll_interval": req.MaxInterval.String(),
 	})
-	req.OnPoll = func(p compshare.Progress, next time.Duration) {
+	req.OnPoll = func(p compshare.Progress, next time.Duration, reason string) {
+		// next_poll_reason says why the next call comes when it does (see
+		// the schedule's package doc): TF_LOG_PROVIDER=DEBUG shows it.
 		tflog.SubsystemDebug(ctx, logSubsystem, "polled image build", map[string]any{
-			"image_id": req.ImageID, "progress": p.Percent, "request_id": p.RequestID, "next_poll_in": next.String(),
+			"image_id": req.ImageID, "progress": p.Percent, "request_id": p.RequestID,
+			"next_poll_in": next.String(), "next_poll_reason": reason,
 		})
 		if onPoll != nil {
 			onPoll(p, next)

@@ -36,7 +36,7 @@ func FuzzETA(f *testing.F) {
 // FuzzAdaptive drives the schedule with arbitrary answers and checks the
 // promises its callers rely on: every delay is within [MinInterval,
 // maxInterval], and until the target is reached, call n comes no earlier than
-// fixed polling's (every 5 s, or every sixth of a shorter max interval).
+// fixed polling's (every BudgetInterval, or every max interval if shorter).
 func FuzzAdaptive(f *testing.F) {
 	f.Add(100.0, int64(30), []byte{0, 10, 20, 20, 20, 90, 100})
 	f.Add(50.0, int64(1), []byte{5, 4, 3, 200, 255})
@@ -49,7 +49,7 @@ func FuzzAdaptive(f *testing.F) {
 			bound = DefaultMaxInterval
 		}
 		bound = max(bound, MinInterval)
-		budget := min(5*time.Second, bound/6)
+		budget := min(BudgetInterval, bound)
 		at, reached := time.Unix(0, 0), false
 		for i, b := range steps {
 			// Each byte is an answer: progress in half percent steps (so
@@ -62,7 +62,10 @@ func FuzzAdaptive(f *testing.F) {
 				t.Fatalf("answer %d at %v: sooner than fixed polling every %v", i, at, budget)
 			}
 			reached = reached || clampPercent(o.Progress) >= clampPercent(target)
-			d := s.Next(o)
+			d, reason := s.Next(o)
+			if reason == "" {
+				t.Fatalf("answer %d (%+v): no reason for delay %v", i, o, d)
+			}
 			if d < MinInterval || d > bound {
 				t.Fatalf("answer %d (%+v): delay %v outside [%v, %v]", i, o, d, MinInterval, bound)
 			}

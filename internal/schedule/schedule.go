@@ -1,55 +1,69 @@
 // Package schedule decides how long to wait between polls of an image build's
 // progress, so that the end is seen soon after it happens without many calls.
 //
-// The adaptive schedule predicts when progress reaches the target and spends
-// its calls near that moment, never more of them than fixed polling every 5 s
-// would have made by then (fewer when max interval is below 30 s: the budget
-// is fixed polling at a sixth of it):
+// The contract, in one paragraph: counted from its first answer, a wait
+// never calls the API faster than fixed polling every 5 s would
+// (BudgetInterval; status lookups count too), so the calls it saves while the
+// build is far from its end pay for polls close together near it. Each answer
+// gives an estimate of the end: the API's own clock while its Remaining
+// counts down like one, else the pace of the latest moves of progress. The
+// next poll comes halfway to the earliest plausible end while the estimate is
+// unproven, 5 % early to check a proven one, and just after the end once the
+// check is within a second or no call is left for one; while progress stands
+// still, after 1, 2, 4 ... s, and past a predicted end every 1/8 of the
+// overrun (1 to 5 s). Every pause is within [MinInterval, max_poll_interval]
+// and no sooner than the budget allows. Next returns the pause with its
+// reason, which the provider logs at debug level (next_poll_in,
+// next_poll_reason, with TF_LOG_PROVIDER=DEBUG):
+//
+//	no estimate yet               the first answer carries none: 1 s
+//	half the first estimate       the first answer's estimate, halved, and no later than the build has run
+//	half an untrusted estimate    the model has not yet predicted a move: halfway to its end
+//	check before the predicted end  a trusted model: 5 % early, to measure again
+//	predicted end                 the end, once a check would be within a second
+//	last shot at the end          no call left for a check: as late as still within 1.5 s of the earliest end
+//	end of the API's clock        a true clock's end, when no call is left for a check before it
+//	next step                     progress moves in steps: the next one's window
+//	no movement, backing off      progress stood still: 1, 2, 4 ... s
+//	past the predicted end        overdue: every 1/8 of the overrun, 1 to 5 s
+//	call budget                   the pause the budget asks for is longer than the reason's
+//	max poll interval             clamped to max_poll_interval
+//	fixed interval                COMPSHARE_WAIT_SCHEDULE=fixed:N (a benchmarking aid)
+//
+// The wait (internal/imagewait) adds the status lookups' reasons ("status
+// lookup: ...").
+//
+// The details behind those words:
 //
 //   - Model: the line through the last two progress values seen, or the
 //     parabola through the last three, so that a build speeding up or slowing
 //     down is followed. After a stall only the interval of the resume counts.
 //   - Trust: the model is trusted once it predicted the next value within 5 %,
 //     or the API's estimate agrees with it within 5 % (plus the API's
-//     whole-second rounding). The API's estimate counts only while it runs
-//     like a clock (Total unchanged, Remaining shorter by the time passed), so
-//     a stale value or an extrapolation of progress is ignored.
+//     whole-second rounding). A model trusted only for agreeing with the API,
+//     and the first answer's estimate, are measured again after no longer than
+//     the build has run by the API's account.
 //   - Untrusted: the earliest plausible end is the soonest of the model's, the
-//     fastest recent pace's and the API clock's; the schedule sleeps half of it,
-//     and no longer than the wait has run, so a slow start cannot send it far
-//     past the end.
-//   - Trusted: wake 5 % of the ETA early and measure again; once that is under
-//     a second, poll at the predicted end.
-//   - Budget: when the calls left before the end allow no check, the next poll
-//     is the last shot: as late in the candidates' spread as it may be while
-//     still within 1.5 s of the earliest.
+//     fastest recent pace's and the API clock's; the schedule sleeps half of
+//     the way, and no longer than half the time the wait has run, so a slow
+//     start cannot send it far past the end.
 //   - API clock: Total unchanged and Remaining shorter by the time passed on
-//     consecutive answers, toward target 100. Its end is narrowed by every
-//     answer's rounding; when the calls left allow no check before it, the
-//     next poll is just after it, even at 99.99 %. It is dropped for good
-//     once it runs out (Remaining 0 before its last half second) or overruns
-//     by a second, so a clock off by 0.5x is survived; one off by 2x only
-//     loses to progress models that end sooner.
-//   - The first answer is measured again after no longer than the build has
-//     run by the API's account, and a model trusted only for agreeing with
-//     the API likewise.
+//     consecutive answers, toward target 100; a stale value or an
+//     extrapolation of progress does not count. Its end is narrowed by every
+//     answer's whole-second rounding. It is dropped for good once it runs out
+//     (Remaining 0 before its last half second) or overruns by a second, so a
+//     clock off by 0.5x is survived; one off by 2x only loses to progress
+//     models that end sooner.
 //   - Steps: progress that jumps after standing still (or by whole steps)
 //     times each jump; pairs of jumps bound the period, which predicts the
-//     next step. A jump of another size starts a new series. Until then the
-//     schedule sleeps, then polls densely for the last step and a quarter of
-//     the window for the others.
-//   - 99.99 % (the API's last value before 100): poll every second.
-//   - No movement: back off exponentially from 1 s, not past the next
-//     predicted end. Past one, poll every second while 10 calls or more are
-//     saved, else every 1/8 of the overrun, between 1 and 5 s.
-//   - Every delay is clamped to [MinInterval, maxInterval].
+//     next step. A jump of another size starts a new series.
 //
-// Where no schedule can see the end within 2 s on the calls of 5-s polling,
-// the wait falls back to polling about every 5 s near the end: a long stay at
-// 99 % without a true clock (every answer is the same until 100), and, on
-// builds of two minutes or less without a true clock, steps too few to time,
-// a slow end, or an end just after a 5-s poll. From five minutes on, the
-// goals hold on every other shape (see shape_test.go).
+// Where the build gives no information on its end (a long stay at 99 %
+// without a true clock, a delay between 100 % and Available), no schedule
+// can see the end sooner than polling at the budget's pace: the wait then
+// sees it within about 5 s, as fixed 5-s polling does. The targets on builds
+// of minutes, and the cells that miss them today, are checked in
+// internal/imagewait/shapes_test.go.
 package schedule
 
 import (
@@ -67,31 +81,21 @@ const (
 )
 
 const (
-	stallBase = time.Second // first wait after progress did not move
-	tolerance = 0.05        // prediction error, as a share of the predicted move, that still confirms a rate
-	overShare = 8           // past the predicted end, wait 1/overShare of the overrun
+	tolerance = 0.05 // prediction error, as a share of the predicted move, that still confirms a rate
+	overShare = 8    // past the predicted end, wait 1/overShare of the overrun
 	// aimWithin is the lag goal: once a trusted model's possible error
 	// (tolerance of the ETA) is below it, the next poll aims at the end itself.
 	aimWithin = time.Second
 	// endSlack makes the final poll land a hair after the predicted end rather
 	// than, by rounding, a hair before it, which would cost a call and MinInterval of lag.
 	endSlack = 50 * time.Millisecond
-	// budgetInterval: counted from its first poll, the schedule never polls
-	// more often than fixed polling at this interval would, so the calls it
-	// saves early pay for dense polling near the end.
-	budgetInterval = 5 * time.Second
 	// rounding is the error of the API's estimates, which are whole seconds.
 	rounding = 500 * time.Millisecond
 	// shotWindow is how much later than the earliest plausible end a last
 	// poll may aim, to catch a later end the model predicts.
 	shotWindow = 1500 * time.Millisecond
-	// savedReserve is how many calls below the budget the schedule keeps
-	// before it polls densely past a predicted end.
-	savedReserve = 10
-	// untrustedShare: an untrusted estimate is measured again after at most
-	// 1/untrustedShare of the time the wait has run (or budgetInterval, if longer).
-	untrustedShare = 2
-	// denseInterval is the wait once the predicted end has passed.
+	// denseInterval is the pace of dense polling, and the first pause after
+	// progress stood still.
 	denseInterval = time.Second
 )
 
@@ -101,12 +105,31 @@ type Observation struct {
 	Progress  float64       // percent, 0..100
 	Total     time.Duration // API's estimated total; negative when the API gave none
 	Remaining time.Duration // API's estimated time left; negative when the API gave none
+	// Calls is how many calls the caller has made so far, this answer's
+	// and any status lookups included: the call budget counts them all.
+	// 0: the schedule counts its observations.
+	Calls int
 }
+
+// BudgetInterval is the pace of the call budget: counted from the first
+// answer, calls never come faster than fixed polling every BudgetInterval
+// would make them, so that the calls saved early pay for dense polling near
+// the end.
+const BudgetInterval = 5 * time.Second
+
+// Budget is the call budget of one wait, which began at Start.
+type Budget struct{ Start time.Time }
+
+// At returns the earliest moment of call n (counted from 1) that keeps the
+// calls within those of fixed polling every BudgetInterval.
+func (b Budget) At(n int) time.Time { return b.Start.Add(time.Duration(n-1) * BudgetInterval) }
 
 // Schedule decides how long to wait before the next poll. One value serves one
 // wait; it is told every observation in order.
 type Schedule interface {
-	Next(o Observation) time.Duration
+	// Next returns the delay before the next poll and why it is that long,
+	// in a few words (the wait logs both).
+	Next(o Observation) (delay time.Duration, reason string)
 }
 
 // NewFixed returns a baseline that always waits interval.
@@ -114,7 +137,7 @@ func NewFixed(interval time.Duration) Schedule { return fixed(interval) }
 
 type fixed time.Duration
 
-func (f fixed) Next(Observation) time.Duration { return time.Duration(f) }
+func (f fixed) Next(Observation) (time.Duration, string) { return time.Duration(f), "fixed interval" }
 
 // NewAdaptive returns the schedule described in the package documentation for
 // waiting until progress reaches target percent. maxInterval <= 0 selects
@@ -130,8 +153,8 @@ type adaptive struct {
 	target      float64
 	maxInterval time.Duration
 
-	start    time.Time   // first observation: the call budget counts from it
-	calls    int         // observations so far
+	budget   Budget      // counted from the first observation
+	calls    int         // calls so far: observations, or Observation.Calls
 	levels   []level     // latest distinct progress values, oldest first; at most 3
 	prev     Observation // latest observation
 	idle     int         // consecutive observations without movement
@@ -164,17 +187,17 @@ type level struct {
 	p  float64
 }
 
-func (a *adaptive) Next(o Observation) time.Duration {
+func (a *adaptive) Next(o Observation) (time.Duration, string) {
 	o.Progress = clampPercent(o.Progress)
 	if o.Progress >= a.target {
-		return MinInterval // done: the caller stops polling
+		return MinInterval, "target reached" // the caller stops polling
 	}
-	a.calls++
-	if a.calls == 1 {
-		a.start, a.prev, a.levels = o.At, o, []level{{o.At, o.Progress}}
+	a.calls = max(a.calls+1, o.Calls)
+	if a.prev.At.IsZero() {
+		a.budget, a.prev, a.levels = Budget{o.At}, o, []level{{o.At, o.Progress}}
 		eta, ok := ETA(o, a.target)
 		if !ok || eta <= 0 {
-			return a.wait(o, stallBase)
+			return a.wait(o, denseInterval, "no estimate yet")
 		}
 		a.due = o.At.Add(eta)
 		// One answer cannot confirm its estimate: measure again after no
@@ -182,9 +205,9 @@ func (a *adaptive) Next(o Observation) time.Duration {
 		// fixed polling would, for a build that by that account has
 		// just started (any estimate of it is a guess).
 		if o.Total >= o.Remaining && o.Remaining >= 0 {
-			eta = min(eta, 2*max(o.Total-o.Remaining, budgetInterval))
+			eta = min(eta, 2*max(o.Total-o.Remaining, BudgetInterval))
 		}
-		return a.wait(o, eta/2)
+		return a.wait(o, eta/2, "half the first estimate")
 	}
 	prev := a.prev
 	a.prev = o
@@ -230,16 +253,13 @@ func (a *adaptive) Next(o Observation) time.Duration {
 		eta, lo, hi = math.Min(eta, api), math.Min(lo, api), math.Max(hi, api)
 	}
 	if a.clockDecides(o) {
-		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At))
+		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At), "end of the API's clock")
 	}
-	if a.atResolution(o) {
-		return a.final(o, denseInterval)
-	}
-	if a.budgetAt(a.calls + 2).After(o.At.Add(seconds(eta)).Add(aimWithin)) {
+	if a.budget.At(a.calls + 2).After(o.At.Add(seconds(eta)).Add(aimWithin)) {
 		// No call to spare for a check before the end: one shot, as late
 		// in the candidates' spread as it may be and still see an end at
 		// the earliest in time.
-		return a.wait(o, seconds(math.Min(hi, lo+shotWindow.Seconds())+endSlack.Seconds()))
+		return a.wait(o, seconds(math.Min(hi, lo+shotWindow.Seconds())+endSlack.Seconds()), "last shot at the end")
 	}
 	return a.plan(o, eta, resumed)
 }
@@ -314,8 +334,8 @@ func (a *adaptive) clockEnd(prev, o Observation) (time.Time, bool) {
 
 // plan returns the wait for an ETA in seconds from o; resumed says that
 // progress moved again after standing still.
-func (a *adaptive) plan(o Observation, eta float64, resumed bool) time.Duration {
-	ran := o.At.Sub(a.start)
+func (a *adaptive) plan(o Observation, eta float64, resumed bool) (time.Duration, string) {
+	ran := o.At.Sub(a.budget.Start)
 	if o.Total > o.Remaining && o.Remaining >= 0 {
 		ran = max(ran, o.Total-o.Remaining) // the build's age by the API's account
 	}
@@ -324,34 +344,31 @@ func (a *adaptive) plan(o Observation, eta float64, resumed bool) time.Duration 
 		// time before a resume, may be far too long: measure again
 		// after at most half the time the wait has run, or
 		// as soon as fixed polling would, if later.
-		limit := max(o.At.Sub(a.start)/untrustedShare, budgetInterval)
+		limit := max(o.At.Sub(a.budget.Start)/2, BudgetInterval)
 		if resumed {
-			limit = budgetInterval
+			limit = BudgetInterval
 		}
-		return a.wait(o, min(seconds(eta/2), limit))
+		return a.wait(o, min(seconds(eta/2), limit), "half an untrusted estimate")
 	}
 	if !a.verified {
 		// Trusted only for agreeing with the API, which a build that
 		// speeds up may do by chance: measure again as an untrusted
 		// estimate would, or after as long as the build has run.
-		limit := max(o.At.Sub(a.start)/untrustedShare, budgetInterval)
+		limit := max(o.At.Sub(a.budget.Start)/2, BudgetInterval)
 		eta = min(eta, min(ran, limit).Seconds()+eta*tolerance)
 	}
 	if margin := eta * tolerance; margin > aimWithin.Seconds() {
 		// Wake as early as the rate may err, and measure it again.
-		return a.wait(o, seconds(eta-margin))
+		return a.wait(o, seconds(eta-margin), "check before the predicted end")
 	}
-	return a.wait(o, seconds(eta+endSlack.Seconds()))
+	return a.wait(o, seconds(eta+endSlack.Seconds()), "predicted end")
 }
 
-func (a *adaptive) stalled(o Observation) time.Duration {
+func (a *adaptive) stalled(o Observation) (time.Duration, string) {
 	a.idle++
 	a.trusted, a.verified = false, false
 	if a.clockDecides(o) {
-		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At))
-	}
-	if a.atResolution(o) {
-		return a.final(o, min(denseInterval, a.overdue(o)))
+		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At), "end of the API's clock")
 	}
 	if lo, hi, ok := a.nextJump(); ok && hi.Add(aimWithin).After(o.At) {
 		// Steps come at regular intervals: sleep until the next may come,
@@ -359,30 +376,25 @@ func (a *adaptive) stalled(o Observation) time.Duration {
 		// the wait, else just often enough to time the step better.
 		every := denseInterval
 		if o.Progress+a.unit < a.target-1e-9 {
-			every = min(max(hi.Sub(lo)/4, denseInterval), budgetInterval)
+			every = min(max(hi.Sub(lo)/4, denseInterval), BudgetInterval)
 		}
-		return a.final(o, max(lo.Sub(o.At), every))
+		return a.final(o, max(lo.Sub(o.At), every), "next step")
 	}
-	return a.final(o, a.overdue(o))
+	d, reason := a.overdue(o)
+	return a.final(o, d, reason)
 }
 
 // final returns d, or the wait until the trusted clock's end if that comes sooner.
-func (a *adaptive) final(o Observation, d time.Duration) time.Duration {
-	if a.clockOK {
-		d = min(d, a.clockHi.Add(endSlack).Sub(o.At))
+func (a *adaptive) final(o Observation, d time.Duration, reason string) (time.Duration, string) {
+	if end := a.clockHi.Add(endSlack).Sub(o.At); a.clockOK && end < d {
+		d, reason = end, "end of the API's clock"
 	}
-	return a.wait(o, d)
-}
-
-// atResolution reports whether o is the API's last value before 100 (it
-// shows two decimals): only time tells when 100 comes.
-func (a *adaptive) atResolution(o Observation) bool {
-	return a.target >= 100 && o.Progress >= 100-0.01-1e-9
+	return a.wait(o, d, reason)
 }
 
 // overdue returns the wait while progress stands still and no step or
 // clock tells when it moves.
-func (a *adaptive) overdue(o Observation) time.Duration {
+func (a *adaptive) overdue(o Observation) (time.Duration, string) {
 	var next, passed time.Time // earliest predicted end ahead; latest one behind
 	for _, end := range []time.Time{a.due, a.apiEnd} {
 		switch {
@@ -395,21 +407,20 @@ func (a *adaptive) overdue(o Observation) time.Duration {
 			passed = end
 		}
 	}
-	d := stallBase << min(a.idle-1, 20) // the cap only prevents overflow; clamp bounds it
-	if !next.IsZero() {
-		d = min(d, next.Sub(o.At)+endSlack)
+	d, reason := denseInterval<<min(a.idle-1, 20), "no movement, backing off" // the cap only prevents overflow; clamp bounds it
+	if end := next.Sub(o.At) + endSlack; !next.IsZero() && end < d {
+		d, reason = end, "predicted end"
 	}
 	if !passed.IsZero() {
 		// Overdue: poll densely while the calls saved so far last, then
 		// keep the lag a small share of the unexpected wait, and no
 		// larger than fixed polling's.
-		overdue := max(denseInterval, min(o.At.Sub(passed)/overShare, budgetInterval))
-		if a.budgetAt(a.calls + savedReserve).Before(o.At) {
-			overdue = denseInterval
+		overdue := max(denseInterval, min(o.At.Sub(passed)/overShare, BudgetInterval))
+		if overdue < d {
+			d, reason = overdue, "past the predicted end"
 		}
-		d = min(d, overdue)
 	}
-	return d
+	return d, reason
 }
 
 // readClock follows the API's estimate from prev to o: trusted while it
@@ -439,7 +450,7 @@ func (a *adaptive) readClock(prev, o Observation) {
 	lo, hi := end.Add(-rounding), end.Add(rounding)
 	if a.clockOK && !lo.After(a.clockHi) && !hi.Before(a.clockLo) {
 		// Each answer rounds differently: keep what all agree on.
-		lo, hi = maxTime(lo, a.clockLo), minTime(hi, a.clockHi)
+		lo, hi = Later(lo, a.clockLo), minTime(hi, a.clockHi)
 	}
 	a.clockLo, a.clockHi, a.clockOK = lo, hi, true
 }
@@ -455,7 +466,7 @@ func (a *adaptive) isStep(size float64) bool {
 // true API clock: the calls left allow no check before it. It holds even at
 // the API's last value before 100, where polls would otherwise be dense.
 func (a *adaptive) clockDecides(o Observation) bool {
-	return a.clockOK && a.clockHi.After(o.At) && a.budgetAt(a.calls+2).After(a.clockHi)
+	return a.clockOK && a.clockHi.After(o.At) && a.budget.At(a.calls+2).After(a.clockHi)
 }
 
 // addJump records that progress moved by size percent in (lo, hi] after
@@ -505,7 +516,8 @@ func (a *adaptive) nextJump() (lo, hi time.Time, ok bool) {
 	return lo, hi, !lo.After(hi)
 }
 
-func maxTime(a, b time.Time) time.Time {
+// Later returns the later of a and b.
+func Later(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
 	}
@@ -519,20 +531,19 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// budgetAt returns the earliest moment of call n (counted from 1) that keeps
-// the calls within those of fixed polling every budgetInterval.
-func (a *adaptive) budgetAt(n int) time.Time {
-	// A max interval below 30 s asks for a faster wait: the budget grows with it.
-	return a.start.Add(time.Duration(n-1) * min(budgetInterval, a.maxInterval/6))
-}
-
-// wait returns d, delayed as the call budget requires and clamped.
-func (a *adaptive) wait(o Observation, d time.Duration) time.Duration {
-	return a.clamp(max(d, a.budgetAt(a.calls+1).Sub(o.At)))
-}
-
-func (a *adaptive) clamp(d time.Duration) time.Duration {
-	return min(max(d, MinInterval), a.maxInterval)
+// wait returns d and its reason, unless the call budget asks for longer or
+// the clamp changes it.
+func (a *adaptive) wait(o Observation, d time.Duration, reason string) (time.Duration, string) {
+	if b := a.budget.At(a.calls + 1).Sub(o.At); b > d {
+		d, reason = b, "call budget"
+	}
+	switch {
+	case d > a.maxInterval:
+		return a.maxInterval, "max poll interval"
+	case d < MinInterval:
+		return MinInterval, reason
+	}
+	return d, reason
 }
 
 // ETA estimates from one observation the time until progress reaches target

@@ -53,7 +53,7 @@ func run(ctx context.Context) error {
 	}
 	defer b.close()
 
-	r := report{date: started, terraformVersion: b.version}
+	r := report{date: started, terraformVersion: b.version, loadAtStart: loadAverage()}
 	if *scaleOnly {
 		if r.scale, err = b.scale(ctx); err != nil {
 			return fmt.Errorf("scale: %w", err)

@@ -16,6 +16,7 @@ import (
 
 type report struct {
 	date             time.Time
+	loadAtStart      string // /proc/loadavg's 1, 5 and 15 min averages; "" when unknown
 	terraformVersion string
 	took             time.Duration
 	waiting          waitOutcome
@@ -50,6 +51,10 @@ func (r report) render() string {
 	w("- Date: %s", r.date.UTC().Format("2006-01-02 15:04 MST"))
 	w("- CPU: %s, %d logical CPUs", cpuModel(), runtime.NumCPU())
 	w("- Terraform v%s, %s; the benchmark took %v", r.terraformVersion, runtime.Version(), r.took.Round(time.Second))
+	if r.loadAtStart != "" {
+		w("- Load average at the start (1, 5, 15 min): %s; above the number of CPUs, other work competed with the", r.loadAtStart)
+		w("  benchmark and its lags are longer than on an idle machine")
+	}
 	w("")
 	r.renderWaiting(w)
 	r.renderStatusLag(w)
@@ -457,6 +462,15 @@ func secs(d time.Duration) string { return num(d) + " s" }
 func num(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()) }
 
 func mib(bytes int64) float64 { return float64(bytes) / (1 << 20) }
+
+// loadAverage returns /proc/loadavg's three averages, or "".
+func loadAverage() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); len(f) >= 3 {
+		return strings.Join(f[:3], ", ")
+	}
+	return ""
+}
 
 func cpuModel() string {
 	info, _ := os.ReadFile("/proc/cpuinfo")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/settings"
 )
 
 const (
@@ -168,7 +169,12 @@ func (b *bench) applyBuilds(ctx context.Context, name, schedule string, builds [
 	var config strings.Builder
 	config.WriteString(providerBlock(srv.URL(), fmt.Sprintf("max_requests_per_second = %d", benchBudget)))
 	for i, bd := range builds {
-		fmt.Fprintf(&config, "resource \"compshare_image_wait\" \"b%d\" {\n  image_id = %q\n}\n", i, bd.id)
+		// Each wait in a zone of its own (the emulator's images are in
+		// every zone): status lookups of one zone close together share a
+		// call that names no image (the 100 waits measure that), while
+		// here every request of a wait must name its image.
+		zone := fmt.Sprintf("%s-%03d", settings.DefaultRegion, i+1)
+		fmt.Fprintf(&config, "resource \"compshare_image_wait\" \"b%d\" {\n  image_id = %q\n  zone     = %q\n}\n", i, bd.id, zone)
 		if bd.making > 0 {
 			fmt.Fprintf(&config, "data \"compshare_image_progress\" \"after%d\" {\n  image_id   = %q\n  depends_on = [compshare_image_wait.b%d]\n}\n", i, bd.marker(), i)
 		}

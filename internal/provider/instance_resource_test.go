@@ -449,12 +449,10 @@ func TestAccInstance_lockRiddenOut(t *testing.T) {
 					}
 					return nil
 				}), func(*terraform.State) error {
-					for _, r := range srv.Requests() {
-						if r.RetCode == compshare.RetCodeInstanceBusy {
-							return nil
-						}
+					if countRequests(srv, func(r emulator.Request) bool { return r.RetCode == compshare.RetCodeInstanceBusy }) == 0 {
+						return errors.New("no change met the lock: the case proves nothing")
 					}
-					return errors.New("no change met the lock: the case proves nothing")
+					return nil
 				}),
 			},
 		},

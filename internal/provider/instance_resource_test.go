@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -475,7 +474,7 @@ func TestAccInstance_terminatedOutsideTerraform(t *testing.T) {
 						t.Fatal(err)
 					}
 					for _, inst := range platformInstances(srv) {
-						if err := c.TerminateInstance(context.Background(), settings.DefaultRegion, settings.DefaultZone, inst.ID); err != nil {
+						if err := c.TerminateInstance(t.Context(), settings.DefaultRegion, settings.DefaultZone, inst.ID); err != nil {
 							t.Fatal(err)
 						}
 					}

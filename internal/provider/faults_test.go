@@ -86,15 +86,15 @@ func TestAccImageWait_outage(t *testing.T) {
 	// answers rather than seconds: it reaches the wait however long Terraform
 	// takes to start it and however sparsely the wait polls.
 	go func() {
-		progressReads, faulted := 0, 0
+		progressReads, faults := 0, 0
 		for r := range requests {
 			if r.Action == "GetCompShareImageCreateProgress" {
 				if progressReads++; progressReads == 2 {
 					srv.SetFault(1, emulator.FaultHTTP503)
 				}
 			}
-			if r.Fault != "" {
-				if faulted++; faulted == outage {
+			if faulted(r) {
+				if faults++; faults == outage {
 					srv.SetFault(0, "")
 					return
 				}

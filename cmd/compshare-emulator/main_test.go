@@ -23,7 +23,7 @@ import (
 
 func TestUsage(t *testing.T) {
 	var out syncBuffer
-	if err := run(context.Background(), []string{"-h"}, &out, &out, env(nil)); !errors.Is(err, flag.ErrHelp) {
+	if err := run(t.Context(), []string{"-h"}, &out, &out, env(nil)); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
 	for _, want := range []string{
@@ -77,7 +77,7 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
@@ -183,7 +183,7 @@ func serving(t *testing.T, urlFile string, done <-chan error, publicKey, private
 // the length of its builds.
 func TestInstanceAndNewBuildFlags(t *testing.T) {
 	urlFile := filepath.Join(t.TempDir(), "url")
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	var out syncBuffer
 	go func() {
@@ -236,7 +236,7 @@ func TestRunRefuses(t *testing.T) {
 	}
 	for name, args := range tests {
 		var out syncBuffer
-		if err := run(context.Background(), args, &out, &out, env(nil)); err == nil {
+		if err := run(t.Context(), args, &out, &out, env(nil)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

@@ -48,7 +48,7 @@ func TestBudgetSpacesConcurrentCalls(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			// Distinct images, so that no call is shared.
-			if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", fmt.Sprint("compshareImage-", i)); err != nil {
+			if _, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", fmt.Sprint("compshareImage-", i)); err != nil {
 				t.Error(err)
 			}
 		})
@@ -68,7 +68,7 @@ func TestBudgetCoversRetries(t *testing.T) {
 	url, calls := countingServer(t, 2)
 	c := budgetClient(t, url, 5)
 	start := time.Now()
-	if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
+	if _, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
 		t.Fatal(err)
 	}
 	// Three attempts at 5 per second: two intervals of 200 ms at least.
@@ -89,7 +89,7 @@ func TestBudgetIsFair(t *testing.T) {
 			for n := 0; sum.Load() < total; n++ {
 				// Progress reads of an image never read before are never
 				// shared.
-				_, _ = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", fmt.Sprint("compshareImage-", i, "-", n))
+				_, _ = c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", fmt.Sprint("compshareImage-", i, "-", n))
 				served[i].Add(1)
 				sum.Add(1)
 			}
@@ -108,10 +108,10 @@ func TestBudgetIsFair(t *testing.T) {
 func TestBudgetWaitEndsWithContext(t *testing.T) {
 	url, calls := countingServer(t, 0)
 	c := budgetClient(t, url, 0.2) // a token every 5 s
-	if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a"); err != nil {
+	if _, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a"); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
 	_, err := c.ImageProgress(ctx, "cn-wlcb", "cn-wlcb-01", "compshareImage-b")

@@ -69,7 +69,7 @@ func TestImageProgressErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, calls, _ := answers(t, tc.bodies...)
-			_, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			_, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 			var apiErr *Error
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("error = %v, want *Error", err)
@@ -94,7 +94,7 @@ func TestImageProgressErrors(t *testing.T) {
 
 func TestTransientThenSuccess(t *testing.T) {
 	c, calls, _ := answers(t, `502 bad gateway`, `{"RetCode":8433,"Message":"busy"}`, `{"RetCode":0,"Process":7}`)
-	p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	p, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if err != nil || p.Percent != 7 || calls.Load() != 3 || p.RequestID != "req-c" {
 		t.Fatalf("p=%+v err=%v calls=%d", p, err, calls.Load())
 	}
@@ -104,7 +104,7 @@ func TestGatewayRetCodesThenSuccess(t *testing.T) {
 	c, calls, _ := answers(t, `{"RetCode":153,"Message":"request throttled"}`, `{"RetCode":150,"Message":"service unavailable"}`,
 		`{"RetCode":110,"Message":"api timeout"}`, `{"RetCode":0,"Process":7}`)
 	c.cfg.MaxRetries = 3
-	p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	p, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if err != nil || p.Percent != 7 || calls.Load() != 4 || p.RequestID != "req-d" {
 		t.Fatalf("p=%+v err=%v calls=%d", p, err, calls.Load())
 	}
@@ -129,7 +129,7 @@ func TestCancelReturnsPromptly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
 	_, err = c.ImageProgress(ctx, "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
@@ -147,7 +147,7 @@ func TestRequestTimeoutIsTransient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	_, err = c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if !IsTransient(err) || errors.Is(err, context.Canceled) {
 		t.Fatalf("error = %v, want a transient timeout", err)
 	}
@@ -192,7 +192,7 @@ func TestUnknownHostIsNotTransient(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.backoff = func(int) time.Duration { t.Fatal("an unknown host was retried"); return 0 }
-	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	_, err = c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if err == nil || IsTransient(err) || !strings.Contains(err.Error(), "no-such-host.invalid") {
 		t.Fatalf("error = %v, want a permanent error naming the host", err)
 	}
@@ -243,7 +243,7 @@ func TestRetryAfterDateIsRelativeToTheAnswersDate(t *testing.T) {
 			c.transport = datedAnswers{c.transport, tc.date}
 			c.now = func() time.Time { return local }
 			got := pauses(c)
-			if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
+			if _, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
 				t.Fatal(err)
 			}
 			if len(*got) != 1 || (*got)[0] != tc.pause {
@@ -316,7 +316,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, calls := retryAfterServer(t, tc.status, tc.retryAfter)
 			got := pauses(c)
-			if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
+			if _, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
 				t.Fatal(err)
 			}
 			if calls.Load() != 2 || len(*got) != 1 || (*got)[0] != tc.pause {
@@ -329,12 +329,12 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 func TestRetryAfterOnTheError(t *testing.T) {
 	c, _ := retryAfterServer(t, http.StatusTooManyRequests, "7")
 	c.cfg.MaxRetries = 0
-	_, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	_, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if RetryAfter(err) != 7*time.Second || !IsTransient(err) || !strings.Contains(err.Error(), "retry after 7s") {
 		t.Fatalf("RetryAfter = %v for %v, want 7s", RetryAfter(err), err)
 	}
 	c, _ = retryAfterServer(t, http.StatusInternalServerError, "7")
-	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	_, err = c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if RetryAfter(err) != 0 {
 		t.Fatalf("RetryAfter = %v for %v, want 0 (HTTP 500)", RetryAfter(err), err)
 	}
@@ -350,7 +350,7 @@ func TestRetryAfterBeyondTheDeadline(t *testing.T) {
 		t.Run(fmt.Sprint("shared progress call ", shared), func(t *testing.T) {
 			c, calls := retryAfterServer(t, http.StatusTooManyRequests, "20")
 			got := pauses(c)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
 			var err error
 			if shared {
@@ -396,7 +396,7 @@ func TestRetryAfterPauseHoldsNoBudget(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-limited")
+		_, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-limited")
 		done <- err
 	}()
 	if d := <-paused; d != 3*time.Second {
@@ -404,7 +404,7 @@ func TestRetryAfterPauseHoldsNoBudget(t *testing.T) {
 	}
 	// The limited call is paused: another caller still gets its answers.
 	for i := range 3 {
-		if p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", fmt.Sprint("compshareImage-", i)); err != nil || p.Percent != 50 {
+		if p, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", fmt.Sprint("compshareImage-", i)); err != nil || p.Percent != 50 {
 			t.Fatalf("a call during another's pause: %+v, %v", p, err)
 		}
 	}

@@ -2,7 +2,6 @@ package compshare
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -28,7 +27,7 @@ func TestRefusedParameter(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _, _ := answers(t, tc.body)
-			_, err := c.ImageProgress(context.Background(), "cn-sh2", "cn-wlcb-01", "compshareImage-x")
+			_, err := c.ImageProgress(t.Context(), "cn-sh2", "cn-wlcb-01", "compshareImage-x")
 			var apiErr *Error
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("error = %v, want *Error", err)
@@ -139,7 +138,7 @@ func TestSecretsEchoedByTheServer(t *testing.T) {
 				_, _ = w.Write([]byte(tc.body(signature)))
 			}))
 			t.Cleanup(srv.Close)
-			_, err := secretClient(t, srv.URL).ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			_, err := secretClient(t, srv.URL).ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 			if signature == "" {
 				t.Fatal("the request carried no signature")
 			}
@@ -169,7 +168,7 @@ func TestSecretInNetworkErrorText(t *testing.T) {
 			}()
 		}
 	}()
-	_, err = secretClient(t, "http://"+ln.Addr().String()).ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	_, err = secretClient(t, "http://"+ln.Addr().String()).ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if !strings.Contains(fmt.Sprint(err), "malformed HTTP") {
 		t.Fatalf("error = %v, want a network error quoting the answer", err)
 	}
@@ -206,7 +205,7 @@ func TestRetCodeWithHTTPErrorStatus(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _, _ := answers(t, fmt.Sprint(tc.status, " ", tc.body))
-			_, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			_, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("error = %v\nwant %s", err, tc.want)
 			}
@@ -226,7 +225,7 @@ func TestHTTPSBaseURLForPlainHTTPServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	_, err = c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if IsTransient(err) || err == nil || !strings.Contains(err.Error(), "the server answers plain HTTP: use http://") {
 		t.Fatalf("error %v (transient %v)", err, IsTransient(err))
 	}
@@ -246,7 +245,7 @@ func TestUnreachableBaseURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+	_, err = c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 	if !IsUnreachable(err) || !IsTransient(err) {
 		t.Errorf("error %v, unreachable %v, transient %v", err, IsUnreachable(err), IsTransient(err))
 	}
@@ -289,11 +288,11 @@ func TestBaseURLRedirects(t *testing.T) {
 				}
 				for _, call := range []func() error{
 					func() error {
-						_, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+						_, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 						return err
 					},
 					func() error {
-						_, err := c.CreateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "n"})
+						_, err := c.CreateImage(t.Context(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "n"})
 						return err
 					},
 				} {

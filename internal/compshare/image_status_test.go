@@ -88,7 +88,7 @@ func TestDeleteImagePublished(t *testing.T) {
 			}
 			return http.StatusOK, fmt.Sprintf(`{"Action":"DescribeCompShareCustomImagesResponse","RetCode":0,"TotalCount":1,"ImageSet":[{"CompShareImageId":"compshareImage-a","Status":"Available","Visibility":%d}]}`, visibility)
 		})
-		err := c.DeleteImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
+		err := c.DeleteImage(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
 		if err == nil || IsPublished(err) != published || IsNotFound(err) {
 			t.Errorf("Visibility %d: error %v, IsPublished %v", visibility, err, IsPublished(err))
 		}
@@ -97,11 +97,11 @@ func TestDeleteImagePublished(t *testing.T) {
 
 func TestImageNamed(t *testing.T) {
 	c, _ := actionServer(t, ok(`{"Action":"DescribeCompShareCustomImagesResponse","RetCode":0,"TotalCount":2,"ImageSet":[{"CompShareImageId":"compshareImage-a","Name":"a"},{"CompShareImageId":"compshareImage-b","Name":"b"}]}`))
-	img, err := c.ImageNamed(context.Background(), "cn-wlcb", "cn-wlcb-01", "b")
+	img, err := c.ImageNamed(t.Context(), "cn-wlcb", "cn-wlcb-01", "b")
 	if err != nil || img.ID != "compshareImage-b" {
 		t.Fatalf("ImageNamed(b) = %+v, %v", img, err)
 	}
-	if _, err := c.ImageNamed(context.Background(), "cn-wlcb", "cn-wlcb-01", "c"); !IsNotFound(err) || !strings.Contains(err.Error(), `no image is named "c"`) {
+	if _, err := c.ImageNamed(t.Context(), "cn-wlcb", "cn-wlcb-01", "c"); !IsNotFound(err) || !strings.Contains(err.Error(), `no image is named "c"`) {
 		t.Errorf("ImageNamed(c): %v", err)
 	}
 }

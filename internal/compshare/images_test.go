@@ -1,7 +1,6 @@
 package compshare
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -122,7 +121,7 @@ func TestImageStatusMatchesTheID(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := listClient(t, tc.list)
-			st, err := c.ImageStatus(context.Background(), "cn-wlcb", "cn-wlcb-01", tc.id)
+			st, err := c.ImageStatus(t.Context(), "cn-wlcb", "cn-wlcb-01", tc.id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,7 +156,7 @@ func TestImageNotListed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := listClient(t, tc.list)
-			_, err := c.ImageStatus(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-gone")
+			_, err := c.ImageStatus(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-gone")
 			var apiErr *Error
 			if !errors.As(err, &apiErr) || !IsNotFound(err) || IsTransient(err) {
 				t.Fatalf("error = %v, want a not-found *Error", err)
@@ -190,7 +189,7 @@ func TestImageDecoding(t *testing.T) {
 		"compshareImage-c": {ID: "compshareImage-c", Status: "Making", Container: true},
 		"compshareImage-d": {ID: "compshareImage-d", Status: "Making", Container: true},
 	} {
-		got, err := c.Image(context.Background(), "cn-wlcb", "cn-wlcb-01", id)
+		got, err := c.Image(t.Context(), "cn-wlcb", "cn-wlcb-01", id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +201,7 @@ func TestImageDecoding(t *testing.T) {
 
 func TestImageUnreadableContainer(t *testing.T) {
 	c := listClient(t, &imageList{images: []map[string]any{{"CompShareImageId": "compshareImage-a", "Container": "maybe"}}})
-	_, err := c.Image(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
+	_, err := c.Image(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
 	if !IsUnreadable(err) || !strings.Contains(err.Error(), "not True or False") {
 		t.Fatalf("error = %v, want an unreadable answer", err)
 	}
@@ -212,11 +211,11 @@ func TestImageWordsWithoutSpaces(t *testing.T) {
 	// An answer may pad a status word or an id: "Available " must read as
 	// Available (a wait at 100 % ends on it), the id as the one asked for.
 	c := listClient(t, &imageList{images: []map[string]any{{"CompShareImageId": " compshareImage-a\t", "Status": "Available "}}})
-	st, err := c.ImageStatus(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
+	st, err := c.ImageStatus(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
 	if err != nil || st.Status != StatusAvailable {
 		t.Fatalf("status %+v, %v; want %q", st, err, StatusAvailable)
 	}
-	img, err := c.Image(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
+	img, err := c.Image(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
 	if err != nil || img.ID != "compshareImage-a" || img.Status != StatusAvailable {
 		t.Fatalf("image %+v, %v", img, err)
 	}
@@ -237,13 +236,13 @@ func TestImageTagsAsString(t *testing.T) {
 		{tags: "gpu, cuda12,,", want: []string{"gpu", "cuda12"}},
 	} {
 		c := listClient(t, &imageList{images: []map[string]any{{"CompShareImageId": "compshareImage-a", "Status": "Making", "Tags": tc.tags}}})
-		img, err := c.Image(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
+		img, err := c.Image(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
 		if err != nil || fmt.Sprint(img.Tags) != fmt.Sprint(tc.want) || img.Status != StatusMaking {
 			t.Errorf("Tags %#v: got %#v, %v; want %#v", tc.tags, img.Tags, err, tc.want)
 		}
 	}
 	c := listClient(t, &imageList{images: []map[string]any{{"CompShareImageId": "compshareImage-a", "Tags": 7}}})
-	if _, err := c.Image(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a"); !IsUnreadable(err) {
+	if _, err := c.Image(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a"); !IsUnreadable(err) {
 		t.Errorf("Tags 7: error = %v, want an unreadable answer", err)
 	}
 }
@@ -263,11 +262,11 @@ func TestImagesTotalCountBelowRows(t *testing.T) {
 				b, _ := json.Marshal(map[string]any{"Action": ActionDescribeImages + "Response", "RetCode": 0, "TotalCount": total(page), "ImageSet": page})
 				return http.StatusOK, string(b)
 			})
-			images, err := c.Images(context.Background(), "cn-wlcb", "cn-wlcb-01")
+			images, err := c.Images(t.Context(), "cn-wlcb", "cn-wlcb-01")
 			if err != nil || len(images) != 150 {
 				t.Fatalf("%d images, %v; want 150", len(images), err)
 			}
-			st, err := c.ImageStatus(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-149")
+			st, err := c.ImageStatus(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-149")
 			if err != nil || st.Status != StatusAvailable {
 				t.Fatalf("image on the second page: %+v, %v", st, err)
 			}
@@ -284,11 +283,11 @@ func TestImagesTotalCountBelowRows(t *testing.T) {
 func TestListAnswerWithoutAction(t *testing.T) {
 	for _, body := range []string{`{}`, `null`, `{"RetCode":0}`} {
 		c, _, _ := answers(t, body)
-		_, err := c.Image(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
+		_, err := c.Image(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
 		if !IsUnreadable(err) || IsNotFound(err) {
 			t.Errorf("image, %s: error = %v, want an unreadable answer, not a missing image", body, err)
 		}
-		_, err = c.Instance(context.Background(), "cn-wlcb", "cn-wlcb-01", "uhost-1")
+		_, err = c.Instance(t.Context(), "cn-wlcb", "cn-wlcb-01", "uhost-1")
 		if !IsUnreadable(err) || IsNotFound(err) {
 			t.Errorf("instance, %s: error = %v, want an unreadable answer, not a missing instance", body, err)
 		}

@@ -1,7 +1,6 @@
 package compshare
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -66,7 +65,7 @@ func newSpec(name string) NewInstance {
 
 func state(t *testing.T, c *Client, id string) Instance {
 	t.Helper()
-	inst, err := c.Instance(context.Background(), region, zone, id)
+	inst, err := c.Instance(t.Context(), region, zone, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +76,7 @@ func state(t *testing.T, c *Client, id string) Instance {
 // change goes through its transitional state to the next, and the lock
 // refuses changes meanwhile.
 func TestInstanceLifecycle(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	c, srv, clk := fleetClient(t, emulator.Fleet{Initialize: time.Minute, Transition: 10 * time.Second})
 	id, err := c.CreateInstance(ctx, region, zone, newSpec("trainer"))
 	if err != nil {
@@ -154,7 +153,7 @@ func TestInstanceLifecycle(t *testing.T) {
 // The platform's refusals of a creation are classified, not retried (one
 // request each), and say what they are about.
 func TestCreateInstanceRefusals(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, tc := range []struct {
 		name  string
 		fleet emulator.Fleet
@@ -222,7 +221,7 @@ func TestCreateInstanceIsNotRetried(t *testing.T) {
 				}
 				return tc.status, tc.body
 			})
-			_, _ = c.CreateInstance(context.Background(), region, zone, newSpec("n"))
+			_, _ = c.CreateInstance(t.Context(), region, zone, newSpec("n"))
 			if len(forms()) != tc.requests {
 				t.Errorf("%d requests, want %d", len(forms()), tc.requests)
 			}
@@ -238,12 +237,12 @@ func TestInstancePasswordNeverInErrors(t *testing.T) {
 	c, forms := actionServer(t, func(_ int, form url.Values) (int, string) {
 		return http.StatusOK, `{"RetCode":230,"Message":"Params [Password] not available: ` + form.Get("Password") + ` (` + password + `)"}`
 	})
-	_, err := c.CreateInstance(context.Background(), region, zone, newSpec("n"))
+	_, err := c.CreateInstance(t.Context(), region, zone, newSpec("n"))
 	assertNoSecret(t, err, password, encoded)
 	if got := forms()[0].Get("Password"); got != encoded {
 		t.Errorf("sent password %q, want it base64", got)
 	}
-	err = c.ResetInstancePassword(context.Background(), region, zone, "uhost-1", password)
+	err = c.ResetInstancePassword(t.Context(), region, zone, "uhost-1", password)
 	assertNoSecret(t, err, password, encoded)
 }
 
@@ -251,7 +250,7 @@ func TestCreateInstanceRequest(t *testing.T) {
 	c, forms := actionServer(t, ok(`{"RetCode":0,"UHostIds":[" uhost-new "]}`))
 	spec := newSpec("trainer")
 	spec.SecurityGroupID, spec.Password = "firewall-1", ""
-	id, err := c.CreateInstance(context.Background(), region, zone, spec)
+	id, err := c.CreateInstance(t.Context(), region, zone, spec)
 	if err != nil || id != "uhost-new" {
 		t.Fatalf("id %q, err %v", id, err)
 	}
@@ -264,7 +263,7 @@ func TestCreateInstanceRequest(t *testing.T) {
 
 // A Spot instance stops only with Force, which the SDK's request lacks.
 func TestStopSpotInstanceNeedsForce(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	c, _, _ := fleetClient(t, emulator.Fleet{})
 	spec := newSpec("spot")
 	spec.ChargeType = "Spot"
@@ -286,7 +285,7 @@ func TestStopSpotInstanceNeedsForce(t *testing.T) {
 // A lock held by an operation started elsewhere is busy, also when the
 // server only says so in words (an API whose RetCode we do not know).
 func TestBusyIsClassifiedOnce(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	c, srv, clk := fleetClient(t, emulator.Fleet{})
 	id, err := c.CreateInstance(ctx, region, zone, newSpec("busy"))
 	if err != nil {
@@ -309,7 +308,7 @@ func TestBusyIsClassifiedOnce(t *testing.T) {
 // A new id is briefly unknown: lists leave it out, actions refuse it as
 // not found, until the API knows it.
 func TestNewInstanceBrieflyUnknown(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	c, _, clk := fleetClient(t, emulator.Fleet{UnknownFor: 5 * time.Second})
 	id, err := c.CreateInstance(ctx, region, zone, newSpec("new"))
 	if err != nil {
@@ -341,7 +340,7 @@ func TestGatewayRetCodesAreRetried(t *testing.T) {
 			}
 			return http.StatusOK, `{"Action":"DescribeCompShareInstanceResponse","RetCode":0,"TotalCount":1,"UHostSet":[{"UHostId":"uhost-1","State":"Running"}]}`
 		})
-		if _, err := c.Instance(context.Background(), region, zone, "uhost-1"); err != nil || len(forms()) != 2 {
+		if _, err := c.Instance(t.Context(), region, zone, "uhost-1"); err != nil || len(forms()) != 2 {
 			t.Errorf("RetCode %d: %v after %d requests, want success after 2", code, err, len(forms()))
 		}
 	}

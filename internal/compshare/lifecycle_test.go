@@ -2,7 +2,6 @@ package compshare
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -64,7 +63,7 @@ func params(form url.Values) string {
 
 func TestCreateImage(t *testing.T) {
 	c, forms := actionServer(t, ok(`{"RetCode":0,"CompShareImageId":"compshareImage-new"}`))
-	id, err := c.CreateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "my image", Description: "from CI"})
+	id, err := c.CreateImage(t.Context(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "my image", Description: "from CI"})
 	if err != nil || id != "compshareImage-new" {
 		t.Fatalf("id %q, err %v", id, err)
 	}
@@ -72,7 +71,7 @@ func TestCreateImage(t *testing.T) {
 	if got := params(forms()[0]); got != want {
 		t.Errorf("request\n got %s\nwant %s", got, want)
 	}
-	if _, err := c.CreateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "bare"}); err != nil {
+	if _, err := c.CreateImage(t.Context(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "bare"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, sent := forms()[1]["Description"]; sent {
@@ -86,7 +85,7 @@ func TestCreateImageRefusesBadInput(t *testing.T) {
 		{Name: "n"}:          "UHostId",
 		{UHostID: "uhost-1"}: "name",
 	} {
-		if _, err := c.CreateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", spec); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := c.CreateImage(t.Context(), "cn-wlcb", "cn-wlcb-01", spec); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("CreateImage(%+v) error = %v, want it to name %s", spec, err, want)
 		}
 	}
@@ -126,7 +125,7 @@ func TestCreateImageRetries(t *testing.T) {
 				}
 				return http.StatusOK, tc.first
 			})
-			id, err := c.CreateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "n"})
+			id, err := c.CreateImage(t.Context(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "n"})
 			if len(forms()) != tc.requests {
 				t.Errorf("%d requests, want %d", len(forms()), tc.requests)
 			}
@@ -164,7 +163,7 @@ func TestUpdateImage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, forms := actionServer(t, ok(`{"RetCode":0}`))
-			if err := c.UpdateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a", tc.update); err != nil {
+			if err := c.UpdateImage(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a", tc.update); err != nil {
 				t.Fatal(err)
 			}
 			f := forms()
@@ -186,12 +185,12 @@ func TestUpdateImageRefusesEmptyValues(t *testing.T) {
 		"description": {Description: &empty},
 		"tags":        {Tags: []string{}},
 	} {
-		err := c.UpdateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a", want)
+		err := c.UpdateImage(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a", want)
 		if err == nil || !strings.Contains(err.Error(), "the "+update+" cannot be set to nothing") || !strings.Contains(err.Error(), "compshareImage-a") {
 			t.Errorf("%s: error = %v", update, err)
 		}
 	}
-	if err := c.UpdateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a", ImageUpdate{}); err != nil {
+	if err := c.UpdateImage(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a", ImageUpdate{}); err != nil {
 		t.Errorf("no change: %v", err)
 	}
 	if len(forms()) != 0 {
@@ -202,7 +201,7 @@ func TestUpdateImageRefusesEmptyValues(t *testing.T) {
 func TestUpdateImageError(t *testing.T) {
 	name := "taken"
 	c, _ := actionServer(t, ok(`{"RetCode":230,"Message":"Params [Name] not available"}`))
-	err := c.UpdateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a", ImageUpdate{Name: &name})
+	err := c.UpdateImage(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a", ImageUpdate{Name: &name})
 	want := `UpdateCompShareImage for image "compshareImage-a" failed: RetCode 230 (the API refused the value of parameter Name): Params [Name] not available (request id req-1)`
 	if err == nil || err.Error() != want || IsNotFound(err) {
 		t.Fatalf("error = %v\nwant %s, not a missing image", err, want)
@@ -211,7 +210,7 @@ func TestUpdateImageError(t *testing.T) {
 
 func TestDeleteImage(t *testing.T) {
 	c, forms := actionServer(t, ok(`{"RetCode":0}`))
-	if err := c.DeleteImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a"); err != nil {
+	if err := c.DeleteImage(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a"); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := params(forms()[0]), "Action=TerminateCompShareCustomImage CompShareImageId=compshareImage-a ProjectId=org-1 Region=cn-wlcb Zone=cn-wlcb-01"; got != want {
@@ -219,7 +218,7 @@ func TestDeleteImage(t *testing.T) {
 	}
 
 	c, _ = actionServer(t, ok(`{"RetCode":230,"Message":"Params [CompShareImageId] not available"}`))
-	err := c.DeleteImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-gone")
+	err := c.DeleteImage(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-gone")
 	if !IsNotFound(err) || !strings.Contains(err.Error(), `TerminateCompShareCustomImage for image "compshareImage-gone"`) {
 		t.Fatalf("error = %v, want a not-found error naming the action and image", err)
 	}
@@ -238,7 +237,7 @@ func TestInstance(t *testing.T) {
 		}
 		return http.StatusOK, `{"Action":"DescribeCompShareInstanceResponse","RetCode":0,"TotalCount":101,"UHostSet":[` + target + `]}`
 	})
-	inst, err := c.Instance(context.Background(), "cn-wlcb", "cn-wlcb-01", "uhost-1")
+	inst, err := c.Instance(t.Context(), "cn-wlcb", "cn-wlcb-01", "uhost-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +253,7 @@ func TestInstance(t *testing.T) {
 
 func TestInstanceNotListed(t *testing.T) {
 	c, _ := actionServer(t, ok(`{"Action":"DescribeCompShareInstanceResponse","RetCode":0,"TotalCount":0,"UHostSet":[]}`))
-	_, err := c.Instance(context.Background(), "cn-wlcb", "cn-wlcb-01", "uhost-gone")
+	_, err := c.Instance(t.Context(), "cn-wlcb", "cn-wlcb-01", "uhost-gone")
 	var apiErr *Error
 	if !errors.As(err, &apiErr) || !IsNotFound(err) || !strings.Contains(err.Error(), `DescribeCompShareInstance for instance "uhost-gone" failed`) {
 		t.Fatalf("error = %v, want a not-found error naming the instance", err)
@@ -264,7 +263,7 @@ func TestInstanceNotListed(t *testing.T) {
 func TestImages(t *testing.T) {
 	list := &imageList{images: numbered(250)}
 	c := listClient(t, list)
-	images, err := c.Images(context.Background(), "cn-wlcb", "cn-wlcb-01")
+	images, err := c.Images(t.Context(), "cn-wlcb", "cn-wlcb-01")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +285,7 @@ func TestImagesSkipsRepeatedEntries(t *testing.T) {
 		l.images = append([]map[string]any{{"CompShareImageId": "compshareImage-new"}}, l.images...)
 	}}
 	c := listClient(t, list)
-	images, err := c.Images(context.Background(), "cn-wlcb", "cn-wlcb-01")
+	images, err := c.Images(t.Context(), "cn-wlcb", "cn-wlcb-01")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +304,7 @@ func TestImagesSkipsRepeatedEntries(t *testing.T) {
 // WalkImages asks for pages of the size given and stops when told to, or
 // at the end of the list, whether or not the API says how long it is.
 func TestWalkImages(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, noTotalCount := range []bool{false, true} {
 		list := &imageList{images: numbered(30), noTotalCount: noTotalCount}
 		c := listClient(t, list)
@@ -363,7 +362,7 @@ func TestDeleteImageAlreadyGone(t *testing.T) {
 				}
 				return http.StatusOK, `{"Action":"DescribeCompShareCustomImagesResponse","RetCode":0,"TotalCount":0,"ImageSet":[]}`
 			})
-			err := c.DeleteImage(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
+			err := c.DeleteImage(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-a")
 			if err == nil || IsNotFound(err) != tc.notFound || !strings.Contains(err.Error(), `TerminateCompShareCustomImage for image "compshareImage-a" failed`) {
 				t.Fatalf("error = %v, want IsNotFound %v", err, tc.notFound)
 			}
@@ -397,7 +396,7 @@ func TestCreateImageAnswers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, forms := actionServer(t, ok(tc.body))
-			id, err := c.CreateImage(context.Background(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "my image"})
+			id, err := c.CreateImage(t.Context(), "cn-wlcb", "cn-wlcb-01", NewImage{UHostID: "uhost-1", Name: "my image"})
 			if id != tc.id || (err != nil) != tc.unreadable || IsUnreadable(err) != tc.unreadable || IsTransient(err) {
 				t.Fatalf("id %q, err %v; want id %q", id, err, tc.id)
 			}
@@ -410,7 +409,7 @@ func TestCreateImageAnswers(t *testing.T) {
 
 func TestInstanceIDWithSpaces(t *testing.T) {
 	c, _ := actionServer(t, ok(`{"Action":"DescribeCompShareInstanceResponse","RetCode":0,"TotalCount":1,"UHostSet":[{"UHostId":"uhost-1 ","State":"Running"}]}`))
-	inst, err := c.Instance(context.Background(), "cn-wlcb", "cn-wlcb-01", "uhost-1")
+	inst, err := c.Instance(t.Context(), "cn-wlcb", "cn-wlcb-01", "uhost-1")
 	if err != nil || inst.UHostID != "uhost-1" {
 		t.Fatalf("instance %+v, %v", inst, err)
 	}

@@ -55,7 +55,7 @@ func TestImageProgressDecoding(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, calls, _ := answers(t, tc.body)
-			p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			p, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error = %v, want it to mention %q", err, tc.wantErr)
@@ -98,7 +98,7 @@ func deref(v *float64) any {
 
 func TestImageProgressRequest(t *testing.T) {
 	c, _, seen := answers(t, `{"RetCode":0,"Process":1}`)
-	if _, err := c.ImageProgress(context.Background(), "cn-sh2", "cn-sh2-02", "compshareImage-y"); err != nil {
+	if _, err := c.ImageProgress(t.Context(), "cn-sh2", "cn-sh2-02", "compshareImage-y"); err != nil {
 		t.Fatal(err)
 	}
 	r := (*seen)[0]
@@ -168,7 +168,7 @@ func TestConcurrentReadsShareOneCall(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {
-			p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+			p, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 			if err != nil || p.Percent != 40 {
 				t.Errorf("got %+v, %v", p, err)
 			}
@@ -186,7 +186,7 @@ func TestConcurrentReadsShareOneCall(t *testing.T) {
 		t.Errorf("10 concurrent reads made %d requests, want 1", calls.Load())
 	}
 	// Another zone is another image: not shared.
-	if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-02", "compshareImage-x"); err != nil || calls.Load() != 2 {
+	if _, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-02", "compshareImage-x"); err != nil || calls.Load() != 2 {
 		t.Errorf("read in another zone: %v, %d requests, want 2", err, calls.Load())
 	}
 }
@@ -198,7 +198,7 @@ func TestFreshAnswerReused(t *testing.T) {
 	c.now = func() time.Time { return now }
 	read := func() {
 		t.Helper()
-		if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
+		if _, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -220,7 +220,7 @@ func TestFailedReadNotReused(t *testing.T) {
 	c := budgetClient(t, url, 1000)
 	c.cfg.MaxRetries = 0
 	for range 2 {
-		if _, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); !IsTransient(err) {
+		if _, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); !IsTransient(err) {
 			t.Fatalf("error = %v, want a transient error", err)
 		}
 	}
@@ -231,7 +231,7 @@ func TestFailedReadNotReused(t *testing.T) {
 
 func TestCancelledCallerLeavesSharedCallRunning(t *testing.T) {
 	c, calls, abandoned, release := heldServer(t)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	firstErr := make(chan error, 1)
 	go func() {
 		_, err := c.ImageProgress(ctx, "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
@@ -240,7 +240,7 @@ func TestCancelledCallerLeavesSharedCallRunning(t *testing.T) {
 	eventually(t, "the first request arrives", func() bool { return calls.Load() == 1 })
 	second := make(chan Progress, 1)
 	go func() {
-		p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
+		p, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x")
 		if err != nil {
 			t.Error(err)
 		}
@@ -267,7 +267,7 @@ func TestCancelledCallerLeavesSharedCallRunning(t *testing.T) {
 
 func TestCallEndsWhenAllCallersLeave(t *testing.T) {
 	c, calls, abandoned, release := heldServer(t)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
 	for range 3 {
 		wg.Go(func() {
@@ -283,7 +283,7 @@ func TestCallEndsWhenAllCallersLeave(t *testing.T) {
 
 	// A later caller starts a call of its own rather than joining the dead one.
 	close(release)
-	if p, err := c.ImageProgress(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil || p.Percent != 40 || calls.Load() != 2 {
+	if p, err := c.ImageProgress(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-x"); err != nil || p.Percent != 40 || calls.Load() != 2 {
 		t.Errorf("got %+v, %v after %d requests; want a fresh answer from a second request", p, err, calls.Load())
 	}
 }

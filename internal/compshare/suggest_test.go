@@ -1,7 +1,6 @@
 package compshare
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"testing"
@@ -22,7 +21,7 @@ func TestSimilarImageID(t *testing.T) {
 		{"compshareImage-zzzzzzzzzz", "compshareImage-zzzzzzzz"}, // two extra
 	} {
 		c, forms := actionServer(t, ok(list))
-		if got := c.SimilarImageID(context.Background(), "cn-wlcb", "cn-wlcb-01", tc.asked); got != tc.want {
+		if got := c.SimilarImageID(t.Context(), "cn-wlcb", "cn-wlcb-01", tc.asked); got != tc.want {
 			t.Errorf("SimilarImageID(%q) = %q, want %q", tc.asked, got, tc.want)
 		}
 		// One page, however long the list: it is only a hint.
@@ -31,7 +30,7 @@ func TestSimilarImageID(t *testing.T) {
 		}
 	}
 	c, _ := actionServer(t, func(int, url.Values) (int, string) { return http.StatusInternalServerError, "" })
-	if got := c.SimilarImageID(context.Background(), "cn-wlcb", "cn-wlcb-01", "compshareImage-4fk2m9x"); got != "" {
+	if got := c.SimilarImageID(t.Context(), "cn-wlcb", "cn-wlcb-01", "compshareImage-4fk2m9x"); got != "" {
 		t.Errorf("a failed list suggests %q", got)
 	}
 }

@@ -101,7 +101,7 @@ func (w *workspace) terraform(args ...string) result {
 // to tee as it comes.
 func (w *workspace) terraformTee(tee io.Writer, args ...string) result {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	ctx, cancel := context.WithTimeout(w.t.Context(), commandTimeout)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	cmd := w.command(ctx, args...)

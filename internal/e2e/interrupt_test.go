@@ -40,7 +40,7 @@ func TestInterruptedApplyRecordsNoWait(t *testing.T) {
 	w.setEnv(apiEnv(srv, keys)...)
 	w.write("main.tf", waitConfig(id))
 
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), commandTimeout)
 	defer cancel()
 	apply := w.command(ctx, "apply", "-no-color", "-input=false", "-auto-approve")
 	apply.Stdout, apply.Stderr = &stdout, &stderr

@@ -81,7 +81,7 @@ func TestLocalBuildRecipeWithTheEmulatorProgram(t *testing.T) {
 	if err := emulatorProcess.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	select {
 	case err := <-exited:

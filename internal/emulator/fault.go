@@ -221,3 +221,53 @@ func resetConnection(w http.ResponseWriter) {
 	}
 	_ = conn.Close()
 }
+
+// SetFault changes fault injection: from now on every Nth request gets f,
+// counting from this call, without limit. every 0 turns faults off. Bad
+// arguments panic.
+func (s *Server) SetFault(every int, f Fault) {
+	if err := checkFault(every, f); err != nil {
+		panic("emulator: SetFault: " + err.Error())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faultEvery, s.fault, s.faultLimit, s.faultBase, s.faultsGiven = every, f, 0, s.count, 0
+}
+
+// SetFaultBurst makes the next n requests get f, then turns faults off.
+// Bad arguments panic.
+func (s *Server) SetFaultBurst(n int, f Fault) {
+	if err := checkFault(n, f); err != nil || n == 0 {
+		panic(fmt.Sprintf("emulator: SetFaultBurst(%d, %q): %v", n, f, err))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faultEvery, s.fault, s.faultLimit, s.faultBase, s.faultsGiven = 1, f, n, s.count, 0
+}
+
+// arrive counts a request and returns the fault it is to get, if any.
+func (s *Server) arrive() Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.count++
+	if s.faultEvery > 0 && (s.count-s.faultBase)%s.faultEvery == 0 && (s.faultLimit == 0 || s.faultsGiven < s.faultLimit) {
+		s.faultsGiven++
+		return s.fault
+	}
+	return ""
+}
+
+// hold delays the answer by d; false if the client gave up meanwhile.
+func hold(ctx context.Context, d time.Duration) bool {
+	if d == 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

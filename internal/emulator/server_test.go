@@ -400,7 +400,7 @@ func TestLatency(t *testing.T) {
 // cancelOnArrival returns a context cancelled once s has received a request:
 // a client giving up before then might leave the handler nothing to notice.
 func cancelOnArrival(t *testing.T, s *Server) context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(cancel)
 	go func() {
 		for s.RequestCount() == 0 && ctx.Err() == nil {

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/hex"
@@ -278,4 +279,58 @@ type createInstanceReply struct {
 type instanceReply struct {
 	reply
 	UHostID string `json:"UHostId"`
+}
+
+// query is a request's parameters: as signed, and the lists among them
+// (Tags.0, Tags.1, ... in a form; arrays in a JSON body).
+type query struct {
+	params map[string]string
+	lists  map[string][]string
+}
+
+func (r query) get(name string) string { return r.params[name] }
+
+// has reports whether the parameter was sent; the SDK's form encoder leaves out empty strings.
+func (r query) has(name string) bool { _, ok := r.params[name]; return ok }
+
+// missing is the answer to the first required parameter absent, or nil.
+func missing(action string, req query, names ...string) *reply {
+	for _, n := range names {
+		if req.get(n) == "" {
+			return failure(action, 160, "Missing params ["+n+"]")
+		}
+	}
+	return nil
+}
+
+// page reads Offset (default 0) and Limit (default 20, at most 100).
+func page(action string, req query) (offset, limit int, bad *reply) {
+	limit, err := intParam(req.params, "Limit", 20)
+	if err != nil {
+		return 0, 0, failure(action, 230, "Params [Limit] not available")
+	}
+	offset, err = intParam(req.params, "Offset", 0)
+	if err != nil {
+		return 0, 0, failure(action, 230, "Params [Offset] not available")
+	}
+	return offset, min(limit, 100), nil
+}
+
+// window is the page of items from offset, at most limit long.
+func window[T any](items []T, offset, limit int) []T {
+	first := min(offset, len(items))
+	return items[first : first+min(limit, len(items)-first)]
+}
+
+// intParam reads an optional non-negative integer parameter; 0 or absent means def.
+func intParam(params map[string]string, name string, def int) (int, error) {
+	v := params[name]
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("bad %s", name)
+	}
+	return cmp.Or(n, def), nil
 }

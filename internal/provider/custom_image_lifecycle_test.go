@@ -110,13 +110,9 @@ resource "compshare_custom_image" "b" {
 			},
 			Config: config,
 			Check: func(*terraform.State) error {
-				var refused int
-				for _, r := range srv.Requests() {
-					if r.Action == compshare.ActionCreateImage && r.RetCode == emulator.RetCodeBuildRunning {
-						refused++
-					}
-				}
-				if refused == 0 {
+				if countRequests(srv, func(r emulator.Request) bool {
+					return r.Action == compshare.ActionCreateImage && r.RetCode == emulator.RetCodeBuildRunning
+				}) == 0 {
 					return errors.New("no build was refused as busy: the case proves nothing")
 				}
 				if images := srv.Images(); len(images) != 3 {

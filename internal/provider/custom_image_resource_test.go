@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -238,7 +237,7 @@ func deleteImage(t *testing.T, srv *emulator.Server, id string) {
 	t.Helper()
 	client, err := compshare.New(compshare.Config{PublicKey: testPublicKey, PrivateKey: testPrivateKey, BaseURL: srv.URL()})
 	if err == nil {
-		err = client.DeleteImage(context.Background(), settings.DefaultRegion, settings.DefaultZone, id)
+		err = client.DeleteImage(t.Context(), settings.DefaultRegion, settings.DefaultZone, id)
 	}
 	if err != nil {
 		t.Fatal(err)

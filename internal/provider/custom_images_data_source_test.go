@@ -247,17 +247,12 @@ data "compshare_custom_images" "all" {}
 			})),
 		}},
 	})
-	faults := 0
 	for _, r := range srv.Requests() {
-		if r.Fault == "" {
-			continue
-		}
-		faults++
-		if r.Action != compshare.ActionImageProgress {
+		if faulted(r) && r.Action != compshare.ActionImageProgress {
 			t.Errorf("the fault hit %s, not the progress read: the test proves nothing", r.Action)
 		}
 	}
-	if faults == 0 {
+	if countRequests(srv, faulted) == 0 {
 		t.Fatal("no fault was injected: the test proves nothing")
 	}
 }
@@ -374,7 +369,7 @@ func TestNewListedImageModelProgress(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			progress := &fakeProgressReader{answers: map[string]error{"compshareImage-pod": refused, "compshareImage-net": unreachable}}
-			m, diags := newListedImageModel(context.Background(), progress, "cn-wlcb", "cn-wlcb-01", compshare.Image{ID: tc.id, Name: "n", Status: tc.status})
+			m, diags := newListedImageModel(t.Context(), progress, "cn-wlcb", "cn-wlcb-01", compshare.Image{ID: tc.id, Name: "n", Status: tc.status})
 			if got := fmt.Sprint(diags); tc.wantErr == "" && diags.HasError() || tc.wantErr != "" && !strings.Contains(got, tc.wantErr) {
 				t.Fatalf("diagnostics %s, want an error with %q", got, tc.wantErr)
 			}
@@ -394,14 +389,14 @@ func TestNewListedImageModelProgress(t *testing.T) {
 func TestRegexValidator(t *testing.T) {
 	for value, valid := range map[string]bool{`^gpu-\d+$`: true, ``: true, `gpu-(`: false, `(?<name>x)`: true, `a{2,1}`: false, `\C`: false} {
 		resp := &validator.StringResponse{}
-		regexValidator{}.ValidateString(context.Background(), validator.StringRequest{ConfigValue: types.StringValue(value)}, resp)
+		regexValidator{}.ValidateString(t.Context(), validator.StringRequest{ConfigValue: types.StringValue(value)}, resp)
 		if resp.Diagnostics.HasError() == valid {
 			t.Errorf("%q: diagnostics %v, want valid %v", value, resp.Diagnostics, valid)
 		}
 	}
 	for _, v := range []types.String{types.StringNull(), types.StringUnknown()} {
 		resp := &validator.StringResponse{}
-		regexValidator{}.ValidateString(context.Background(), validator.StringRequest{ConfigValue: v}, resp)
+		regexValidator{}.ValidateString(t.Context(), validator.StringRequest{ConfigValue: v}, resp)
 		if resp.Diagnostics.HasError() {
 			t.Errorf("%s refused: %v", v, resp.Diagnostics)
 		}

@@ -59,12 +59,7 @@ func TestAccImageWait_faults(t *testing.T) {
 			}
 			resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories, Steps: []resource.TestStep{step}})
 
-			injected := 0
-			for _, r := range srv.Requests() {
-				if r.Fault != "" {
-					injected++
-				}
-			}
+			injected := countRequests(srv, faulted)
 			if injected == 0 {
 				t.Fatalf("no %s fault was injected: the case proves nothing", tc.fault)
 			}
@@ -91,15 +86,15 @@ func TestAccImageWait_outage(t *testing.T) {
 	// answers rather than seconds: it reaches the wait however long Terraform
 	// takes to start it and however sparsely the wait polls.
 	go func() {
-		progressReads, faulted := 0, 0
+		progressReads, faults := 0, 0
 		for r := range requests {
 			if r.Action == "GetCompShareImageCreateProgress" {
 				if progressReads++; progressReads == 2 {
 					srv.SetFault(1, emulator.FaultHTTP503)
 				}
 			}
-			if r.Fault != "" {
-				if faulted++; faulted == outage {
+			if faulted(r) {
+				if faults++; faults == outage {
 					srv.SetFault(0, "")
 					return
 				}
@@ -121,13 +116,7 @@ func TestAccImageWait_outage(t *testing.T) {
 		}},
 	})
 	// The whole outage reached the wait, which rode it out.
-	faulted := 0
-	for _, r := range srv.Requests() {
-		if r.Fault != "" {
-			faulted++
-		}
-	}
-	if faulted != outage {
-		t.Fatalf("%d faulted answers, want %d: the outage did not reach the wait", faulted, outage)
+	if n := countRequests(srv, faulted); n != outage {
+		t.Fatalf("%d faulted answers, want %d: the outage did not reach the wait", n, outage)
 	}
 }

@@ -60,15 +60,25 @@ func providerConfig(url string, attributes ...string) string {
 	return b.String()
 }
 
-// requestsFor counts the requests srv received for action.
-func requestsFor(srv *emulator.Server, action string) int {
+// countRequests counts the requests in srv's log that match, such as faulted
+// ones: the tests use it to show that a case happened at all ("no fault was
+// injected: the test proves nothing") or how often.
+func countRequests(srv *emulator.Server, match func(emulator.Request) bool) int {
 	n := 0
 	for _, r := range srv.Requests() {
-		if r.Action == action {
+		if match(r) {
 			n++
 		}
 	}
 	return n
+}
+
+// faulted matches a request whose answer an injected fault replaced or altered.
+func faulted(r emulator.Request) bool { return r.Fault != "" }
+
+// requestsFor counts the requests srv received for action.
+func requestsFor(srv *emulator.Server, action string) int {
+	return countRequests(srv, func(r emulator.Request) bool { return r.Action == action })
 }
 
 // startBuild starts a build of id lasting total and records when it will be

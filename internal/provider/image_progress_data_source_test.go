@@ -139,13 +139,7 @@ func TestAccImageProgressDataSource_transientFaultsRetried(t *testing.T) {
 			},
 		}},
 	})
-	faults := 0
-	for _, r := range srv.Requests() {
-		if r.Fault != "" {
-			faults++
-		}
-	}
-	if faults == 0 {
+	if countRequests(srv, faulted) == 0 {
 		t.Fatal("no fault was injected: the test proves nothing")
 	}
 }

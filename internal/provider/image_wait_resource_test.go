@@ -40,12 +40,7 @@ func TestAccImageWait_gatesDependentUntilComplete(t *testing.T) {
 			// The test framework's follow-up plan proves there is no drift.
 		}},
 	})
-	calls := 0
-	for _, r := range srv.Requests() {
-		if r.Action == compshare.ActionImageProgress {
-			calls++
-		}
-	}
+	calls := requestsFor(srv, compshare.ActionImageProgress)
 	// Plan, apply's wait and the refreshes of the follow-up plans: a 6-s
 	// build must not cost a call per second.
 	if calls > 15 {

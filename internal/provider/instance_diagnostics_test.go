@@ -18,9 +18,9 @@ func TestInstanceWaitDiagnostic(t *testing.T) {
 		_, err := lifecycle.RetryWhileBusy(ctx, lifecycle.Polling{Interval: time.Hour}, func(context.Context) (int, error) { return 0, busy })
 		return err
 	}
-	canceled, cancel := context.WithCancel(context.Background())
+	canceled, cancel := context.WithCancel(t.Context())
 	cancel()
-	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(time.Minute))
+	expired, cancel2 := context.WithDeadline(t.Context(), time.Now().Add(time.Minute))
 	defer cancel2()
 	for _, tc := range []struct {
 		name    string

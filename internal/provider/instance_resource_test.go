@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -449,12 +448,10 @@ func TestAccInstance_lockRiddenOut(t *testing.T) {
 					}
 					return nil
 				}), func(*terraform.State) error {
-					for _, r := range srv.Requests() {
-						if r.RetCode == compshare.RetCodeInstanceBusy {
-							return nil
-						}
+					if countRequests(srv, func(r emulator.Request) bool { return r.RetCode == compshare.RetCodeInstanceBusy }) == 0 {
+						return errors.New("no change met the lock: the case proves nothing")
 					}
-					return errors.New("no change met the lock: the case proves nothing")
+					return nil
 				}),
 			},
 		},
@@ -477,7 +474,7 @@ func TestAccInstance_terminatedOutsideTerraform(t *testing.T) {
 						t.Fatal(err)
 					}
 					for _, inst := range platformInstances(srv) {
-						if err := c.TerminateInstance(context.Background(), settings.DefaultRegion, settings.DefaultZone, inst.ID); err != nil {
+						if err := c.TerminateInstance(t.Context(), settings.DefaultRegion, settings.DefaultZone, inst.ID); err != nil {
 							t.Fatal(err)
 						}
 					}

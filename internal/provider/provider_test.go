@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -69,7 +68,7 @@ func TestWaitRequestHonoursTheScheduleKnob(t *testing.T) {
 // value known only after apply: each must be reported, so no attribute can
 // be added to the schema and missed by the check.
 func TestUnknownAttributes(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	var schemaResp fwprovider.SchemaResponse
 	New("test")().Schema(ctx, fwprovider.SchemaRequest{}, &schemaResp)
 	s := schemaResp.Schema

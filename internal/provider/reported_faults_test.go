@@ -230,12 +230,12 @@ resource "compshare_image_wait" "gpu" {
 				statecheck.ExpectKnownValue("compshare_image_wait.gpu", tfjsonpath.New("completed_at"), afterDone(&done)),
 			},
 			Check: func(*terraform.State) error {
-				for _, r := range srv.Requests() {
-					if r.Action == compshare.ActionImageProgress && r.RetCode == compshare.RetCodeNotAvailable {
-						return nil
-					}
+				if countRequests(srv, func(r emulator.Request) bool {
+					return r.Action == compshare.ActionImageProgress && r.RetCode == compshare.RetCodeNotAvailable
+				}) == 0 {
+					return fmt.Errorf("the image was never unknown: the case proves nothing")
 				}
-				return fmt.Errorf("the image was never unknown: the case proves nothing")
+				return nil
 			},
 		}},
 	})

@@ -85,7 +85,8 @@ func (e *LostInstanceError) Unwrap() error { return e.Err }
 // answer is lost (compshare.AnswerLost), the instance is looked for by its
 // name until ctx's deadline, and at least NewInstanceWindow from the loss,
 // even after ctx ends. Found, it is the Launch, with Lost set (of several
-// instances of that name not in known, the newest); not found, a
+// instances of that name not in known nor created more than 10 minutes
+// before the loss, the newest); not found, a
 // *LostInstanceError. Any other error is the API's refusal, as it is
 // (compshare.Classify tells sold out, quota and the rest).
 //
@@ -116,7 +117,10 @@ func (l Instances) Create(ctx context.Context, region, zone string, spec compsha
 		}
 		var newest compshare.Instance
 		for _, inst := range insts {
-			if !containsFold(known, inst.UHostID) && (newest.UHostID == "" || inst.CreatedAt.After(newest.CreatedAt)) {
+			// As for a build: one created more than olderThanLoss before the
+			// loss is another's that the list read before the request missed.
+			older := !inst.CreatedAt.IsZero() && inst.CreatedAt.Before(from.Add(-olderThanLoss))
+			if !older && !containsFold(known, inst.UHostID) && (newest.UHostID == "" || inst.CreatedAt.After(newest.CreatedAt)) {
 				newest = inst
 			}
 		}

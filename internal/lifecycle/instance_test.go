@@ -327,3 +327,22 @@ func TestInstanceResizeRefusedRestarts(t *testing.T) {
 		t.Errorf("calls %s", got)
 	}
 }
+
+// The list read before the request may miss an instance of the name (one
+// moving between pages, or one still too new to be listed): an instance
+// created long before the loss is another's, never the new one, though
+// not in known. Adopted, destroy would terminate it.
+func TestInstanceCreateLostAnswerSkipsAnOlderStranger(t *testing.T) {
+	clock := newFakeClock()
+	f := newFleet(clock)
+	f.create = func() (string, error) {
+		return "", &compshare.Error{Action: compshare.ActionCreateInstance, Status: http.StatusBadGateway, Transient: true}
+	}
+	f.named = []compshare.Instance{{UHostID: "uhost-stranger", CreatedAt: clock.Now().Add(-time.Hour)}}
+	var logged []string
+	launch, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Minute), "r", "z", compshare.NewInstance{Name: "n"}, nil)
+	var lost *LostInstanceError
+	if !errors.As(err, &lost) {
+		t.Fatalf("launch %+v, error %v; want a LostInstanceError, not the older instance", launch, err)
+	}
+}

@@ -3,6 +3,7 @@ package compshare
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -344,5 +345,17 @@ func TestGatewayRetCodesAreRetried(t *testing.T) {
 		if _, err := c.Instance(context.Background(), region, zone, "uhost-1"); err != nil || len(forms()) != 2 {
 			t.Errorf("RetCode %d: %v after %d requests, want success after 2", code, err, len(forms()))
 		}
+	}
+}
+
+// A state word with spaces around it is the word: " Running" untrimmed
+// would never count as Running, and every wait would run to its timeout.
+func TestInstanceStateIsTrimmed(t *testing.T) {
+	var answer describeInstanceResponse
+	if err := json.Unmarshal([]byte(`{"UHostSet":[{"UHostId":"uhost-1","State":" Running \n"}]}`), &answer); err != nil {
+		t.Fatal(err)
+	}
+	if got := answer.UHostSet[0].instance().State; got != StateRunning {
+		t.Errorf("state %q, want %q", got, StateRunning)
 	}
 }

@@ -346,3 +346,22 @@ func TestInstanceCreateLostAnswerSkipsAnOlderStranger(t *testing.T) {
 		t.Fatalf("launch %+v, error %v; want a LostInstanceError, not the older instance", launch, err)
 	}
 }
+
+// Two new instances of the name (another apply, or a person, created one
+// at the same time): which is this request's cannot be told, and taking
+// the wrong one would leave this one unknown and let destroy terminate the
+// other's. Neither is adopted; the error names both.
+func TestInstanceCreateLostAnswerSeveralNewOnesAreNotGuessed(t *testing.T) {
+	clock := newFakeClock()
+	f := newFleet(clock)
+	f.create = func() (string, error) {
+		return "", &compshare.Error{Action: compshare.ActionCreateInstance, Status: http.StatusBadGateway, Transient: true}
+	}
+	f.named = []compshare.Instance{{UHostID: "uhost-a", CreatedAt: clock.Now()}, {UHostID: "uhost-b", CreatedAt: clock.Now().Add(time.Second)}}
+	var logged []string
+	launch, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Minute), "r", "z", compshare.NewInstance{Name: "n"}, nil)
+	var lost *LostInstanceError
+	if !errors.As(err, &lost) || !strings.Contains(err.Error(), "uhost-a") || !strings.Contains(err.Error(), "uhost-b") {
+		t.Fatalf("launch %+v, error %v; want a LostInstanceError naming uhost-a and uhost-b", launch, err)
+	}
+}

@@ -359,3 +359,22 @@ func TestInstanceStateIsTrimmed(t *testing.T) {
 		t.Errorf("state %q, want %q", got, StateRunning)
 	}
 }
+
+// An answer with two ids for the one instance asked for (the same id twice
+// is one): taking the first would leave the other, a paid instance, unknown
+// to the caller. It is read as unreadable, so the caller looks the instances
+// up by name; the error names both ids.
+func TestCreateInstanceTwoIDsIsNotTakenAsOne(t *testing.T) {
+	c, forms := actionServer(t, ok(`{"RetCode":0,"UHostIds":["uhost-a","uhost-b"]}`))
+	_, err := c.CreateInstance(context.Background(), region, zone, newSpec("n"))
+	if !AnswerLost(err) || !strings.Contains(err.Error(), "uhost-a") || !strings.Contains(err.Error(), "uhost-b") {
+		t.Errorf("error %v; want an answer counted as lost, naming uhost-a and uhost-b", err)
+	}
+	if n := len(forms()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+	c, _ = actionServer(t, ok(`{"RetCode":0,"UHostIds":["uhost-a"," uhost-a"]}`))
+	if id, err := c.CreateInstance(context.Background(), region, zone, newSpec("n")); err != nil || id != "uhost-a" {
+		t.Errorf("id %q, error %v; want uhost-a", id, err)
+	}
+}

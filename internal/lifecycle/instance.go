@@ -232,7 +232,7 @@ func (l Instances) Stop(ctx context.Context, region, zone string, inst compshare
 	err := l.Change(ctx, "the stop", inst.UHostID, func(ctx context.Context) error {
 		return l.API.StopInstance(ctx, region, zone, inst.UHostID, force)
 	})
-	if err != nil && !alreadyIn(ctx, l, region, zone, inst.UHostID, compshare.StateStopped) {
+	if err != nil && !alreadyIn(ctx, l, region, zone, inst.UHostID, compshare.StateStopped, compshare.StateStopping) {
 		return inst, err
 	}
 	return l.Wait(ctx, region, zone, inst.UHostID, 0, ToStopped)
@@ -247,19 +247,19 @@ func (l Instances) Start(ctx context.Context, region, zone string, inst compshar
 	err := l.Change(ctx, "the start", inst.UHostID, func(ctx context.Context) error {
 		return l.API.StartInstance(ctx, region, zone, inst.UHostID)
 	})
-	if err != nil && !alreadyIn(ctx, l, region, zone, inst.UHostID, compshare.StateRunning) {
+	if err != nil && !alreadyIn(ctx, l, region, zone, inst.UHostID, compshare.StateRunning, compshare.StateStarting) {
 		return inst, err
 	}
 	return l.Wait(ctx, region, zone, inst.UHostID, 0, ToRunning)
 }
 
 // alreadyIn reports whether a change refused for the instance's state was
-// refused because the instance is in the state it was to reach (a change
-// made elsewhere, or one that went through on an earlier try whose answer
-// was lost).
-func alreadyIn(ctx context.Context, l Instances, region, zone, uhostID, state string) bool {
+// refused because the instance is in the state it was to reach, or on its
+// way there (a change made elsewhere, or one that went through on an
+// earlier try whose answer was lost): the caller then waits for state.
+func alreadyIn(ctx context.Context, l Instances, region, zone, uhostID, state, towards string) bool {
 	inst, err := l.API.Instance(ctx, region, zone, uhostID)
-	return err == nil && strings.EqualFold(inst.State, state)
+	return err == nil && (strings.EqualFold(inst.State, state) || strings.EqualFold(inst.State, towards))
 }
 
 // Settle waits until the instance rests in a state (see Settled) and

@@ -28,6 +28,9 @@ type fakeFleet struct {
 	named   []compshare.Instance   // what InstancesNamed lists
 	resize  error                  // what ResizeInstance answers, when set
 	endGone bool                   // a terminated instance is gone at once
+	// movingRefused: a change while a transition runs is refused for the
+	// state (as after a lost answer whose change went through), not busy.
+	movingRefused bool
 }
 
 type fakeInstance struct {
@@ -64,6 +67,9 @@ func (f *fakeFleet) change(call, id, want, transitional, final string) error {
 	inst, err := f.get(id)
 	if err != nil {
 		return err
+	}
+	if inst.final != "" && f.movingRefused {
+		return &compshare.Error{Action: call, RetCode: compshare.RetCodeInstanceState, Message: "instance is " + inst.State}
 	}
 	if inst.final != "" || f.clock.Now().Before(f.busyUntil) {
 		return errLock
@@ -363,5 +369,34 @@ func TestInstanceCreateLostAnswerSeveralNewOnesAreNotGuessed(t *testing.T) {
 	var lost *LostInstanceError
 	if !errors.As(err, &lost) || !strings.Contains(err.Error(), "uhost-a") || !strings.Contains(err.Error(), "uhost-b") {
 		t.Fatalf("launch %+v, error %v; want a LostInstanceError naming uhost-a and uhost-b", launch, err)
+	}
+}
+
+// A start or stop refused because the instance is already on its way
+// (Starting, Stopping: a change made elsewhere, or an earlier try whose
+// answer was lost) waits for it, rather than failing the apply.
+func TestInstanceChangeAlreadyOnItsWay(t *testing.T) {
+	for _, tc := range []struct {
+		from, moving, to string
+		do               func(Instances, context.Context, compshare.Instance) (compshare.Instance, error)
+	}{
+		{compshare.StateStopped, compshare.StateStarting, compshare.StateRunning, func(l Instances, ctx context.Context, i compshare.Instance) (compshare.Instance, error) {
+			return l.Start(ctx, "r", "z", i)
+		}},
+		{compshare.StateRunning, compshare.StateStopping, compshare.StateStopped, func(l Instances, ctx context.Context, i compshare.Instance) (compshare.Instance, error) {
+			return l.Stop(ctx, "r", "z", i)
+		}},
+	} {
+		clock := newFakeClock()
+		f := newFleet(clock)
+		f.movingRefused = true
+		f.add("uhost-1", tc.moving, "")
+		f.insts["uhost-1"].final, f.insts["uhost-1"].until = tc.to, clock.Now().Add(f.transition)
+		var logged []string
+		stale := compshare.Instance{UHostID: "uhost-1", State: tc.from}
+		inst, err := tc.do(newInstances(f, &logged), clock.withDeadline(t, time.Hour), stale)
+		if err != nil || inst.State != tc.to {
+			t.Errorf("%s: %+v, %v; want %s", tc.moving, inst, err, tc.to)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ucloud/ucloud-sdk-go/services/ucompshare"
@@ -36,7 +38,9 @@ type NewInstance struct {
 	Password string
 }
 
-// CreateInstance creates one instance and returns its id (UHostId). The
+// CreateInstance creates one instance and returns its id (UHostId). An
+// answer with no id, or with several, is an *Error for which AnswerLost is
+// true: look for the instance by name. The
 // instance then goes Initializing, then Running or Install Fail; the other
 // actions may not know the new id for a moment.
 //
@@ -87,12 +91,23 @@ func (c *Client) CreateInstance(ctx context.Context, region, zone string, spec N
 	if err != nil {
 		return "", err
 	}
+	var ids []string
 	for _, id := range answer.UHostIds {
 		// An id with spaces around it would be sent so by every later call.
-		if id = strings.TrimSpace(id); id != "" {
-			return id, nil
+		if id = strings.TrimSpace(id); id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
 		}
 	}
+	switch len(ids) {
+	case 0:
+		return "", &Error{Action: ActionCreateInstance, Region: region, Zone: zone, RequestID: requestID, Unreadable: true,
+			Message: "the answer has no UHostIds: an instance may have been created; look for an instance named " + spec.Name}
+	case 1:
+		return ids[0], nil
+	}
+	// More than the one instance asked for: the first alone would leave the
+	// others, paid, unknown to the caller, who looks them up by name instead.
 	return "", &Error{Action: ActionCreateInstance, Region: region, Zone: zone, RequestID: requestID, Unreadable: true,
-		Message: "the answer has no UHostIds: an instance may have been created; look for an instance named " + spec.Name}
+		Message: "the answer has " + strconv.Itoa(len(ids)) + " UHostIds for one instance (" + strings.Join(ids, ", ") +
+			"): look for the instances named " + spec.Name}
 }

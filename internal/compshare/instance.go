@@ -162,7 +162,7 @@ type instanceEntry struct {
 	UHostId          word
 	Name             string
 	Zone             string
-	State            string
+	State            word
 	InstanceType     string
 	GpuType          string
 	GPU              optionalNumber
@@ -187,7 +187,7 @@ type instanceEntry struct {
 
 func (e instanceEntry) instance() Instance {
 	inst := Instance{
-		UHostID: string(e.UHostId), Name: e.Name, Zone: e.Zone, State: e.State, InstanceType: e.InstanceType,
+		UHostID: string(e.UHostId), Name: e.Name, Zone: e.Zone, State: string(e.State), InstanceType: e.InstanceType,
 		GpuType: e.GpuType, GPU: int(e.GPU.value), CPU: int(e.CPU.value), MemoryMB: int(e.Memory.value),
 		ImageID: string(e.CompShareImageId), ChargeType: e.ChargeType, MachineType: e.MachineType,
 		CreatedAt: unixTime(e.CreateTime), ExpiresAt: unixTime(e.ExpireTime),

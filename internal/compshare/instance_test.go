@@ -2,6 +2,7 @@ package compshare
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -343,5 +344,36 @@ func TestGatewayRetCodesAreRetried(t *testing.T) {
 		if _, err := c.Instance(t.Context(), region, zone, "uhost-1"); err != nil || len(forms()) != 2 {
 			t.Errorf("RetCode %d: %v after %d requests, want success after 2", code, err, len(forms()))
 		}
+	}
+}
+
+// A state word with spaces around it is the word: " Running" untrimmed
+// would never count as Running, and every wait would run to its timeout.
+func TestInstanceStateIsTrimmed(t *testing.T) {
+	var answer describeInstanceResponse
+	if err := json.Unmarshal([]byte(`{"UHostSet":[{"UHostId":"uhost-1","State":" Running \n"}]}`), &answer); err != nil {
+		t.Fatal(err)
+	}
+	if got := answer.UHostSet[0].instance().State; got != StateRunning {
+		t.Errorf("state %q, want %q", got, StateRunning)
+	}
+}
+
+// An answer with two ids for the one instance asked for (the same id twice
+// is one): taking the first would leave the other, a paid instance, unknown
+// to the caller. It is read as unreadable, so the caller looks the instances
+// up by name; the error names both ids.
+func TestCreateInstanceTwoIDsIsNotTakenAsOne(t *testing.T) {
+	c, forms := actionServer(t, ok(`{"RetCode":0,"UHostIds":["uhost-a","uhost-b"]}`))
+	_, err := c.CreateInstance(context.Background(), region, zone, newSpec("n"))
+	if !AnswerLost(err) || !strings.Contains(err.Error(), "uhost-a") || !strings.Contains(err.Error(), "uhost-b") {
+		t.Errorf("error %v; want an answer counted as lost, naming uhost-a and uhost-b", err)
+	}
+	if n := len(forms()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+	c, _ = actionServer(t, ok(`{"RetCode":0,"UHostIds":["uhost-a"," uhost-a"]}`))
+	if id, err := c.CreateInstance(context.Background(), region, zone, newSpec("n")); err != nil || id != "uhost-a" {
+		t.Errorf("id %q, error %v; want uhost-a", id, err)
 	}
 }

@@ -71,9 +71,17 @@ type LostInstanceError struct {
 	Name, Region, Zone string
 	Searched           time.Duration
 	Err                error // the lost answer's
+	// Several are the ids of the new instances of that name listed, when
+	// more than one was: which is this request's cannot be told.
+	Several []string
 }
 
 func (e *LostInstanceError) Error() string {
+	if len(e.Several) > 1 {
+		return fmt.Sprintf("%v; then %d new instances named %q were listed in region %s, zone %s: %s: one may be this request's, "+
+			"another created at the same time by someone else, so none is taken for it: find yours in the Compshare console, then import it "+
+			"or terminate it before you apply again", e.Err, len(e.Several), e.Name, e.Region, e.Zone, strings.Join(e.Several, ", "))
+	}
 	return fmt.Sprintf("%v; no instance named %q was listed in region %s, zone %s within %v after that: an instance of that name may "+
 		"have been created: look for it in the Compshare console before you apply again", e.Err, e.Name, e.Region, e.Zone, e.Searched.Round(time.Second))
 }
@@ -85,7 +93,9 @@ func (e *LostInstanceError) Unwrap() error { return e.Err }
 // answer is lost (compshare.AnswerLost), the instance is looked for by its
 // name until ctx's deadline, and at least NewInstanceWindow from the loss,
 // even after ctx ends. Found, it is the Launch, with Lost set (of several
-// instances of that name not in known, the newest); not found, a
+// instances of that name not in known nor created more than 10 minutes
+// before the loss, the only one: several are a *LostInstanceError naming
+// them); not found, a
 // *LostInstanceError. Any other error is the API's refusal, as it is
 // (compshare.Classify tells sold out, quota and the rest).
 //
@@ -109,31 +119,41 @@ func (l Instances) Create(ctx context.Context, region, zone string, spec compsha
 	defer cancel()
 	end, _ := search.Deadline()
 	window := end.Sub(from)
+	var several []string
 	named := func(ctx context.Context) (string, error) {
 		insts, err := l.API.InstancesNamed(ctx, region, zone, spec.Name)
 		if err != nil {
 			return "", err
 		}
-		var newest compshare.Instance
+		var candidates []string
 		for _, inst := range insts {
-			if !containsFold(known, inst.UHostID) && (newest.UHostID == "" || inst.CreatedAt.After(newest.CreatedAt)) {
-				newest = inst
+			// As for a build: one created more than olderThanLoss before the
+			// loss is another's that the list read before the request missed.
+			older := !inst.CreatedAt.IsZero() && inst.CreatedAt.Before(from.Add(-olderThanLoss))
+			if !older && !containsFold(known, inst.UHostID) {
+				candidates = append(candidates, inst.UHostID)
 			}
 		}
-		if newest.UHostID == "" {
-			e := &compshare.Error{Action: compshare.ActionDescribeInstance, Region: region, Zone: zone, NotListed: true,
+		switch len(candidates) {
+		case 0:
+			return "", &compshare.Error{Action: compshare.ActionDescribeInstance, Region: region, Zone: zone, NotListed: true,
 				Message: fmt.Sprintf("no new instance is named %q", spec.Name)}
-			return "", e
+		case 1:
+			return candidates[0], nil
 		}
-		return newest.UHostID, nil
+		several = candidates
+		return "", errSeveral
 	}
 	id, err = RetryWhenNotFound(search, l.polling(ctx, findPolling, "the answer to the create request was lost; looking for the instance by its name",
 		map[string]any{"name": spec.Name, "lost": lost.Error()}), window, named)
 	if err != nil {
-		return Launch{}, &LostInstanceError{Name: spec.Name, Region: region, Zone: zone, Searched: clock.Now().Sub(from), Err: lost}
+		return Launch{}, &LostInstanceError{Name: spec.Name, Region: region, Zone: zone, Searched: clock.Now().Sub(from), Err: lost, Several: several}
 	}
 	return Launch{ID: id, Lost: lost}, nil
 }
+
+// errSeveral says that more than one new instance has the name.
+var errSeveral = errors.New("several new instances have the name")
 
 func containsFold(list []string, s string) bool {
 	for _, x := range list {
@@ -212,7 +232,7 @@ func (l Instances) Stop(ctx context.Context, region, zone string, inst compshare
 	err := l.Change(ctx, "the stop", inst.UHostID, func(ctx context.Context) error {
 		return l.API.StopInstance(ctx, region, zone, inst.UHostID, force)
 	})
-	if err != nil && !alreadyIn(ctx, l, region, zone, inst.UHostID, compshare.StateStopped) {
+	if err != nil && !alreadyIn(ctx, l, region, zone, inst.UHostID, compshare.StateStopped, compshare.StateStopping) {
 		return inst, err
 	}
 	return l.Wait(ctx, region, zone, inst.UHostID, 0, ToStopped)
@@ -227,19 +247,19 @@ func (l Instances) Start(ctx context.Context, region, zone string, inst compshar
 	err := l.Change(ctx, "the start", inst.UHostID, func(ctx context.Context) error {
 		return l.API.StartInstance(ctx, region, zone, inst.UHostID)
 	})
-	if err != nil && !alreadyIn(ctx, l, region, zone, inst.UHostID, compshare.StateRunning) {
+	if err != nil && !alreadyIn(ctx, l, region, zone, inst.UHostID, compshare.StateRunning, compshare.StateStarting) {
 		return inst, err
 	}
 	return l.Wait(ctx, region, zone, inst.UHostID, 0, ToRunning)
 }
 
 // alreadyIn reports whether a change refused for the instance's state was
-// refused because the instance is in the state it was to reach (a change
-// made elsewhere, or one that went through on an earlier try whose answer
-// was lost).
-func alreadyIn(ctx context.Context, l Instances, region, zone, uhostID, state string) bool {
+// refused because the instance is in the state it was to reach, or on its
+// way there (a change made elsewhere, or one that went through on an
+// earlier try whose answer was lost): the caller then waits for state.
+func alreadyIn(ctx context.Context, l Instances, region, zone, uhostID, state, towards string) bool {
 	inst, err := l.API.Instance(ctx, region, zone, uhostID)
-	return err == nil && strings.EqualFold(inst.State, state)
+	return err == nil && (strings.EqualFold(inst.State, state) || strings.EqualFold(inst.State, towards))
 }
 
 // Settle waits until the instance rests in a state (see Settled) and

@@ -28,6 +28,9 @@ type fakeFleet struct {
 	named   []compshare.Instance   // what InstancesNamed lists
 	resize  error                  // what ResizeInstance answers, when set
 	endGone bool                   // a terminated instance is gone at once
+	// movingRefused: a change while a transition runs is refused for the
+	// state (as after a lost answer whose change went through), not busy.
+	movingRefused bool
 }
 
 type fakeInstance struct {
@@ -64,6 +67,9 @@ func (f *fakeFleet) change(call, id, want, transitional, final string) error {
 	inst, err := f.get(id)
 	if err != nil {
 		return err
+	}
+	if inst.final != "" && f.movingRefused {
+		return &compshare.Error{Action: call, RetCode: compshare.RetCodeInstanceState, Message: "instance is " + inst.State}
 	}
 	if inst.final != "" || f.clock.Now().Before(f.busyUntil) {
 		return errLock
@@ -325,5 +331,72 @@ func TestInstanceResizeRefusedRestarts(t *testing.T) {
 	}
 	if got := strings.Join(slices.Compact(slices.Clone(f.calls)), ","); got != "stop(force=false),resize,start" {
 		t.Errorf("calls %s", got)
+	}
+}
+
+// The list read before the request may miss an instance of the name (one
+// moving between pages, or one still too new to be listed): an instance
+// created long before the loss is another's, never the new one, though
+// not in known. Adopted, destroy would terminate it.
+func TestInstanceCreateLostAnswerSkipsAnOlderStranger(t *testing.T) {
+	clock := newFakeClock()
+	f := newFleet(clock)
+	f.create = func() (string, error) {
+		return "", &compshare.Error{Action: compshare.ActionCreateInstance, Status: http.StatusBadGateway, Transient: true}
+	}
+	f.named = []compshare.Instance{{UHostID: "uhost-stranger", CreatedAt: clock.Now().Add(-time.Hour)}}
+	var logged []string
+	launch, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Minute), "r", "z", compshare.NewInstance{Name: "n"}, nil)
+	var lost *LostInstanceError
+	if !errors.As(err, &lost) {
+		t.Fatalf("launch %+v, error %v; want a LostInstanceError, not the older instance", launch, err)
+	}
+}
+
+// Two new instances of the name (another apply, or a person, created one
+// at the same time): which is this request's cannot be told, and taking
+// the wrong one would leave this one unknown and let destroy terminate the
+// other's. Neither is adopted; the error names both.
+func TestInstanceCreateLostAnswerSeveralNewOnesAreNotGuessed(t *testing.T) {
+	clock := newFakeClock()
+	f := newFleet(clock)
+	f.create = func() (string, error) {
+		return "", &compshare.Error{Action: compshare.ActionCreateInstance, Status: http.StatusBadGateway, Transient: true}
+	}
+	f.named = []compshare.Instance{{UHostID: "uhost-a", CreatedAt: clock.Now()}, {UHostID: "uhost-b", CreatedAt: clock.Now().Add(time.Second)}}
+	var logged []string
+	launch, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Minute), "r", "z", compshare.NewInstance{Name: "n"}, nil)
+	var lost *LostInstanceError
+	if !errors.As(err, &lost) || !strings.Contains(err.Error(), "uhost-a") || !strings.Contains(err.Error(), "uhost-b") {
+		t.Fatalf("launch %+v, error %v; want a LostInstanceError naming uhost-a and uhost-b", launch, err)
+	}
+}
+
+// A start or stop refused because the instance is already on its way
+// (Starting, Stopping: a change made elsewhere, or an earlier try whose
+// answer was lost) waits for it, rather than failing the apply.
+func TestInstanceChangeAlreadyOnItsWay(t *testing.T) {
+	for _, tc := range []struct {
+		from, moving, to string
+		do               func(Instances, context.Context, compshare.Instance) (compshare.Instance, error)
+	}{
+		{compshare.StateStopped, compshare.StateStarting, compshare.StateRunning, func(l Instances, ctx context.Context, i compshare.Instance) (compshare.Instance, error) {
+			return l.Start(ctx, "r", "z", i)
+		}},
+		{compshare.StateRunning, compshare.StateStopping, compshare.StateStopped, func(l Instances, ctx context.Context, i compshare.Instance) (compshare.Instance, error) {
+			return l.Stop(ctx, "r", "z", i)
+		}},
+	} {
+		clock := newFakeClock()
+		f := newFleet(clock)
+		f.movingRefused = true
+		f.add("uhost-1", tc.moving, "")
+		f.insts["uhost-1"].final, f.insts["uhost-1"].until = tc.to, clock.Now().Add(f.transition)
+		var logged []string
+		stale := compshare.Instance{UHostID: "uhost-1", State: tc.from}
+		inst, err := tc.do(newInstances(f, &logged), clock.withDeadline(t, time.Hour), stale)
+		if err != nil || inst.State != tc.to {
+			t.Errorf("%s: %+v, %v; want %s", tc.moving, inst, err, tc.to)
+		}
 	}
 }

@@ -156,8 +156,9 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			},
 			"name": schema.StringAttribute{
 				Required: true, Validators: []validator.String{stringvalidator.LengthBetween(1, 63)},
-				Description: "Name of the instance (at most 63 characters). Renamed in place. Keep it unique: when the answer to the create " +
-					"request is lost on the way, the new instance is found by its name.",
+				Description: "Name of the instance (at most 63 characters). Renamed in place. No other instance of the zone may have it when " +
+					"the instance is created (apply refuses, naming the one that has it, before anything is sent): when the answer to " +
+					"the create request is lost on the way, the new instance is found by its name.",
 			},
 			"security_group_id": schema.StringAttribute{
 				Optional: true, Validators: nonEmpty,
@@ -349,16 +350,18 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 	defer cancel()
 	region, zone, name := plan.Region.ValueString(), plan.Zone.ValueString(), plan.Name.ValueString()
 
-	// Instances of that name before the request are not the new one, should
-	// its answer be lost and the new one be looked for by the name.
+	// A lost create answer is recovered by the name, so the name must be
+	// free: an instance that already has it may be the one an earlier lost
+	// answer left unknown to Terraform, and creating another would pay for
+	// a second GPU instance.
 	before, err := r.data.client.InstancesNamed(ctx, region, zone, name)
 	if err != nil {
 		resp.Diagnostics.Append(apiErrorDiagnostic(err))
 		return
 	}
-	var known []string
-	for _, inst := range before {
-		known = append(known, inst.UHostID)
+	if len(before) > 0 {
+		resp.Diagnostics.Append(instanceNameTakenDiagnostic(region, zone, name, before))
+		return
 	}
 	spec := compshare.NewInstance{
 		ImageID: plan.ImageID.ValueString(), GpuType: plan.GpuType.ValueString(), GPU: int(plan.GPU.ValueInt64()),
@@ -367,7 +370,7 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 		BootDiskType: plan.BootDiskType.ValueString(), BootDiskSizeGB: int(plan.BootDiskSizeGB.ValueInt64()),
 	}
 	life := r.life()
-	launch, err := life.Create(ctx, region, zone, spec, known)
+	launch, err := life.Create(ctx, region, zone, spec, nil)
 	if err != nil {
 		resp.Diagnostics.Append(instanceCreateErrorDiagnostic(spec, region, zone, err))
 		return
@@ -762,4 +765,20 @@ func (v multipleOf) ValidateInt64(ctx context.Context, req validator.Int64Reques
 	}
 	resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(),
 		fmt.Sprintf("Attribute %s %s, got: %d (such as %d).", req.Path, v.Description(ctx), req.ConfigValue.ValueInt64(), (req.ConfigValue.ValueInt64()/int64(v)+1)*int64(v)))
+}
+
+// instanceNameTakenDiagnostic refuses a create whose name instances already
+// have: the provider finds a new instance by its name when the answer to
+// CreateCompShareInstance is lost, and one of these may be such an instance.
+func instanceNameTakenDiagnostic(region, zone, name string, insts []compshare.Instance) diag.Diagnostic {
+	ids := make([]string, len(insts))
+	for i, inst := range insts {
+		ids[i] = inst.UHostID
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Instance name already in use",
+		fmt.Sprintf("Region %s, zone %s already has an instance named %q: %s. Nothing was created. A new instance is found by its name "+
+			"when the answer to its create request is lost, so names must differ; one of these may also be an instance that an earlier "+
+			"apply created without learning its id. Adopt it with an import block whose to is this resource and whose id is its UHostId "+
+			"(or terraform import with the address Terraform shows with this message), terminate it in the Compshare console, or choose another name.",
+			region, zone, name, strings.Join(ids, ", ")))
 }

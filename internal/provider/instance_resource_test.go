@@ -271,6 +271,29 @@ func TestAccInstance_soldOut(t *testing.T) {
 	}
 }
 
+// An instance that already has the name (such as one an earlier apply
+// created without learning its id, its answer lost) is never joined by a
+// second one: the create is refused, naming it, before anything is sent.
+func TestAccInstance_nameTakenIsRefused(t *testing.T) {
+	srv := startEmulator(t, emulator.Config{
+		Images: []emulator.Image{{ID: baseImage, Name: "base"}},
+		Instances: []emulator.Instance{
+			{ID: testInstance, Name: "gpu", GpuType: "4090", GPU: 1},
+			{ID: "uhost-orphan", Name: "trainer", GpuType: "4090", GPU: 1},
+		},
+	})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), ""),
+			ExpectError: errorMatching(`Instance name already in use(.|\n)*"trainer"(.|\n)*uhost-orphan(.|\n)*Nothing was created`),
+		}},
+	})
+	if n := len(requestsOf(srv, compshare.ActionCreateInstance)); n != 0 {
+		t.Errorf("%d create requests, want none", n)
+	}
+}
+
 // Quota and an image that is not Available (known at plan) are refused
 // with what to do; the image at plan, before anything is created.
 func TestAccInstance_quotaAndImageNotAvailable(t *testing.T) {

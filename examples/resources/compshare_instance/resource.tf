@@ -21,7 +21,7 @@ resource "compshare_custom_image" "env" {
 # Running.
 resource "compshare_instance" "trainer" {
   image_id    = compshare_custom_image.env.id
-  name        = "trainer-1" # keep it unique: a lost create answer is recovered by the name
+  name        = "trainer-1" # no other instance of the zone may have it
   gpu_type    = "4090"
   gpu         = 1
   cpu         = 16

@@ -8,6 +8,8 @@ variable "password" {
   type        = string
   sensitive   = true
   ephemeral   = true # Terraform 1.10 and later
+  # Pass it as TF_VAR_password in the environment, or with -var, at every
+  # plan, apply and destroy.
 }
 
 # Build an image of an instance...

@@ -61,9 +61,11 @@ const imagesFileUsage = "JSON `file` of images, instances and how new builds go,
 // usageHeader comes before the flags in -h.
 const usageHeader = `Usage: compshare-emulator [flags]
 
-Serves a local Compshare API (GetCompShareImageCreateProgress, CreateCompShareCustomImage,
-DescribeCompShareCustomImages, UpdateCompShareImage, TerminateCompShareCustomImage,
-DescribeCompShareInstance) on a loopback address, and prints its base URL.
+Serves a local Compshare API on a loopback address, and prints its base URL. Images:
+GetCompShareImageCreateProgress, CreateCompShareCustomImage, DescribeCompShareCustomImages,
+UpdateCompShareImage, TerminateCompShareCustomImage. GPU instances: CreateCompShareInstance,
+DescribeCompShareInstance, Start/Stop/Reboot/Resize/Reinstall/TerminateCompShareInstance,
+ResetCompShareInstancePassword, ModifyCompShareInstanceName.
 
 Examples:
   # a 300 s build, 60 s in, on a fixed port

@@ -40,6 +40,10 @@ const (
 	// earlier last (then the call budget's pace): it keeps the lag to
 	// Available within 2 s.
 	confirmEvery = 1500 * time.Millisecond
+	// stayPercent is where builds often stay a while before their end
+	// (API-NOTES.md, "sit at 99 % for a while"): a stop there is looked
+	// up at once.
+	stayPercent = 99
 	// unreachableLimit is how long a wait that has never reached the API
 	// goes on trying: nothing answering at the base URL from the start is
 	// most likely a wrong base_url, not an outage to sit out until the
@@ -410,9 +414,12 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 		// when the previous answer arrived, so the next lookup can wait
 		// from then.
 		s.lookupAt = schedule.Later(s.lookupAt, s.lastAt.Add(s.lookupGap(s.lastAt)))
-	case s.moving:
-		// It stopped: a failure is likely enough to look at once (once
-		// per stop).
+	case s.moving && p.Percent >= stayPercent:
+		// It stopped where builds stay before their end (or fail): look
+		// at once (once per stop), which may see it usable. A stop
+		// earlier is left to the failure bound (lookupGap): looking at
+		// once spent the calls that the end needs on builds that move in
+		// chunks.
 		s.lookupAt = now
 	}
 	s.moving = moved

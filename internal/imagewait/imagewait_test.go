@@ -340,15 +340,17 @@ func TestStatusLookupCadence(t *testing.T) {
 	}
 	const maxInterval = schedule.DefaultMaxInterval
 	at := b.statusAt
-	// At once when the stall shows (the answer at 210 s repeats the one at
-	// 200 s), and when the progress reads 100 %.
-	if !slices.Contains(at, 210*time.Second) || at[len(at)-1] != 1300*time.Second {
-		t.Fatalf("lookups at %v, want one at 210s and the last at 21m40s", at)
+	// The stall (at 20 %) is left to the failure bound: a lookup within
+	// lookupGap of the last answer that moved (190 s); the last when the
+	// progress reads 100 %.
+	if !slices.ContainsFunc(at, func(d time.Duration) bool { return d > 200*time.Second && d <= 209*time.Second }) ||
+		at[len(at)-1] != 1300*time.Second {
+		t.Fatalf("lookups at %v, want one by 3m29s and the last at 21m40s", at)
 	}
 	for i := 1; i < len(at); i++ {
 		gap, bound := at[i]-at[i-1], min(max(noticeWithin, at[i-1]/noticeShare), maxInterval)
 		switch {
-		case at[i-1] >= 210*time.Second && at[i] <= 500*time.Second && gap != bound:
+		case at[i-1] >= 209*time.Second && at[i] <= 500*time.Second && gap != bound:
 			// No progress to prove the build alive: the lookups alone must.
 			t.Errorf("lookups at %v and %v during the stall, want %v apart", at[i-1], at[i], bound)
 		case at[i-1] >= 600*time.Second && at[i] < 1300*time.Second && gap < 2*maxInterval-10*time.Second:
@@ -361,6 +363,22 @@ func TestStatusLookupCadence(t *testing.T) {
 	// a lookup that finds the image Available instead.
 	if b.progressCalls != 130 {
 		t.Fatalf("%d progress calls, want 130", b.progressCalls)
+	}
+}
+
+// TestStatusLookupAtOnceAtAStay: progress that stops at 99 % or more (where
+// builds stay before their end) is looked up at once.
+func TestStatusLookupAtOnceAtAStay(t *testing.T) {
+	// Polls every 10 s; progress stands still from 1980 s (99 %) to 2180 s.
+	b := newBuild(2000 * time.Second)
+	b.stallAt, b.stallFor = 1980*time.Second, 200*time.Second
+	if _, err := b.run(t, Request{Schedule: schedule.NewFixed(10 * time.Second)}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	// The answer at 1990 s repeats the one at 1980 s; the estimates say
+	// 10 s more.
+	if !slices.Contains(b.statusAt, 1990*time.Second) {
+		t.Fatalf("lookups at %v, want one at 33m10s", b.statusAt)
 	}
 }
 

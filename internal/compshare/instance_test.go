@@ -365,7 +365,7 @@ func TestInstanceStateIsTrimmed(t *testing.T) {
 // up by name; the error names both ids.
 func TestCreateInstanceTwoIDsIsNotTakenAsOne(t *testing.T) {
 	c, forms := actionServer(t, ok(`{"RetCode":0,"UHostIds":["uhost-a","uhost-b"]}`))
-	_, err := c.CreateInstance(context.Background(), region, zone, newSpec("n"))
+	_, err := c.CreateInstance(t.Context(), region, zone, newSpec("n"))
 	if !AnswerLost(err) || !strings.Contains(err.Error(), "uhost-a") || !strings.Contains(err.Error(), "uhost-b") {
 		t.Errorf("error %v; want an answer counted as lost, naming uhost-a and uhost-b", err)
 	}
@@ -373,7 +373,7 @@ func TestCreateInstanceTwoIDsIsNotTakenAsOne(t *testing.T) {
 		t.Errorf("%d requests, want 1", n)
 	}
 	c, _ = actionServer(t, ok(`{"RetCode":0,"UHostIds":["uhost-a"," uhost-a"]}`))
-	if id, err := c.CreateInstance(context.Background(), region, zone, newSpec("n")); err != nil || id != "uhost-a" {
+	if id, err := c.CreateInstance(t.Context(), region, zone, newSpec("n")); err != nil || id != "uhost-a" {
 		t.Errorf("id %q, error %v; want uhost-a", id, err)
 	}
 }

@@ -60,7 +60,7 @@ func TestDevOverrides(t *testing.T) {
 // the command started too, as a plugin of Terraform's would be: a child that
 // survived would print after its sleep.
 func TestCommandEndsProcessGroup(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	cli := &CLI{Path: "sh"}
 	cmd := cli.Command(ctx, t.TempDir(), nil, "-c", "(sleep 30; echo survived) & echo started >&2; wait")
@@ -101,7 +101,7 @@ func TestCommandEndsProcessGroup(t *testing.T) {
 func TestCommandDirAndEnv(t *testing.T) {
 	dir := t.TempDir()
 	cli := &CLI{Path: "sh"}
-	out, err := cli.Command(context.Background(), dir, []string{"SETTING=one", "SETTING=two"}, "-c", `pwd; echo "$SETTING"`).Output()
+	out, err := cli.Command(t.Context(), dir, []string{"SETTING=one", "SETTING=two"}, "-c", `pwd; echo "$SETTING"`).Output()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -153,15 +153,22 @@ func (b *bench) waiting(ctx context.Context, runs, longRuns int) (waitOutcome, e
 // applyBuilds plans a wait for each build, starts the builds, and applies
 // the saved plan under the named schedule; only the apply's requests count.
 func (b *bench) applyBuilds(ctx context.Context, name, schedule string, builds []build) ([]waitResult, error) {
+	// Each wait in a zone of its own: status lookups of one zone close
+	// together share a call that names no image (the 100 waits measure
+	// that), while here every request of a wait must name its image.
+	zones := make([]string, len(builds))
+	for i := range builds {
+		zones[i] = fmt.Sprintf("%s-%03d", settings.DefaultRegion, i+1)
+	}
 	var images []emulator.Image
-	for _, bd := range builds {
-		images = append(images, emulator.Image{ID: bd.id, Total: time.Hour}) // for the plan
+	for i, bd := range builds {
+		images = append(images, emulator.Image{ID: bd.id, Zone: zones[i], Total: time.Hour}) // for the plan
 		if bd.making > 0 {
 			images = append(images, emulator.Image{ID: bd.marker()})
 		}
 	}
 	log := &requestLog{}
-	srv, err := emulator.Start(emulator.Config{PublicKey: b.publicKey, PrivateKey: b.privateKey, Images: images, OnRequest: log.add})
+	srv, err := emulator.Start(emulator.Config{PublicKey: b.publicKey, PrivateKey: b.privateKey, Images: images, ExtraZones: zones, OnRequest: log.add})
 	if err != nil {
 		return nil, err
 	}
@@ -169,12 +176,7 @@ func (b *bench) applyBuilds(ctx context.Context, name, schedule string, builds [
 	var config strings.Builder
 	config.WriteString(providerBlock(srv.URL(), fmt.Sprintf("max_requests_per_second = %d", benchBudget)))
 	for i, bd := range builds {
-		// Each wait in a zone of its own (the emulator's images are in
-		// every zone): status lookups of one zone close together share a
-		// call that names no image (the 100 waits measure that), while
-		// here every request of a wait must name its image.
-		zone := fmt.Sprintf("%s-%03d", settings.DefaultRegion, i+1)
-		fmt.Fprintf(&config, "resource \"compshare_image_wait\" \"b%d\" {\n  image_id = %q\n  zone     = %q\n}\n", i, bd.id, zone)
+		fmt.Fprintf(&config, "resource \"compshare_image_wait\" \"b%d\" {\n  image_id = %q\n  zone     = %q\n}\n", i, bd.id, zones[i])
 		if bd.making > 0 {
 			fmt.Fprintf(&config, "data \"compshare_image_progress\" \"after%d\" {\n  image_id   = %q\n  depends_on = [compshare_image_wait.b%d]\n}\n", i, bd.marker(), i)
 		}
@@ -191,8 +193,10 @@ func (b *bench) applyBuilds(ctx context.Context, name, schedule string, builds [
 	longest := slices.MaxFunc(builds, func(x, y build) int { return int(x.total + x.making - y.total - y.making) })
 	progressf("waiting, %s: %d builds of every shape and estimate, the longest %v", name, len(builds), longest.total+longest.making)
 	start := time.Now()
-	for _, bd := range builds {
-		srv.SetImage(bd.image(start))
+	for i, bd := range builds {
+		img := bd.image(start)
+		img.Zone = zones[i]
+		srv.SetImage(img)
 	}
 	log.start()
 	if _, err := b.tf(ctx, dir, env, "apply", "-input=false", fmt.Sprintf("-parallelism=%d", 2*len(builds)), "tfplan"); err != nil {

@@ -181,6 +181,23 @@ func TestUnknownRegionAndZone(t *testing.T) {
 	}
 }
 
+// ExtraZones serve more zones of the default region, on that server alone:
+// an image there is read in its zone; an image of another server's extra
+// zone cannot be placed; zones beside them are still refused.
+func TestExtraZones(t *testing.T) {
+	s := startServer(t, Config{ExtraZones: []string{"cn-wlcb-007"}, Images: []Image{{ID: "img-7", Zone: "cn-wlcb-007"}}})
+	for zone, want := range map[string]int{"cn-wlcb-007": 0, "cn-wlcb-008": 230} {
+		p := progressParams("img-7")
+		p["Zone"] = zone
+		if _, body := call(t, s, p); decode(t, body).RetCode != want {
+			t.Errorf("zone %s: %s, want RetCode %d", zone, body, want)
+		}
+	}
+	if _, err := New(Config{PublicKey: "p", PrivateKey: "k", Images: []Image{{ID: "img-7", Zone: "cn-wlcb-007"}}}); err == nil {
+		t.Error("an image in a zone the server does not serve was accepted")
+	}
+}
+
 // An image or instance placed without a region lives in the default
 // location, not in every one: a typo in a region must not pass offline.
 func TestNoRegionMeansTheDefaultLocation(t *testing.T) {

@@ -123,11 +123,11 @@ func (img *Image) UnmarshalJSON(data []byte) error {
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
-func (img Image) validate() error {
+func (img Image) validate(sv served) error {
 	if img.ID == "" {
 		return errors.New("image without id")
 	}
-	if err := checkLocation(fmt.Sprintf("image %q", img.ID), img.Region, img.Zone); err != nil {
+	if err := sv.checkLocation(fmt.Sprintf("image %q", img.ID), img.Region, img.Zone); err != nil {
 		return err
 	}
 	return img.validateBuild()

@@ -11,7 +11,7 @@ import (
 // window) and a pending termination. An invalid image is a programming error:
 // SetImage panics.
 func (s *Server) SetImage(img Image) {
-	if err := img.validate(); err != nil {
+	if err := img.validate(s.served); err != nil {
 		panic("emulator: SetImage: " + err.Error())
 	}
 	st := s.appeared(img)

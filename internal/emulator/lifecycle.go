@@ -48,14 +48,14 @@ const (
 	RetCodeImagePublished = 8803 // TerminateCompShareCustomImage: the image is published to the community (Visibility 1)
 )
 
-func (inst Instance) validate() error {
+func (inst Instance) validate(sv served) error {
 	switch {
 	case inst.ID == "":
 		return errors.New("instance without id")
 	case inst.GPU < 0:
 		return fmt.Errorf("instance %q: negative gpu", inst.ID)
 	}
-	return checkLocation(fmt.Sprintf("instance %q", inst.ID), inst.Region, inst.Zone)
+	return sv.checkLocation(fmt.Sprintf("instance %q", inst.ID), inst.Region, inst.Zone)
 }
 
 func (inst Instance) servedIn(region, zone string) bool {
@@ -72,7 +72,7 @@ func (inst Instance) state() string {
 // SetInstance adds inst, or replaces the instance with the same ID (to change its
 // state, for example). An invalid instance is a programming error: SetInstance panics.
 func (s *Server) SetInstance(inst Instance) {
-	if err := inst.validate(); err != nil {
+	if err := inst.validate(s.served); err != nil {
 		panic("emulator: SetInstance: " + err.Error())
 	}
 	s.mu.Lock()

@@ -32,14 +32,31 @@ func location(region, zone string) (string, string) {
 	return region, zone
 }
 
-// checkLocation refuses a region the emulator does not serve, or a zone
+// served is what one server serves: regions with their zones.
+type served map[string][]string
+
+// servedWith is regions, with extra zones in DefaultRegion.
+func servedWith(extraZones []string) served {
+	out := served{}
+	for region, zones := range regions {
+		out[region] = slices.Clone(zones)
+	}
+	for _, zone := range extraZones {
+		if !slices.Contains(out[DefaultRegion], zone) {
+			out[DefaultRegion] = append(out[DefaultRegion], zone)
+		}
+	}
+	return out
+}
+
+// checkLocation refuses a region the server does not serve, or a zone
 // outside its region; what names the image or instance placed there.
-func checkLocation(what, region, zone string) error {
+func (sv served) checkLocation(what, region, zone string) error {
 	region, zone = location(region, zone)
-	zones, ok := regions[region]
+	zones, ok := sv[region]
 	switch {
 	case !ok:
-		return fmt.Errorf("%s: unknown region %q (known: %v)", what, region, regions)
+		return fmt.Errorf("%s: unknown region %q (known: %v)", what, region, sv)
 	case !slices.Contains(zones, zone):
 		return fmt.Errorf("%s: zone %q is not a zone of region %q (its zones: %v)", what, zone, region, zones)
 	}
@@ -56,9 +73,9 @@ func locatedIn(region, zone, wantRegion, wantZone string) bool {
 // refusedLocation is the API's answer to a request for a region it does
 // not serve, or a zone outside the region, whatever the action; nil when
 // the location is served, or not given (the action says what is missing).
-func refusedLocation(action string, req query) answer {
+func (sv served) refusedLocation(action string, req query) answer {
 	region, zone := req.get("Region"), req.get("Zone")
-	zones, known := regions[region]
+	zones, known := sv[region]
 	switch {
 	case region == "":
 		return nil

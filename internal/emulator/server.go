@@ -65,7 +65,11 @@ type Config struct {
 	Instances       []Instance    // instances for DescribeCompShareInstance and CreateCompShareCustomImage
 	NewBuild        Image         // how builds started by CreateCompShareCustomImage go; the request and instance set ID, Name, Description, Region, Zone, UHostID, Container, SourceGpuType, and Start is the creation; zero Total: built at once
 	TerminateLinger time.Duration // a terminated image or instance stays listed this long, then is gone
-	Fleet           Fleet         // how instances made by CreateCompShareInstance behave (instance.go)
+	// ExtraZones are zones of DefaultRegion served beside DefaultZone (the
+	// bench places each wait's image in a zone of its own); the platform's
+	// own are cn-wlcb-01 and cn-sh2-02 (location.go).
+	ExtraZones []string
+	Fleet      Fleet // how instances made by CreateCompShareInstance behave (instance.go)
 }
 
 // Request is an entry of the request log: what was asked and how it was answered.
@@ -87,6 +91,8 @@ type Request struct {
 // Server is the emulator; it is an http.Handler, safe for concurrent use.
 type Server struct {
 	cfg Config // read-only after New; the mutable state is below
+
+	served served // regions and zones, from Config.ExtraZones
 
 	mu          sync.Mutex
 	images      []*imageState // in the order they were added
@@ -133,10 +139,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, fault: cfg.Fault, faultEvery: cfg.FaultEvery, faultLimit: cfg.FaultLimit,
-		newBuild: cfg.NewBuild, limiters: map[string]*rate.Limiter{},
+		newBuild: cfg.NewBuild, limiters: map[string]*rate.Limiter{}, served: servedWith(cfg.ExtraZones),
 	}
 	for _, img := range cfg.Images {
-		if err := img.validate(); err != nil {
+		if err := img.validate(s.served); err != nil {
 			return nil, fmt.Errorf("emulator: %w", err)
 		}
 		if _, dup := s.find(img.ID); dup {
@@ -145,7 +151,7 @@ func New(cfg Config) (*Server, error) {
 		s.images = append(s.images, s.appeared(img))
 	}
 	for _, inst := range cfg.Instances {
-		if err := inst.validate(); err != nil {
+		if err := inst.validate(s.served); err != nil {
 			return nil, fmt.Errorf("emulator: %w", err)
 		}
 		if slices.ContainsFunc(s.instances, func(x Instance) bool { return x.ID == inst.ID }) {
@@ -273,7 +279,7 @@ func (s *Server) answer(action string, req query, parseErr error) answer {
 	case !s.authentic(req.params):
 		return failure(action, 171, "Signature VerifyAC Error")
 	}
-	if refused := refusedLocation(action, req); refused != nil {
+	if refused := s.served.refusedLocation(action, req); refused != nil {
 		return refused
 	}
 	handlers := map[string]func(query, time.Time) answer{

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 var actionsSupported = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)}
@@ -44,20 +45,46 @@ func startEmulator(t *testing.T, cfg emulator.Config) *emulator.Server {
 	return srv
 }
 
+// providerBlock is a provider "compshare" block; an empty field is left out.
+type providerBlock struct {
+	Alias, BaseURL, PublicKey, PrivateKey, Profile string
+	// Lines are further attributes, one line of HCL each, such as `zone = "cn-sh2-02"`.
+	Lines []string
+}
+
+func (p providerBlock) config() string {
+	return tfcli.HCL(`
+provider "compshare" {
+{{- with .Alias}}
+  alias       = {{hcl .}}
+{{- end}}
+{{- with .BaseURL}}
+  base_url    = {{hcl .}}
+{{- end}}
+{{- with .PublicKey}}
+  public_key  = {{hcl .}}
+{{- end}}
+{{- with .PrivateKey}}
+  private_key = {{hcl .}}
+{{- end}}
+{{- with .Profile}}
+  profile     = {{hcl .}}
+{{- end}}
+{{- range .Lines}}
+  {{.}}
+{{- end}}
+}
+`, p)
+}
+
 // providerConfig configures the provider against the emulator at url, with
-// max_retries = 1 unless set otherwise; each of attributes is one more line of
-// the block, such as `zone = "cn-sh2-02"`.
+// the test keys and max_retries = 1 unless set otherwise; each of attributes
+// is one more line of the block, such as `zone = "cn-sh2-02"`.
 func providerConfig(url string, attributes ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "\nprovider \"compshare\" {\n  base_url    = %q\n  public_key  = %q\n  private_key = %q\n", url, testPublicKey, testPrivateKey)
 	if !slices.ContainsFunc(attributes, func(a string) bool { return strings.HasPrefix(a, "max_retries") }) {
-		b.WriteString("  max_retries = 1\n")
+		attributes = append([]string{"max_retries = 1"}, attributes...)
 	}
-	for _, a := range attributes {
-		fmt.Fprintf(&b, "  %s\n", a)
-	}
-	b.WriteString("}\n")
-	return b.String()
+	return providerBlock{BaseURL: url, PublicKey: testPublicKey, PrivateKey: testPrivateKey, Lines: attributes}.config()
 }
 
 // countRequests counts the requests in srv's log that match, such as faulted
@@ -104,18 +131,20 @@ func between(lo, hi float64) knownvalue.Check {
 	})
 }
 
-// actionConfig, under the provider block given, runs the wait action before a terraform_data is created.
+// actionConfig, under the provider block given, runs the wait action on
+// image id before a terraform_data is created; extra is more of the action's
+// config, as HCL.
 func actionConfig(provider, id, extra string) string {
-	return provider + fmt.Sprintf(`
+	return provider + tfcli.HCL(`
 action "compshare_image_wait" "gpu" {
   config {
-    image_id = %q
-    %s
+    image_id = {{hcl .ID}}
+    {{.Extra}}
   }
 }
 
 resource "terraform_data" "uses_image" {
-  input = %q
+  input = {{hcl .ID}}
 
   lifecycle {
     action_trigger {
@@ -124,15 +153,16 @@ resource "terraform_data" "uses_image" {
     }
   }
 }
-`, id, extra, id)
+`, map[string]string{"ID": id, "Extra": extra})
 }
 
-// waitConfig, under the provider block given, waits for image id and gates a terraform_data on the wait.
+// waitConfig, under the provider block given, waits for image id and gates a
+// terraform_data on the wait; extra is more attributes of the wait, as HCL.
 func waitConfig(provider, id, extra string) string {
-	return provider + fmt.Sprintf(`
+	return provider + tfcli.HCL(`
 resource "compshare_image_wait" "gpu" {
-  image_id = %q
-  %s
+  image_id = {{hcl .ID}}
+  {{.Extra}}
 }
 
 # Created only once the wait is over: it needs the wait's outputs.
@@ -142,7 +172,7 @@ resource "terraform_data" "uses_image" {
     completed_at = compshare_image_wait.gpu.completed_at
   }
 }
-`, id, extra)
+`, map[string]string{"ID": id, "Extra": extra})
 }
 
 // notBefore checks an RFC 3339 time against a moment.

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
 	"github.com/compshare/terraform-provider-compshare/internal/settings"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 // writeOnlySupported skips CLIs without write-only attributes (1.11).
@@ -54,21 +56,42 @@ func startFleet(t *testing.T, fleet emulator.Fleet) *emulator.Server {
 	})
 }
 
-// instanceConfig is instance "main" of image_id (an HCL expression) with
-// extra attributes.
-func instanceConfig(provider, imageID, extra string) string {
-	return provider + fmt.Sprintf(`
-resource "compshare_instance" "main" {
-  image_id    = %s
-  name        = "trainer"
-  gpu_type    = "4090"
-  gpu         = 1
-  cpu         = 16
-  memory_mb   = 65536
-  charge_type = "Dynamic"
-  %s
+// instance is the tests' compshare_instance "main": a field left zero takes
+// the value its comment shows.
+type instance struct {
+	ImageID    any    // an image id, or a tfcli.Ref to one; baseImage
+	Name       string // "trainer"
+	GpuType    string // "4090"
+	GPU        int    // 1
+	CPU        int    // 16
+	MemoryMB   int    // 65536
+	ChargeType string // "Dynamic"
+	Extra      string // more attributes, as HCL
 }
-`, imageID, extra)
+
+// instanceConfig is, under the provider block given, the instance inst.
+func instanceConfig(provider string, inst instance) string {
+	if inst.ImageID == nil {
+		inst.ImageID = baseImage
+	}
+	inst.Name = cmp.Or(inst.Name, "trainer")
+	inst.GpuType = cmp.Or(inst.GpuType, "4090")
+	inst.GPU = cmp.Or(inst.GPU, 1)
+	inst.CPU = cmp.Or(inst.CPU, 16)
+	inst.MemoryMB = cmp.Or(inst.MemoryMB, 65536)
+	inst.ChargeType = cmp.Or(inst.ChargeType, "Dynamic")
+	return provider + tfcli.HCL(`
+resource "compshare_instance" "main" {
+  image_id    = {{hcl .ImageID}}
+  name        = {{hcl .Name}}
+  gpu_type    = {{hcl .GpuType}}
+  gpu         = {{hcl .GPU}}
+  cpu         = {{hcl .CPU}}
+  memory_mb   = {{hcl .MemoryMB}}
+  charge_type = {{hcl .ChargeType}}
+  {{.Extra}}
+}
+`, inst)
 }
 
 // platformInstances are the instances the emulator holds besides the source instance.
@@ -116,12 +139,12 @@ func TestAccInstance_fromBuiltImageWithPassword(t *testing.T) {
 	t.Setenv("TF_LOG", "TRACE")
 	t.Setenv("TF_ACC_LOG_PATH", logFile)
 	encoded := base64.StdEncoding.EncodeToString([]byte(testPassword))
-	config := imageConfig(providerConfig(srv.URL()), "env-for-instance", "") + instanceConfig("", "compshare_custom_image.main.id", `
+	config := imageConfig(providerConfig(srv.URL()), "env-for-instance", "") + instanceConfig("", instance{ImageID: tfcli.Ref("compshare_custom_image.main.id"), Extra: `
   boot_disk_type      = "CLOUD_SSD"
   boot_disk_size_gb   = 100
   password_wo         = var.password
   password_wo_version = 1
-`) + `
+`}) + `
 variable "password" {
   type      = string
   sensitive = true
@@ -199,8 +222,8 @@ func expectInstanceIdentity(address string) statecheck.StateCheck {
 func TestAccInstance_passwordReset(t *testing.T) {
 	srv := startFleet(t, emulator.Fleet{})
 	withPassword := func(password string, version int) string {
-		return instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage),
-			fmt.Sprintf("password_wo = %q\n  password_wo_version = %d", password, version))
+		return instanceConfig(providerConfig(srv.URL()), instance{Extra: tfcli.HCL(`password_wo = {{hcl .Password}}
+  password_wo_version = {{hcl .Version}}`, map[string]any{"Password": password, "Version": version})})
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
@@ -235,7 +258,7 @@ func TestAccInstance_lostCreateAnswer(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), ""),
+			Config: instanceConfig(providerConfig(srv.URL()), instance{}),
 			Check: resource.ComposeTestCheckFunc(onePlatformInstance(srv, nil), func(*terraform.State) error {
 				if n := len(requestsOf(srv, compshare.ActionCreateInstance)); n != 1 {
 					return fmt.Errorf("%d create requests, want 1", n)
@@ -253,7 +276,7 @@ func TestAccInstance_soldOut(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), ""),
+			Config:      instanceConfig(providerConfig(srv.URL()), instance{}),
 			ExpectError: errorMatching(`GPU type 4090 is sold out in zone ` + settings.DefaultZone + `(.|\n)*226604(.|\n)*Nothing was created(.|\n)*another zone`),
 		}},
 		CheckDestroy: func(s *terraform.State) error {
@@ -285,7 +308,7 @@ func TestAccInstance_nameTakenIsRefused(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), ""),
+			Config:      instanceConfig(providerConfig(srv.URL()), instance{}),
 			ExpectError: errorMatching(`Instance name already in use(.|\n)*"trainer"(.|\n)*uhost-orphan(.|\n)*Nothing was created`),
 		}},
 	})
@@ -303,12 +326,12 @@ func TestAccInstance_quotaAndImageNotAvailable(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      instanceConfig(providerConfig(srv.URL()), `"compshareImage-making"`, ""),
+				Config:      instanceConfig(providerConfig(srv.URL()), instance{ImageID: "compshareImage-making"}),
 				PlanOnly:    true,
 				ExpectError: errorMatching(`Image not Available(.|\n)*compshareImage-making(.|\n)*Making`),
 			},
 			{
-				Config:      instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), ""),
+				Config:      instanceConfig(providerConfig(srv.URL()), instance{}),
 				ExpectError: errorMatching(`Instance quota reached`),
 			},
 		},
@@ -322,7 +345,7 @@ func TestAccInstance_quotaAndImageNotAvailable(t *testing.T) {
 // tainted, and the next apply replaces it.
 func TestAccInstance_installFailTainted(t *testing.T) {
 	srv := startFleet(t, emulator.Fleet{InstallFail: true})
-	config := instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), "")
+	config := instanceConfig(providerConfig(srv.URL()), instance{})
 	var failed string
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
@@ -356,8 +379,7 @@ func TestAccInstance_installFailTainted(t *testing.T) {
 func TestAccInstance_powerAndResize(t *testing.T) {
 	srv := startFleet(t, emulator.Fleet{})
 	config := func(cpu int, extra string) string {
-		return strings.Replace(instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), extra),
-			"cpu         = 16", fmt.Sprintf("cpu         = %d", cpu), 1)
+		return instanceConfig(providerConfig(srv.URL()), instance{CPU: cpu, Extra: extra})
 	}
 	platformState := func(state string, cpu int) resource.TestCheckFunc {
 		return onePlatformInstance(srv, func(inst emulator.Instance) error {
@@ -395,11 +417,11 @@ func TestAccInstance_powerAndResize(t *testing.T) {
 // A running instance is resized in place: stopped, resized, started again.
 func TestAccInstance_resizeRunning(t *testing.T) {
 	srv := startFleet(t, emulator.Fleet{})
-	resized := strings.Replace(instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), ""), "cpu         = 16", "cpu         = 32", 1)
+	resized := instanceConfig(providerConfig(srv.URL()), instance{CPU: 32})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), "")},
+			{Config: instanceConfig(providerConfig(srv.URL()), instance{})},
 			{
 				Config: resized,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -424,7 +446,7 @@ func TestAccInstance_resizeRunning(t *testing.T) {
 func TestAccInstance_spotStopsWithForce(t *testing.T) {
 	srv := startFleet(t, emulator.Fleet{})
 	spot := func(extra string) string {
-		return strings.Replace(instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), extra), `"Dynamic"`, `"Spot"`, 1)
+		return instanceConfig(providerConfig(srv.URL()), instance{ChargeType: "Spot", Extra: extra})
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
@@ -451,20 +473,20 @@ func TestAccInstance_spotStopsWithForce(t *testing.T) {
 // timeouts: the change waits and succeeds.
 func TestAccInstance_lockRiddenOut(t *testing.T) {
 	srv := startFleet(t, emulator.Fleet{})
-	config := func(name string) string {
-		return strings.Replace(instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), "running = false"), `"trainer"`, fmt.Sprintf("%q", name), 1)
+	config := func(name, running string) string {
+		return instanceConfig(providerConfig(srv.URL()), instance{Name: name, Extra: running})
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: config("trainer")},
+			{Config: config("trainer", "running = false")},
 			{
 				PreConfig: func() {
 					for _, inst := range platformInstances(srv) {
 						srv.HoldLock(inst.ID, 4*time.Second)
 					}
 				},
-				Config: strings.Replace(config("trainer-2"), "running = false", "running = true", 1),
+				Config: config("trainer-2", "running = true"),
 				Check: resource.ComposeTestCheckFunc(onePlatformInstance(srv, func(inst emulator.Instance) error {
 					if inst.Name != "trainer-2" || inst.State != compshare.StateRunning {
 						return fmt.Errorf("instance %+v", inst)
@@ -485,7 +507,7 @@ func TestAccInstance_lockRiddenOut(t *testing.T) {
 // creates it again.
 func TestAccInstance_terminatedOutsideTerraform(t *testing.T) {
 	srv := startFleet(t, emulator.Fleet{})
-	config := instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), "running = false")
+	config := instanceConfig(providerConfig(srv.URL()), instance{Extra: "running = false"})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
@@ -516,10 +538,10 @@ func TestAccInstance_terminatedOutsideTerraform(t *testing.T) {
 // Import by id and by identity: no change afterwards.
 func TestAccInstance_import(t *testing.T) {
 	srv := startFleet(t, emulator.Fleet{})
-	config := instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), `
+	config := instanceConfig(providerConfig(srv.URL()), instance{Extra: `
   boot_disk_type    = "CLOUD_SSD"
   boot_disk_size_gb = 80
-`)
+`})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		TerraformVersionChecks:   identitySupported,
@@ -543,16 +565,18 @@ func TestAccInstance_import(t *testing.T) {
 
 // What the API would refuse is refused by validate, naming the attribute.
 func TestAccInstance_validate(t *testing.T) {
-	for _, tc := range []struct{ name, old, new, want string }{
-		// old is replaced by new in instanceConfig's text (of a Spot instance).
-		{"memory not a multiple of 1024", "memory_mb   = 65536", "memory_mb   = 65000", `memory_mb value must be a multiple of 1024, got: 65000 \(such as 65536\)`},
-		{"too many GPUs for an H20", `gpu_type    = "4090"` + "\n  gpu         = 1", `gpu_type    = "H20"` + "\n  gpu         = 9", `GPU type H20 has 1 to 8 GPUs`},
-		{"no Spot for an A800", `gpu_type    = "4090"`, `gpu_type    = "A800"`, `GPU type A800 is not offered as Spot`},
-		{"unknown charge type", `charge_type = "Spot"`, `charge_type = "Year"`, `charge_type value must be one of`},
+	for _, tc := range []struct {
+		name     string
+		instance instance
+		want     string
+	}{
+		{"memory not a multiple of 1024", instance{ChargeType: "Spot", MemoryMB: 65000}, `memory_mb value must be a multiple of 1024, got: 65000 \(such as 65536\)`},
+		{"too many GPUs for an H20", instance{ChargeType: "Spot", GpuType: "H20", GPU: 9}, `GPU type H20 has 1 to 8 GPUs`},
+		{"no Spot for an A800", instance{ChargeType: "Spot", GpuType: "A800"}, `GPU type A800 is not offered as Spot`},
+		{"unknown charge type", instance{ChargeType: "Year"}, `charge_type value must be one of`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			config := strings.Replace(instanceConfig(providerConfig("http://127.0.0.1:1"), fmt.Sprintf("%q", baseImage), ""), `"Dynamic"`, `"Spot"`, 1)
-			config = strings.Replace(config, tc.old, tc.new, 1)
+			config := instanceConfig(providerConfig("http://127.0.0.1:1"), tc.instance)
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviderFactories,
 				Steps:                    []resource.TestStep{{Config: config, PlanOnly: true, ExpectError: errorMatching(tc.want)}},
@@ -584,7 +608,7 @@ func TestAccInstance_throttled(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: instanceConfig(providerConfig(url), fmt.Sprintf("%q", baseImage), "running = false"),
+			Config: instanceConfig(providerConfig(url), instance{Extra: "running = false"}),
 			Check: resource.ComposeTestCheckFunc(onePlatformInstance(srv, func(inst emulator.Instance) error {
 				mu.Lock()
 				defer mu.Unlock()
@@ -605,7 +629,7 @@ func TestAccInstance_platformImage(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", platform), ""),
+			Config: instanceConfig(providerConfig(srv.URL()), instance{ImageID: platform}),
 			Check: onePlatformInstance(srv, func(inst emulator.Instance) error {
 				if inst.ImageID != platform || inst.State != compshare.StateRunning {
 					return fmt.Errorf("instance %+v", inst)
@@ -620,13 +644,13 @@ func TestAccInstance_platformImage(t *testing.T) {
 // with its GPUs, and the error says so.
 func TestAccInstance_resizeSoldOut(t *testing.T) {
 	srv := startFleet(t, emulator.Fleet{Stock: map[string]int{settings.DefaultZone + "/4090": 1}})
-	config := instanceConfig(providerConfig(srv.URL()), fmt.Sprintf("%q", baseImage), "")
+	config := instanceConfig(providerConfig(srv.URL()), instance{})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config},
 			{
-				Config:      strings.Replace(config, "gpu         = 1", "gpu         = 2", 1),
+				Config:      instanceConfig(providerConfig(srv.URL()), instance{GPU: 2}),
 				ExpectError: errorMatching(`Not enough GPUs free for instance uhost-(.|\n)*226604(.|\n)*runs again if it ran`),
 			},
 			{ // state and platform as before the refused resize

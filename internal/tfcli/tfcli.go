@@ -81,7 +81,13 @@ func Setup(ctx context.Context, dir, terraform string) (*CLI, error) {
 // devOverrides is a CLI configuration that takes ProviderSource from
 // pluginDir and every other provider from its registry.
 func devOverrides(pluginDir string) string {
-	return fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", ProviderSource, pluginDir)
+	return HCL(`provider_installation {
+  dev_overrides {
+    {{hcl .Source}} = {{hcl .Dir}}
+  }
+  direct {}
+}
+`, map[string]string{"Source": ProviderSource, "Dir": pluginDir})
 }
 
 // Env is the environment for Terraform commands: this process's own, cleared

@@ -16,12 +16,14 @@ import (
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
+// oneImageConfig reads one image chosen by arguments, as HCL.
 func oneImageConfig(url, arguments string) string {
-	return providerConfig(url) + fmt.Sprintf(`
+	return providerConfig(url) + tfcli.HCL(`
 data "compshare_custom_image" "one" {
-  %s
+  {{.}}
 }
 `, arguments)
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 // The platform starts the build but the answer to CreateCompShareCustomImage
@@ -159,17 +160,17 @@ func TestAccCustomImageFaults_nameRefusedAtApplyIsExplained(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: providerConfig(srv.URL()) + fmt.Sprintf(`
+			Config: providerConfig(srv.URL()) + tfcli.HCL(`
 resource "compshare_custom_image" "a" {
-  uhost_id = %q
+  uhost_id = {{hcl .}}
   name     = "same"
 }
 
 resource "compshare_custom_image" "b" {
-  uhost_id = %q
+  uhost_id = {{hcl .}}
   name     = "same"
 }
-`, testInstance, testInstance),
+`, testInstance),
 			ExpectError: errorMatching(`Image name already in use.*"same".*compshareImage-.*Choose another name`),
 		}},
 	})

@@ -21,6 +21,7 @@ import (
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 // Issue 21 item 1: the answer to CreateCompShareCustomImage is lost (HTTP
@@ -75,33 +76,22 @@ const gatewayPage = "<html><head><title>502 Bad Gateway</title></head><body>502 
 // processes Terraform starts.)
 func TestAccCustomImageLifecycle_twoProviderConfigurationsOneInstance(t *testing.T) {
 	srv := startImageEmulator(t, 3*time.Second)
-	config := fmt.Sprintf(`
-provider "compshare" {
-  alias       = "a"
-  base_url    = %[1]q
-  public_key  = %[2]q
-  private_key = %[3]q
-}
-
-provider "compshare" {
-  alias       = "b"
-  base_url    = %[1]q
-  public_key  = %[2]q
-  private_key = %[3]q
-}
-
+	alias := func(name string) string {
+		return providerBlock{Alias: name, BaseURL: srv.URL(), PublicKey: testPublicKey, PrivateKey: testPrivateKey}.config()
+	}
+	config := alias("a") + alias("b") + tfcli.HCL(`
 resource "compshare_custom_image" "a" {
   provider = compshare.a
-  uhost_id = %[4]q
+  uhost_id = {{hcl .}}
   name     = "from-a"
 }
 
 resource "compshare_custom_image" "b" {
   provider = compshare.b
-  uhost_id = %[4]q
+  uhost_id = {{hcl .}}
   name     = "from-b"
 }
-`, srv.URL(), testPublicKey, testPrivateKey, testInstance)
+`, testInstance)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{

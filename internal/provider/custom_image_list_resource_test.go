@@ -16,6 +16,7 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
 	"github.com/compshare/terraform-provider-compshare/internal/settings"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 // querySupported skips CLIs without terraform query (Terraform 1.14;
@@ -195,8 +196,15 @@ list "compshare_custom_image" "all" {
 
 func TestAccCustomImageList_invalidConfig(t *testing.T) {
 	srv := startEmulator(t, emulator.Config{})
+	// list queries images with config, the list's config block, as HCL.
 	list := func(config string) string {
-		return "list \"compshare_custom_image\" \"x\" {\n  provider = compshare\n  config {\n    " + config + "\n  }\n}\n"
+		return tfcli.HCL(`list "compshare_custom_image" "x" {
+  provider = compshare
+  config {
+    {{.}}
+  }
+}
+`, config)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,

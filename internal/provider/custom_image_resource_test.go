@@ -17,6 +17,7 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
 	"github.com/compshare/terraform-provider-compshare/internal/settings"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 const testInstance = "uhost-gpu1"
@@ -37,13 +38,14 @@ func imageConfig(provider, name, extra string) string {
 	return imageConfigOf(provider, testInstance, name, extra)
 }
 
-// imageConfigOf is imageConfig for another instance.
+// imageConfigOf is imageConfig for another instance; extra is more
+// attributes of the image, as HCL.
 func imageConfigOf(provider, uhostID, name, extra string) string {
-	return provider + fmt.Sprintf(`
+	return provider + tfcli.HCL(`
 resource "compshare_custom_image" "main" {
-  uhost_id = %q
-  name     = %q
-  %s
+  uhost_id = {{hcl .UHostID}}
+  name     = {{hcl .Name}}
+  {{.Extra}}
 }
 
 resource "terraform_data" "uses_image" {
@@ -52,7 +54,7 @@ resource "terraform_data" "uses_image" {
     status   = compshare_custom_image.main.status
   }
 }
-`, uhostID, name, extra)
+`, map[string]string{"UHostID": uhostID, "Name": name, "Extra": extra})
 }
 
 func TestAccCustomImage_buildsAndGates(t *testing.T) {
@@ -122,17 +124,17 @@ func TestAccCustomImage_twoImagesOfOneInstance(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: providerConfig(srv.URL()) + fmt.Sprintf(`
+			Config: providerConfig(srv.URL()) + tfcli.HCL(`
 resource "compshare_custom_image" "a" {
-  uhost_id = %q
+  uhost_id = {{hcl .}}
   name     = "first"
 }
 
 resource "compshare_custom_image" "b" {
-  uhost_id = %q
+  uhost_id = {{hcl .}}
   name     = "second"
 }
-`, testInstance, testInstance),
+`, testInstance),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("compshare_custom_image.a", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
 				statecheck.ExpectKnownValue("compshare_custom_image.b", tfjsonpath.New("status"), knownvalue.StringExact("Available")),

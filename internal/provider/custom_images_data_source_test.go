@@ -21,6 +21,7 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
 	"github.com/compshare/terraform-provider-compshare/internal/settings"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 // seededAt is when the seeded images of the data source tests were created.
@@ -46,10 +47,11 @@ func imageIDsAre(ids ...string) knownvalue.Check {
 	return knownvalue.ListExact(checks)
 }
 
+// imageListConfig lists images with arguments, as HCL.
 func imageListConfig(url, arguments string) string {
-	return providerConfig(url) + fmt.Sprintf(`
+	return providerConfig(url) + tfcli.HCL(`
 data "compshare_custom_images" "all" {
-  %s
+  {{.}}
 }
 `, arguments)
 }
@@ -232,15 +234,9 @@ func TestAccCustomImagesDataSource_progressRefused(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "compshare" {
-  base_url    = %q
-  public_key  = %q
-  private_key = %q
-  max_retries = 0
-}
+			Config: providerConfig(srv.URL(), "max_retries = 0") + `
 data "compshare_custom_images" "all" {}
-`, srv.URL(), testPublicKey, testPrivateKey),
+`,
 			ConfigStateChecks: expectImageList(knownvalue.ListExact([]knownvalue.Check{
 				knownvalue.ObjectPartial(map[string]knownvalue.Check{"id": knownvalue.StringExact("compshareImage-done"), "progress": knownvalue.Float64Exact(100)}),
 				knownvalue.ObjectPartial(map[string]knownvalue.Check{"id": knownvalue.StringExact("compshareImage-m1"), "status": knownvalue.StringExact("Making"), "progress": knownvalue.Null()}),
@@ -262,14 +258,9 @@ func TestAccCustomImagesDataSource_apiErrors(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "compshare" {
-  base_url    = %q
-  public_key  = %q
-  private_key = "not-the-key"
-}
+			Config: providerBlock{BaseURL: srv.URL(), PublicKey: testPublicKey, PrivateKey: "not-the-key"}.config() + `
 data "compshare_custom_images" "all" {}
-`, srv.URL(), testPublicKey),
+`,
 			ExpectError: errorMatching(`refused the credentials.*DescribeCompShareCustomImages.*RetCode 171.*request id [0-9a-f-]{8,}`),
 		}},
 	})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
 	"github.com/compshare/terraform-provider-compshare/internal/settings"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 // identitySupported skips CLIs without resource identity (Terraform 1.12).
@@ -76,14 +77,14 @@ func TestAccCustomImage_importByIdentity(t *testing.T) {
 			{ID: "compshareImage-sh2", Name: "in-sh2", Region: "cn-sh2", Zone: "cn-sh2-02", Start: time.Now().Add(-time.Hour)},
 		},
 	})
-	config := providerConfig(srv.URL()) + fmt.Sprintf(`
+	config := providerConfig(srv.URL()) + tfcli.HCL(`
 import {
   to       = compshare_custom_image.adopted
-  identity = { image_id = %q }
+  identity = { image_id = {{hcl .ID}} }
 }
 
 resource "compshare_custom_image" "adopted" {
-  uhost_id = %q
+  uhost_id = {{hcl .UHostID}}
   name     = "seeded"
 }
 
@@ -93,12 +94,12 @@ import {
 }
 
 resource "compshare_custom_image" "elsewhere" {
-  uhost_id = %q
+  uhost_id = {{hcl .UHostID}}
   name     = "in-sh2"
   region   = "cn-sh2"
   zone     = "cn-sh2-02"
 }
-`, id, testInstance, testInstance)
+`, map[string]string{"ID": id, "UHostID": testInstance})
 	checks := []statecheck.StateCheck{
 		expectImageIdentity("compshare_custom_image.adopted", settings.DefaultRegion, settings.DefaultZone, knownvalue.StringExact(id)),
 		statecheck.ExpectKnownValue("compshare_custom_image.adopted", tfjsonpath.New("description"), knownvalue.StringExact("CUDA 12")),
@@ -162,16 +163,16 @@ func TestAccImageWait_identity(t *testing.T) {
 			},
 			{
 				// Only image_id: the provider's region and zone.
-				Config: providerConfig(srv.URL()) + fmt.Sprintf(`
+				Config: providerConfig(srv.URL()) + tfcli.HCL(`
 import {
   to       = compshare_image_wait.adopted
-  identity = { image_id = %q }
+  identity = { image_id = {{hcl .}} }
 }
 
 resource "compshare_image_wait" "adopted" {
-  image_id = %q
+  image_id = {{hcl .}}
 }
-`, id, id),
+`, id),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("compshare_image_wait.adopted", plancheck.ResourceActionNoop),
 				}},
@@ -207,11 +208,11 @@ resource "compshare_custom_image" "main" {
 // refused before any API call, naming what is wrong.
 func TestAccImport_invalidIdentity(t *testing.T) {
 	srv := startEmulator(t, emulator.Config{})
-	importConfig := func(identity string) string {
-		return providerConfig(srv.URL()) + fmt.Sprintf(`
+	importConfig := func(identity map[string]string) string {
+		return providerConfig(srv.URL()) + tfcli.HCL(`
 import {
   to       = compshare_image_wait.gpu
-  identity = %s
+  identity = {{hcl .}}
 }
 
 resource "compshare_image_wait" "gpu" {
@@ -224,11 +225,11 @@ resource "compshare_image_wait" "gpu" {
 		TerraformVersionChecks:   identitySupported,
 		Steps: []resource.TestStep{
 			{
-				Config:      importConfig(`{ image_id = "compshare image" }`),
+				Config:      importConfig(map[string]string{"image_id": "compshare image"}),
 				ExpectError: errorMatching(`Invalid import identity .* image_id "compshare image" is not an image id`),
 			},
 			{
-				Config:      importConfig(`{ region = "cn-sh2", image_id = "compshareImage-x" }`),
+				Config:      importConfig(map[string]string{"region": "cn-sh2", "image_id": "compshareImage-x"}),
 				ExpectError: errorMatching(`Zone not in region .* compshareImage-x: zone "cn-wlcb-01" is not in region "cn-sh2"`),
 			},
 		},

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
 	"github.com/compshare/terraform-provider-compshare/internal/settings"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 const progressConfig = `
@@ -99,13 +101,7 @@ func TestAccImageProgressDataSource_apiErrors(t *testing.T) {
 	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{
 		{ID: "compshareImage-half", Start: time.Now(), Total: time.Hour},
 	}})
-	wrongKey := fmt.Sprintf(`
-provider "compshare" {
-  base_url    = %q
-  public_key  = %q
-  private_key = "not-the-key"
-}
-`, srv.URL(), testPublicKey)
+	wrongKey := providerBlock{BaseURL: srv.URL(), PublicKey: testPublicKey, PrivateKey: "not-the-key"}.config()
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
@@ -187,24 +183,31 @@ func TestAccImageProgressDataSource_missingKeys(t *testing.T) {
 
 func TestAccImageProgressDataSource_invalidInput(t *testing.T) {
 	srv := startEmulator(t, emulator.Config{})
-	keys := fmt.Sprintf("public_key = %q\n  private_key = %q", testPublicKey, testPrivateKey)
+	// keyed is a provider block with the test keys, baseURL and more
+	// attributes, as HCL.
+	keyed := func(baseURL string, attributes ...string) string {
+		return providerBlock{BaseURL: baseURL, PublicKey: testPublicKey, PrivateKey: testPrivateKey, Lines: attributes}.config()
+	}
 	dataSource := `data "compshare_image_progress" "x" { image_id = "compshareImage-a" }`
+	progressOf := func(imageID string) string {
+		return tfcli.HCL(`data "compshare_image_progress" "x" { image_id = {{hcl .}} }`, imageID)
+	}
 	for _, tc := range []struct {
 		name, config string
 		want         string
 	}{
 		{"empty image_id", providerConfig(srv.URL()) + `data "compshare_image_progress" "x" { image_id = "" }`, `image_id.*length`},
 		{"image_id with whitespace", providerConfig(srv.URL()) + `data "compshare_image_progress" "x" { image_id = "compshareImage-a b" }`, `image_id must be an image id such as compshareImage-xxxx, without whitespace, got: compshareImage-a b`},
-		{"image_id too long", providerConfig(srv.URL()) + fmt.Sprintf(`data "compshare_image_progress" "x" { image_id = "%0200d" }`, 0), `image_id.*length`},
+		{"image_id too long", providerConfig(srv.URL()) + progressOf(strings.Repeat("0", 200)), `image_id.*length`},
 		{"empty zone", providerConfig(srv.URL()) + `data "compshare_image_progress" "x" {
   image_id = "compshareImage-a"
   zone     = ""
 }`, `zone.*length`},
-		{"base_url not http", fmt.Sprintf("provider \"compshare\" {\n  base_url = \"ftp://example.com\"\n  %s\n}\n", keys) + dataSource, `Invalid base_url.*"ftp://example.com"`},
-		{"base_url malformed", fmt.Sprintf("provider \"compshare\" {\n  base_url = \"http//nohost\"\n  %s\n}\n", keys) + dataSource, `Invalid base_url.*"http//nohost"`},
-		{"base_url without scheme", fmt.Sprintf("provider \"compshare\" {\n  base_url = \"127.0.0.1:18080\"\n  %s\n}\n", keys) + dataSource, `Invalid base_url.*"127.0.0.1:18080" is not an http\(s\) URL such as .* or http://127.0.0.1:18080`},
-		{"request_timeout malformed", fmt.Sprintf("provider \"compshare\" {\n  base_url = %q\n  request_timeout = \"soon\"\n  %s\n}\n", srv.URL(), keys) + dataSource, `request_timeout value must be a duration such as 30s or 2m, from 1s to 5m0s, got: "soon"`},
-		{"negative max_retries", fmt.Sprintf("provider \"compshare\" {\n  base_url = %q\n  max_retries = -1\n  %s\n}\n", srv.URL(), keys) + dataSource, `max_retries.*-1`},
+		{"base_url not http", keyed("ftp://example.com") + dataSource, `Invalid base_url.*"ftp://example.com"`},
+		{"base_url malformed", keyed("http//nohost") + dataSource, `Invalid base_url.*"http//nohost"`},
+		{"base_url without scheme", keyed("127.0.0.1:18080") + dataSource, `Invalid base_url.*"127.0.0.1:18080" is not an http\(s\) URL such as .* or http://127.0.0.1:18080`},
+		{"request_timeout malformed", keyed(srv.URL(), `request_timeout = "soon"`) + dataSource, `request_timeout value must be a duration such as 30s or 2m, from 1s to 5m0s, got: "soon"`},
+		{"negative max_retries", keyed(srv.URL(), "max_retries = -1") + dataSource, `max_retries.*-1`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{

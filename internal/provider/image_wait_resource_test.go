@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -262,9 +261,7 @@ func TestAccImageWait_invalidImageID(t *testing.T) {
 func TestAccImageWait_locationChangesAndForgottenImage(t *testing.T) {
 	const id = "compshareImage-anywhere"
 	srv := startEmulator(t, emulator.Config{Images: []emulator.Image{{ID: id, Start: time.Now().Add(-time.Hour), Total: time.Minute}}})
-	inRegion := func(region string) string {
-		return waitConfig(providerConfig(srv.URL(), fmt.Sprintf("region = %q", region), fmt.Sprintf("zone = %q", region+"-02")), id, "")
-	}
+	inSh2 := waitConfig(providerConfig(srv.URL(), `region = "cn-sh2"`, `zone = "cn-sh2-02"`), id, "")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
@@ -273,7 +270,7 @@ func TestAccImageWait_locationChangesAndForgottenImage(t *testing.T) {
 				PreConfig: func() {
 					srv.SetImage(emulator.Image{ID: id, Region: "cn-sh2", Start: time.Now().Add(-time.Hour), Total: time.Minute})
 				},
-				Config: inRegion("cn-sh2"),
+				Config: inSh2,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("compshare_image_wait.gpu", plancheck.ResourceActionCreate)},
 				},
@@ -287,7 +284,7 @@ func TestAccImageWait_locationChangesAndForgottenImage(t *testing.T) {
 				PreConfig: func() {
 					srv.SetImage(emulator.Image{ID: id, Region: "cn-wlcb", Start: time.Now().Add(-time.Hour), Total: time.Minute})
 				},
-				Config:      inRegion("cn-sh2"),
+				Config:      inSh2,
 				ExpectError: errorMatching(`Compshare image not found.*RetCode 230`),
 			},
 		},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/emulator"
+	"github.com/compshare/terraform-provider-compshare/internal/tfcli"
 )
 
 // Faults that users of cloud waiters have reported, each replayed with the
@@ -216,9 +217,9 @@ func TestAccReportedFaults_justCreatedImageBrieflyUnknown(t *testing.T) {
 				srv.SetImage(emulator.Image{ID: id, Start: time.Now(), Total: 4 * time.Second, UnknownAnswers: 2})
 				done, _ = srv.CompletedAt(id)
 			},
-			Config: providerConfig(srv.URL()) + fmt.Sprintf(`
+			Config: providerConfig(srv.URL()) + tfcli.HCL(`
 resource "terraform_data" "source" {
-  input = %q
+  input = {{hcl .}}
 }
 
 resource "compshare_image_wait" "gpu" {

@@ -36,13 +36,7 @@ func TestAccSharedFiles_profileKeys(t *testing.T) {
 		`[{"region": "cn-sh2", "zone": "cn-sh2-02", "base_url": "https://api.ucloud.cn", "profile": "ci"}]`))
 
 	config := func(profile string) string {
-		return fmt.Sprintf(`
-provider "compshare" {
-  base_url    = %q
-  profile     = %q
-  max_retries = 1
-}
-`, srv.URL(), profile) + progressConfig
+		return providerBlock{BaseURL: srv.URL(), Profile: profile, Lines: []string{"max_retries = 1"}}.config() + progressConfig
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,

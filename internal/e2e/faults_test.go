@@ -25,7 +25,7 @@ func TestTransientFaultsSurvived(t *testing.T) {
 				Fault:      fault,
 			})
 			w.setEnv(apiEnv(srv, keys)...)
-			w.write("main.tf", waitConfig(id))
+			w.write("main.tf", waitConfig(id, ""))
 
 			r := w.mustTerraform("apply", "-no-color", "-input=false", "-auto-approve")
 			if !strings.Contains(r.stdout, "compshare_image_wait.gpu: Creation complete") {

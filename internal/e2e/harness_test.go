@@ -262,15 +262,17 @@ func building(id string, done, total time.Duration) emulator.Image {
 	return emulator.Image{ID: id, Start: time.Now().Add(-done), Total: total}
 }
 
-// waitConfig waits for image id and gates a terraform_data on the wait.
-func waitConfig(id string) string {
-	return tfcli.RequiredProviders + fmt.Sprintf(`
+// waitConfig waits for image id and gates a terraform_data on the wait;
+// extra is more attributes of the wait, as HCL.
+func waitConfig(id, extra string) string {
+	return tfcli.RequiredProviders + tfcli.HCL(`
 resource "compshare_image_wait" "gpu" {
-  image_id = %q
+  image_id = {{hcl .ID}}
+  {{.Extra}}
 }
 
 resource "terraform_data" "uses_image" {
   input = compshare_image_wait.gpu.completed_at
 }
-`, id)
+`, map[string]string{"ID": id, "Extra": extra})
 }

@@ -38,7 +38,7 @@ func TestInterruptedApplyRecordsNoWait(t *testing.T) {
 		},
 	})
 	w.setEnv(apiEnv(srv, keys)...)
-	w.write("main.tf", waitConfig(id))
+	w.write("main.tf", waitConfig(id, ""))
 
 	ctx, cancel := context.WithTimeout(t.Context(), commandTimeout)
 	defer cancel()

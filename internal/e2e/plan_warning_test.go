@@ -41,7 +41,7 @@ func TestPlanWarning(t *testing.T) {
 
 	t.Run("building", func(t *testing.T) {
 		t.Parallel()
-		out := plan(t, waitConfig(buildingID))
+		out := plan(t, waitConfig(buildingID, ""))
 		if !strings.Contains(out, "Warning: Image "+buildingID+" was still being built at plan time") {
 			t.Fatalf("no warning that the image is still being built:\n%s", out)
 		}
@@ -62,8 +62,7 @@ func TestPlanWarning(t *testing.T) {
 
 	t.Run("longer than timeout", func(t *testing.T) {
 		t.Parallel()
-		config := strings.Replace(waitConfig(buildingID), "image_id =", "timeouts = { create = \"10m\" }\n  image_id =", 1)
-		out := plan(t, config)
+		out := plan(t, waitConfig(buildingID, `timeouts = { create = "10m" }`))
 		if !strings.Contains(out, "longer than timeouts.create (10m0s)") {
 			t.Fatalf("no warning that the wait exceeds timeouts.create:\n%s", out)
 		}
@@ -71,7 +70,7 @@ func TestPlanWarning(t *testing.T) {
 
 	t.Run("complete", func(t *testing.T) {
 		t.Parallel()
-		out := plan(t, waitConfig(completeID))
+		out := plan(t, waitConfig(completeID, ""))
 		if strings.Contains(out, "still being built") || forecast.MatchString(out) {
 			t.Fatalf("a warning for a complete image:\n%s", out)
 		}
@@ -86,7 +85,7 @@ func TestNothingAnswersAtBaseURL(t *testing.T) {
 	keys := newKeyPair(t)
 	w := newWorkspace(t)
 	w.setEnv("COMPSHARE_BASE_URL="+closedURL, "COMPSHARE_PUBLIC_KEY="+keys.public, "COMPSHARE_PRIVATE_KEY="+keys.private)
-	w.write("main.tf", strings.Replace(waitConfig("compshareImage-e2e-nowhere"), "image_id =", "timeouts = { create = \"10s\" }\n  image_id =", 1))
+	w.write("main.tf", waitConfig("compshareImage-e2e-nowhere", `timeouts = { create = "10s" }`))
 	r := w.terraform("apply", "-auto-approve", "-no-color", "-input=false")
 	out := flat(r.stdout + r.stderr)
 	if r.err == nil {

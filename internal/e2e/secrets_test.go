@@ -69,14 +69,18 @@ func secretsWorkspace(t *testing.T, srv *emulator.Server, keys keyPair, viaAttri
 	w.setEnv("TF_LOG=TRACE", "TF_LOG_PATH="+filepath.Join(w.dir, "terraform.log"))
 	provider := `provider "compshare" {}`
 	if viaAttribute {
-		provider = fmt.Sprintf("provider \"compshare\" {\n  base_url    = %q\n  public_key  = %q\n  private_key = %q\n}", srv.URL(), keys.public, keys.private)
+		provider = tfcli.HCL(`provider "compshare" {
+  base_url    = {{hcl .BaseURL}}
+  public_key  = {{hcl .PublicKey}}
+  private_key = {{hcl .PrivateKey}}
+}`, map[string]string{"BaseURL": srv.URL(), "PublicKey": keys.public, "PrivateKey": keys.private})
 	} else {
 		w.setEnv(apiEnv(srv, keys)...)
 	}
-	w.write("main.tf", tfcli.RequiredProviders+provider+fmt.Sprintf(`
+	w.write("main.tf", tfcli.RequiredProviders+provider+tfcli.HCL(`
 
 data "compshare_image_progress" "gpu" {
-  image_id = %q
+  image_id = {{hcl .}}
 }
 
 resource "compshare_image_wait" "gpu" {
@@ -189,7 +193,7 @@ func TestInstancePasswordNeverShown(t *testing.T) {
 	w.setEnv("TF_LOG=TRACE", "TF_LOG_PATH="+filepath.Join(w.dir, "terraform.log"))
 	passwords := []string{"e2e-Pass/" + randomHex(t), "e2e-Pass+" + randomHex(t)}
 	config := func(version int) string {
-		return tfcli.RequiredProviders + fmt.Sprintf(`provider "compshare" {}
+		return tfcli.RequiredProviders + tfcli.HCL(`provider "compshare" {}
 
 variable "password" {
   type      = string
@@ -206,7 +210,7 @@ resource "compshare_instance" "main" {
   memory_mb           = 32768
   charge_type         = "Dynamic"
   password_wo         = var.password
-  password_wo_version = %d
+  password_wo_version = {{hcl .}}
 }
 `, version)
 	}

@@ -33,9 +33,9 @@ from = compshare_custom_image.main.id
 // A field the data lacks is a mistake in the test, not an empty value.
 func TestHCLMissingField(t *testing.T) {
 	defer func() {
-		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Nmae") {
-			t.Errorf("recovered %v, want an error naming the field Nmae", r)
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Title") {
+			t.Errorf("recovered %v, want an error naming the field Title", r)
 		}
 	}()
-	HCL(`name = {{hcl .Nmae}}`, map[string]any{"Name": "x"})
+	HCL(`name = {{hcl .Title}}`, map[string]any{"Name": "x"})
 }

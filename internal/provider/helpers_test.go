@@ -52,6 +52,7 @@ type providerBlock struct {
 	Lines []string
 }
 
+// config is the block as HCL.
 func (p providerBlock) config() string {
 	return tfcli.HCL(`
 provider "compshare" {

@@ -188,16 +188,16 @@ func TestAccImageProgressDataSource_invalidInput(t *testing.T) {
 	keyed := func(baseURL string, attributes ...string) string {
 		return providerBlock{BaseURL: baseURL, PublicKey: testPublicKey, PrivateKey: testPrivateKey, Lines: attributes}.config()
 	}
-	dataSource := `data "compshare_image_progress" "x" { image_id = "compshareImage-a" }`
 	progressOf := func(imageID string) string {
 		return tfcli.HCL(`data "compshare_image_progress" "x" { image_id = {{hcl .}} }`, imageID)
 	}
+	dataSource := progressOf("compshareImage-a")
 	for _, tc := range []struct {
 		name, config string
 		want         string
 	}{
-		{"empty image_id", providerConfig(srv.URL()) + `data "compshare_image_progress" "x" { image_id = "" }`, `image_id.*length`},
-		{"image_id with whitespace", providerConfig(srv.URL()) + `data "compshare_image_progress" "x" { image_id = "compshareImage-a b" }`, `image_id must be an image id such as compshareImage-xxxx, without whitespace, got: compshareImage-a b`},
+		{"empty image_id", providerConfig(srv.URL()) + progressOf(""), `image_id.*length`},
+		{"image_id with whitespace", providerConfig(srv.URL()) + progressOf("compshareImage-a b"), `image_id must be an image id such as compshareImage-xxxx, without whitespace, got: compshareImage-a b`},
 		{"image_id too long", providerConfig(srv.URL()) + progressOf(strings.Repeat("0", 200)), `image_id.*length`},
 		{"empty zone", providerConfig(srv.URL()) + `data "compshare_image_progress" "x" {
   image_id = "compshareImage-a"

@@ -2,7 +2,8 @@
 // module, for the end-to-end tests and the benchmark: it finds the CLI, builds
 // the provider once, points Terraform at that binary through dev_overrides (no
 // registry, no terraform init), and runs commands in an environment cleared
-// of the caller's own Terraform, Compshare and UCloud settings.
+// of the caller's own Terraform, Compshare and UCloud settings. HCL writes
+// the configurations the tests give it, the acceptance tests' too.
 package tfcli
 
 import (

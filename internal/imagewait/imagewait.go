@@ -243,6 +243,8 @@ type state struct {
 
 	last    *compshare.Progress // latest answer; nil before the first
 	lastAt  time.Time           // when last arrived
+	prev    *compshare.Progress // the answer before last; nil before the second
+	prevAt  time.Time           // when prev arrived
 	moving  bool                // the latest answer showed movement
 	lastErr error               // latest transient error
 	reached bool                // the API answered at least once, if only to refuse
@@ -423,6 +425,7 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 		s.lookupAt = now
 	}
 	s.moving = moved
+	s.prev, s.prevAt = s.last, s.lastAt
 	s.last, s.lastAt, s.backoff, s.tookSlot = &p, now, firstBackoff, false
 	if s.statusDecides() {
 		// Done, or as soon as the image is listed as Available (after the
@@ -563,7 +566,13 @@ func (s *state) expectsUsable(now time.Time) bool {
 	if s.req.Target < 100 || s.statusOff || s.last == nil || !s.budgeted && s.budget().At(s.calls+2).After(now) {
 		return false
 	}
-	eta, ok := schedule.ETA(Observe(*s.last, s.lastAt), 100)
+	last := Observe(*s.last, s.lastAt)
+	if s.prev != nil {
+		if end, ok := schedule.ClockEnd(Observe(*s.prev, s.prevAt), last, 100); ok {
+			return !now.Before(end.Add(-schedule.Rounding))
+		}
+	}
+	eta, ok := schedule.ETA(last, 100)
 	return ok && !now.Before(s.lastAt.Add(eta))
 }
 

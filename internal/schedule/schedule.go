@@ -89,8 +89,8 @@ const (
 	// endSlack makes the final poll land a hair after the predicted end rather
 	// than, by rounding, a hair before it, which would cost a call and MinInterval of lag.
 	endSlack = 50 * time.Millisecond
-	// rounding is the error of the API's estimates, which are whole seconds.
-	rounding = 500 * time.Millisecond
+	// Rounding is the error of the API's estimates, which are whole seconds.
+	Rounding = 500 * time.Millisecond
 	// shotWindow is how much later than the earliest plausible end a last
 	// poll may aim, to catch a later end the model predicts.
 	shotWindow = 1500 * time.Millisecond
@@ -247,9 +247,9 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 		eta = lo
 	}
 	a.due = o.At.Add(seconds(eta))
-	if end, ok := a.clockEnd(prev, o); ok {
+	if end, ok := ClockEnd(prev, o, a.target); ok {
 		api := end.Sub(o.At).Seconds()
-		a.trusted = a.trusted || math.Abs(api-eta) <= tolerance*eta+rounding.Seconds()
+		a.trusted = a.trusted || math.Abs(api-eta) <= tolerance*eta+Rounding.Seconds()
 		eta, lo, hi = math.Min(eta, api), math.Min(lo, api), math.Max(hi, api)
 	}
 	if a.clockDecides(o) {
@@ -318,10 +318,12 @@ func (a *adaptive) fastestSlope() float64 {
 	return fastest
 }
 
-// clockEnd returns when the API's estimate says the target is reached, if the
-// estimate counts down like a clock since prev: Total unchanged, Remaining
-// shorter by the time passed (both within the API's whole-second rounding).
-func (a *adaptive) clockEnd(prev, o Observation) (time.Time, bool) {
+// ClockEnd returns when the API's estimate says target percent is reached,
+// if the estimate counts down like a clock from prev to o: Total unchanged,
+// Remaining shorter by the time passed (both within the API's whole-second
+// rounding). The end is Remaining scaled to target, known to within
+// Rounding either way.
+func ClockEnd(prev, o Observation, target float64) (time.Time, bool) {
 	if o.Remaining <= 0 || o.Total < 0 || prev.Remaining < 0 || prev.Total < 0 {
 		return time.Time{}, false
 	}
@@ -329,7 +331,7 @@ func (a *adaptive) clockEnd(prev, o Observation) (time.Time, bool) {
 	if (o.Total-prev.Total).Abs() > time.Second || (prev.Remaining-o.Remaining-passed).Abs() > time.Second {
 		return time.Time{}, false
 	}
-	return o.At.Add(seconds(o.Remaining.Seconds() * (a.target - o.Progress) / (100 - o.Progress))), true
+	return o.At.Add(seconds(o.Remaining.Seconds() * (target - o.Progress) / (100 - o.Progress))), true
 }
 
 // plan returns the wait for an ETA in seconds from o; resumed says that
@@ -427,7 +429,7 @@ func (a *adaptive) overdue(o Observation) (time.Duration, string) {
 // counts down like a clock toward target 100 (Remaining scaled to a lower
 // target would assume a straight build), until it runs out or overruns.
 func (a *adaptive) readClock(prev, o Observation) {
-	end, ok := a.clockEnd(prev, o)
+	end, ok := ClockEnd(prev, o, a.target)
 	if ok {
 		a.apiEnd = end
 	}
@@ -437,7 +439,7 @@ func (a *adaptive) readClock(prev, o Observation) {
 	case a.clockOK && o.At.After(a.clockHi.Add(aimWithin)):
 		a.clockOK, a.clockBroken = false, true
 		return
-	case a.clockOK && o.Remaining == 0 && !o.At.Add(rounding).Before(a.clockLo):
+	case a.clockOK && o.Remaining == 0 && !o.At.Add(Rounding).Before(a.clockLo):
 		// In whole seconds, 0 is what a clock says in its last half second.
 		return
 	case o.Remaining == 0 && o.Total > 0:
@@ -447,7 +449,7 @@ func (a *adaptive) readClock(prev, o Observation) {
 		a.clockOK = false
 		return
 	}
-	lo, hi := end.Add(-rounding), end.Add(rounding)
+	lo, hi := end.Add(-Rounding), end.Add(Rounding)
 	if a.clockOK && !lo.After(a.clockHi) && !hi.Before(a.clockLo) {
 		// Each answer rounds differently: keep what all agree on.
 		lo, hi = Later(lo, a.clockLo), minTime(hi, a.clockHi)

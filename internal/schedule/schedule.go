@@ -97,6 +97,8 @@ const (
 	// denseInterval is the pace of dense polling, and the first pause after
 	// progress stood still.
 	denseInterval = time.Second
+	// resolution is the step of the API's progress, in percent: two decimals.
+	resolution = 0.01
 )
 
 // Observation is one answer of the progress API.
@@ -247,6 +249,9 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 		eta = lo
 	}
 	a.due = o.At.Add(seconds(eta))
+	if slowing, ok := a.slowingETA(); ok && !a.trusted {
+		eta = math.Max(eta, slowing)
+	}
 	if end, ok := ClockEnd(prev, o, a.target); ok {
 		api := end.Sub(o.At).Seconds()
 		a.trusted = a.trusted || math.Abs(api-eta) <= tolerance*eta+Rounding.Seconds()
@@ -306,6 +311,45 @@ func (a *adaptive) modelETA() float64 {
 		return 2 * rest / (b + math.Sqrt(disc))
 	}
 	return rest / b
+}
+
+// slowingETA returns the seconds from the last level until the target for
+// a build whose distance to the target shrinks as a power of the time left,
+// target - p = A*(end - t)^k, through the last three levels: a straight line
+// is k = 1, a fast-start build's slow end k > 1. Of the ends that the levels'
+// rounding to two decimals allows, it returns the earliest; ok is false when
+// the levels fit no such end (the build does not slow down toward one).
+func (a *adaptive) slowingETA() (float64, bool) {
+	n := len(a.levels)
+	if n < 3 {
+		return 0, false
+	}
+	l1, l2, l3 := a.levels[n-3], a.levels[n-2], a.levels[n-1]
+	// The earliest end has the least slowing down: the first move as
+	// short as the rounding allows, the second as long.
+	half := resolution / 2
+	r1, r2, r3 := a.target-l1.p-half, a.target-l2.p+half, a.target-l3.p-half
+	if !(r1 > r2 && r2 > r3 && r3 > 0) {
+		return 0, false
+	}
+	t1, t2 := l1.at.Sub(l3.at).Seconds(), l2.at.Sub(l3.at).Seconds() // before l3: negative
+	q := math.Log(r1/r2) / math.Log(r2/r3)
+	// g(x) = log((x-t1)/(x-t2)) / log((x-t2)/x) grows with x, the time
+	// left after l3, from 0 toward (t2-t1)/-t2; it equals q at the end.
+	g := func(x float64) float64 { return math.Log((x-t1)/(x-t2)) / math.Log((x-t2)/x) }
+	lo, hi := math.Log(1e-3), math.Log(1e7) // seconds left: 1 ms to 100 days
+	if g(math.Exp(hi)) < q {
+		return 0, false
+	}
+	for range 60 {
+		mid := (lo + hi) / 2
+		if g(math.Exp(mid)) < q {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return math.Exp(hi), true
 }
 
 // fastestSlope returns the fastest pace, in percent per second, between consecutive levels.

@@ -289,7 +289,7 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 		answered, err := false, error(nil)
 		pollDue := !s.statusDecides() && !s.progressOff && !now.Before(s.pollAt)
 		switch {
-		case pollDue && s.short(now, 2) && s.expectsUsable(now) && (!s.moving || !s.tookSlot):
+		case pollDue && s.short(now, 2) && (s.expectsUsable(now) && (!s.moving && now.Before(s.lastAt.Add(s.lookupGap(s.lastAt))) || !s.tookSlot) || s.lookupSoon(now)):
 			// The end is expected and the call budget allows one call
 			// now: the lookup, which sees the end as well as the poll
 			// would. The poll takes the next slot. While the progress
@@ -297,7 +297,6 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 			// while it moves, once per answer, so that the schedule
 			// still learns the pace.
 			s.tookSlot = true
-			s.pollAt, s.pollWhy = s.budget().At(s.calls+2), "call budget: a status lookup took this slot"
 			err = w.lookUp(ctx, s)
 		case pollDue && s.expectsUsable(now) && !s.short(now, 2):
 			// Looking the status up first ends a finished build's wait
@@ -463,6 +462,14 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 		return nil
 	}
 	s.status = st.Status
+	if s.budgeted && s.last != nil && !s.statusDecides() && !s.progressOff {
+		// The lookup counts in the schedule's call budget: let it move
+		// the next poll (see schedule.Observation.Lookup).
+		o := Observe(*s.last, now)
+		o.Calls, o.Lookup = s.calls, true
+		d, why := s.req.Schedule.Next(o)
+		s.pollAt, s.pollWhy = now.Add(s.clamp(d)), why
+	}
 	switch Judge(st.Status) {
 	case Failed:
 		return &FailedError{ImageID: req.ImageID, Status: st.Status, Reason: st.FailedReason, RequestID: st.RequestID, Progress: s.percent()}
@@ -574,6 +581,11 @@ func (s *state) expectsUsable(now time.Time) bool {
 	}
 	eta, ok := schedule.ETA(last, 100)
 	return ok && !now.Before(s.lastAt.Add(eta))
+}
+
+// lookupSoon: at a stop, a lookup for failure is due before the next slot of the budget.
+func (s *state) lookupSoon(now time.Time) bool {
+	return s.req.Target >= 100 && s.last != nil && !s.moving && !s.statusOff && s.lookupAt.Before(now.Add(schedule.BudgetInterval))
 }
 
 func (s *state) lookupDue(now time.Time) bool { return !s.statusOff && !now.Before(s.lookupAt) }

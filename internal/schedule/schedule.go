@@ -111,6 +111,11 @@ type Observation struct {
 	// and any status lookups included: the call budget counts them all.
 	// 0: the schedule counts its observations.
 	Calls int
+	// Lookup says that the call was a status lookup, not a progress poll:
+	// only At and Calls are new. Next then returns the pause until the
+	// poll it planned, moved by the call budget, or to the end of a true
+	// API clock when the lookup left no call for a check before it.
+	Lookup bool
 }
 
 // BudgetInterval is the pace of the call budget: counted from the first
@@ -155,15 +160,17 @@ type adaptive struct {
 	target      float64
 	maxInterval time.Duration
 
-	budget   Budget      // counted from the first observation
-	calls    int         // calls so far: observations, or Observation.Calls
-	levels   []level     // latest distinct progress values, oldest first; at most 3
-	prev     Observation // latest observation
-	idle     int         // consecutive observations without movement
-	trusted  bool        // the progress model predicted the latest movement, or agrees with the API's clock
-	verified bool        // the progress model predicted the latest movement
-	due      time.Time   // end predicted by the progress model; zero when unknown
-	apiEnd   time.Time   // end predicted by the API's clock; zero when unknown
+	budget     Budget      // counted from the first observation
+	planned    time.Time   // when the next poll is due, as last returned
+	plannedWhy string      // and why
+	calls      int         // calls so far: observations, or Observation.Calls
+	levels     []level     // latest distinct progress values, oldest first; at most 3
+	prev       Observation // latest observation
+	idle       int         // consecutive observations without movement
+	trusted    bool        // the progress model predicted the latest movement, or agrees with the API's clock
+	verified   bool        // the progress model predicted the latest movement
+	due        time.Time   // end predicted by the progress model; zero when unknown
+	apiEnd     time.Time   // end predicted by the API's clock; zero when unknown
 
 	// The API's clock, trusted while it counts down like one: its end lies
 	// in [clockLo, clockHi] (each answer's whole-second rounding narrows it).
@@ -195,6 +202,12 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 		return MinInterval, "target reached" // the caller stops polling
 	}
 	a.calls = max(a.calls+1, o.Calls)
+	if o.Lookup && !a.prev.At.IsZero() {
+		if a.clockDecides(o) {
+			return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At), "end of the API's clock")
+		}
+		return a.wait(o, a.planned.Sub(o.At), a.plannedWhy)
+	}
 	if a.prev.At.IsZero() {
 		a.budget, a.prev, a.levels = Budget{o.At}, o, []level{{o.At, o.Progress}}
 		eta, ok := ETA(o, a.target)
@@ -585,10 +598,11 @@ func (a *adaptive) wait(o Observation, d time.Duration, reason string) (time.Dur
 	}
 	switch {
 	case d > a.maxInterval:
-		return a.maxInterval, "max poll interval"
+		d, reason = a.maxInterval, "max poll interval"
 	case d < MinInterval:
-		return MinInterval, reason
+		d = MinInterval
 	}
+	a.planned, a.plannedWhy = o.At.Add(d), reason
 	return d, reason
 }
 

@@ -289,13 +289,10 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 		answered, err := false, error(nil)
 		pollDue := !s.statusDecides() && !s.progressOff && !now.Before(s.pollAt)
 		switch {
-		case pollDue && s.short(now, 2) && (s.expectsUsable(now) && (!s.moving && now.Before(s.lastAt.Add(s.lookupGap(s.lastAt))) || !s.tookSlot) || s.lookupSoon(now)):
-			// The end is expected and the call budget allows one call
-			// now: the lookup, which sees the end as well as the poll
-			// would. The poll takes the next slot. While the progress
-			// stands still this may repeat (a poll would read the same);
-			// while it moves, once per answer, so that the schedule
-			// still learns the pace.
+		case pollDue && s.lookupInstead(now):
+			// The call budget allows one call now, and the lookup tells
+			// as much as the poll would: the lookup takes the poll's
+			// slot (the schedule then plans the poll anew).
 			s.tookSlot = true
 			err = w.lookUp(ctx, s)
 		case pollDue && s.expectsUsable(now) && !s.short(now, 2):
@@ -583,9 +580,28 @@ func (s *state) expectsUsable(now time.Time) bool {
 	return ok && !now.Before(s.lastAt.Add(eta))
 }
 
-// lookupSoon: at a stop, a lookup for failure is due before the next slot of the budget.
-func (s *state) lookupSoon(now time.Time) bool {
-	return s.req.Target >= 100 && s.last != nil && !s.moving && !s.statusOff && s.lookupAt.Before(now.Add(schedule.BudgetInterval))
+// lookupInstead reports whether a status lookup takes the slot of the
+// progress poll due now, when the call budget does not allow both. While
+// progress moves, once per answer, when the build is expected over (see
+// expectsUsable), so that the schedule still learns the pace. While it
+// stands still, a lookup sees the end as well as a poll would (at a target
+// of 100) and also shows that the build has not failed: it takes the slot
+// when the build is expected over or a lookup for failure is due before the
+// budget's next slot, as long as the latest progress is no older than the
+// failure bound (lookupGap): a poll then sees whether it moves again.
+func (s *state) lookupInstead(now time.Time) bool {
+	if !s.short(now, 2) || s.req.Target < 100 || s.statusOff || s.last == nil {
+		return false
+	}
+	expected := s.expectsUsable(now)
+	if s.moving {
+		return expected && !s.tookSlot
+	}
+	fresh := now.Before(s.lastAt.Add(s.lookupGap(s.lastAt)))
+	if expected {
+		return fresh || !s.tookSlot
+	}
+	return fresh && s.lookupAt.Before(now.Add(schedule.BudgetInterval))
 }
 
 func (s *state) lookupDue(now time.Time) bool { return !s.statusOff && !now.Before(s.lookupAt) }

@@ -339,9 +339,10 @@ func (a *adaptive) slowingETA() (float64, bool) {
 	}
 	l1, l2, l3 := a.levels[n-3], a.levels[n-2], a.levels[n-1]
 	// The earliest end has the least slowing down: the first move as
-	// short as the rounding allows, the second as long.
-	half := resolution / 2
-	r1, r2, r3 := a.target-l1.p-half, a.target-l2.p+half, a.target-l3.p-half
+	// short as the rounding allows, the second as long. In steps of the
+	// API's resolution, so that equal moves compare equal.
+	steps := func(p float64) float64 { return math.Round((a.target - p) / resolution) }
+	r1, r2, r3 := steps(l1.p)-0.5, steps(l2.p)+0.5, steps(l3.p)-0.5
 	if !(r1 > r2 && r2 > r3 && r3 > 0) {
 		return 0, false
 	}

@@ -118,9 +118,12 @@ func (r Request) normalized() (Request, error) {
 // decides, and when the progress action refuses the image (as it is reported
 // to for container images) the status alone does. The status is also looked
 // up to notice a failed build (see lookupGap), and before a progress poll
-// that would likely read 100, which it then spares (see expectsUsable). With
+// that would likely read 100, which it then spares (see expectsUsable), and
+// while the progress stands still in place of a poll (see lookupInstead). With
 // the default schedule, the lookups count in the schedule's call budget
-// (schedule.Budget), so the polls after a lookup make up for it; a lookup
+// (schedule.Budget), and the schedule is told of each one
+// (schedule.Observation.Lookup), so the polls after a lookup make up for it
+// and the end of a true API clock keeps its call; a lookup
 // for failure is not held back by the budget, so that a failure is reported
 // within its bound. When
 // ctx's deadline passes, the progress is read once more (for at most a few
@@ -562,8 +565,11 @@ func (s *state) result() compshare.Progress {
 }
 
 // expectsUsable reports whether a progress poll due now had better be
-// preceded by a status lookup: at a target of 100, the latest answer's
-// estimate (schedule.ETA) says the build is over. A wait on another
+// preceded by a status lookup: at a target of 100, the API's Remaining says
+// the build is over, read as a clock while it counts down like one over the
+// latest two answers (schedule.ClockEnd, within its rounding), else as the
+// latest answer's estimate (schedule.ETA, which also takes the pace so far:
+// wrong for a build at 99 % with minutes left on a true clock). A wait on another
 // schedule than the default looks up first only if the call budget allows
 // both calls by now.
 func (s *state) expectsUsable(now time.Time) bool {

@@ -47,6 +47,18 @@
 //     fastest recent pace's and the API clock's; the schedule sleeps half of
 //     the way, and no longer than half the time the wait has run, so a slow
 //     start cannot send it far past the end.
+//   - Slowing down: a build whose last three values fit target - p =
+//     A*(end - t)^k, as a fast-start build's crawl toward 100 % does, is
+//     given that end instead, if later (taken at the earliest that the
+//     values' two-decimal rounding allows, and never after a true API
+//     clock's end); a stop is still judged against the earliest plausible
+//     end. Without it the untrusted model, a tangent, halves its way to an
+//     end three times too soon again and again, and spends the calls the
+//     end needs.
+//   - Status lookups: the wait tells the schedule of each one
+//     (Observation.Lookup). It counts in the budget; the poll planned
+//     before it keeps its time, unless the lookup left no call for a check
+//     before a true API clock's end: the poll then moves to that end.
 //   - API clock: Total unchanged and Remaining shorter by the time passed on
 //     consecutive answers, toward target 100; a stale value or an
 //     extrapolation of progress does not count. Its end is narrowed by every
@@ -202,7 +214,7 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 		return MinInterval, "target reached" // the caller stops polling
 	}
 	a.calls = max(a.calls+1, o.Calls)
-	if o.Lookup && !a.prev.At.IsZero() {
+	if o.Lookup {
 		if a.clockDecides(o) {
 			return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At), "end of the API's clock")
 		}
@@ -262,8 +274,10 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 		eta = lo
 	}
 	a.due = o.At.Add(seconds(eta))
-	if slowing, ok := a.slowingETA(); ok && !a.trusted {
-		eta = math.Max(eta, slowing)
+	if !a.trusted {
+		if slowing, ok := a.slowingETA(); ok {
+			eta = math.Max(eta, slowing)
+		}
 	}
 	if end, ok := ClockEnd(prev, o, a.target); ok {
 		api := end.Sub(o.At).Seconds()

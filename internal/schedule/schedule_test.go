@@ -266,7 +266,10 @@ func TestSlowingETA(t *testing.T) {
 		}
 		return a
 	}
-	fastStart := func(at, d float64) float64 { return math.Round((100-100*math.Pow(1-at/d, 3))*100) / 100 }
+	fastStart := func(at, d float64) float64 {
+		left := 1 - at/d
+		return math.Round((100-100*left*left*left)*100) / 100
+	}
 	for _, tc := range []struct {
 		name   string
 		a      *adaptive

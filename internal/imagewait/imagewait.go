@@ -84,6 +84,10 @@ type Request struct {
 	// why the next call comes then, in a few words: the schedule's reason
 	// for a progress poll, or what a status lookup is for.
 	OnPoll func(p compshare.Progress, next time.Duration, reason string)
+	// OnLookup, if set, is called after every status lookup that answered,
+	// with the status word, the delay before the wait next calls the API
+	// (0 when the wait ends with it) and why then, as OnPoll.
+	OnLookup func(status string, next time.Duration, reason string)
 	// OnTransientError, if set, is called when a poll failed in a way that
 	// may pass (a transient error, an unreadable answer, not-found of a new
 	// image), with the delay before the next try.
@@ -269,6 +273,7 @@ type state struct {
 	// alone decides.
 	progressOff bool
 	status      string // latest status word; "" before the first
+	looked      bool   // a status lookup answered in this turn of the loop
 	reported    string // latest unknown status word reported
 }
 
@@ -290,6 +295,7 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 			return compshare.Progress{}, err
 		}
 		answered, err := false, error(nil)
+		s.looked = false
 		pollDue := !s.statusDecides() && !s.progressOff && !now.Before(s.pollAt)
 		switch {
 		case pollDue && s.lookupInstead(now):
@@ -321,6 +327,9 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 		}
 		if answered && req.OnPoll != nil {
 			req.OnPoll(*s.last, next, why)
+		}
+		if s.looked && req.OnLookup != nil {
+			req.OnLookup(s.status, next, why)
 		}
 		switch {
 		case err != nil:
@@ -461,7 +470,7 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 		s.lookupAt = schedule.Later(s.lookupAt, now.Add(min(compshare.RetryAfter(err), req.MaxInterval)))
 		return nil
 	}
-	s.status = st.Status
+	s.status, s.looked = st.Status, true
 	if s.budgeted && s.last != nil && !s.statusDecides() && !s.progressOff {
 		// The lookup counts in the schedule's call budget: let it move
 		// the next poll (see schedule.Observation.Lookup).

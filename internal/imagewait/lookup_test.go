@@ -133,3 +133,32 @@ func TestProgressReadAgainWhileExpectedOver(t *testing.T) {
 		t.Errorf("the wait ended %v after the build", end-build.Duration)
 	}
 }
+
+// OnLookup hears every status lookup that answered, with the pause that
+// follows it, so that a debug log tells why the next call comes when it
+// does after a lookup as after a poll.
+func TestOnLookupHearsEveryLookup(t *testing.T) {
+	b := newBuild(3 * time.Minute)
+	type heard struct {
+		status string
+		next   time.Duration
+		why    string
+	}
+	var lookups []heard
+	if _, err := b.run(t, Request{OnLookup: func(status string, next time.Duration, why string) {
+		lookups = append(lookups, heard{status, next, why})
+	}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if len(lookups) != len(b.statusAt) || len(lookups) < 2 {
+		t.Fatalf("heard %d lookups, made %d", len(lookups), len(b.statusAt))
+	}
+	for _, l := range lookups[:len(lookups)-1] {
+		if l.status != "Making" || l.next <= 0 || l.why == "" {
+			t.Errorf("lookup heard as %+v, want Making with the next pause and its reason", l)
+		}
+	}
+	if last := lookups[len(lookups)-1]; last.status != "Available" || last.next != 0 {
+		t.Errorf("last lookup heard as %+v, want Available and no next call", last)
+	}
+}

@@ -84,6 +84,10 @@ type Request struct {
 	// why the next call comes then, in a few words: the schedule's reason
 	// for a progress poll, or what a status lookup is for.
 	OnPoll func(p compshare.Progress, next time.Duration, reason string)
+	// OnLookup, if set, is called after every status lookup that answered,
+	// with the status word, the delay before the wait next calls the API
+	// (0 when the wait ends with it) and why then, as OnPoll.
+	OnLookup func(status string, next time.Duration, reason string)
 	// OnTransientError, if set, is called when a poll failed in a way that
 	// may pass (a transient error, an unreadable answer, not-found of a new
 	// image), with the delay before the next try.
@@ -118,9 +122,12 @@ func (r Request) normalized() (Request, error) {
 // decides, and when the progress action refuses the image (as it is reported
 // to for container images) the status alone does. The status is also looked
 // up to notice a failed build (see lookupGap), and before a progress poll
-// that would likely read 100, which it then spares (see expectsUsable). With
+// that would likely read 100, which it then spares (see expectsUsable), and
+// while the progress stands still in place of a poll (see lookupInstead). With
 // the default schedule, the lookups count in the schedule's call budget
-// (schedule.Budget), so the polls after a lookup make up for it; a lookup
+// (schedule.Budget), and the schedule is told of each one
+// (schedule.Observation.Lookup), so the polls after a lookup make up for it
+// and the end of a true API clock keeps its call; a lookup
 // for failure is not held back by the budget, so that a failure is reported
 // within its bound. When
 // ctx's deadline passes, the progress is read once more (for at most a few
@@ -243,6 +250,8 @@ type state struct {
 
 	last    *compshare.Progress // latest answer; nil before the first
 	lastAt  time.Time           // when last arrived
+	prev    *compshare.Progress // the answer before last; nil before the second
+	prevAt  time.Time           // when prev arrived
 	moving  bool                // the latest answer showed movement
 	lastErr error               // latest transient error
 	reached bool                // the API answered at least once, if only to refuse
@@ -264,6 +273,7 @@ type state struct {
 	// alone decides.
 	progressOff bool
 	status      string // latest status word; "" before the first
+	looked      bool   // a status lookup answered in this turn of the loop
 	reported    string // latest unknown status word reported
 }
 
@@ -285,17 +295,14 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 			return compshare.Progress{}, err
 		}
 		answered, err := false, error(nil)
+		s.looked = false
 		pollDue := !s.statusDecides() && !s.progressOff && !now.Before(s.pollAt)
 		switch {
-		case pollDue && s.short(now, 2) && s.expectsUsable(now) && (!s.moving || !s.tookSlot):
-			// The end is expected and the call budget allows one call
-			// now: the lookup, which sees the end as well as the poll
-			// would. The poll takes the next slot. While the progress
-			// stands still this may repeat (a poll would read the same);
-			// while it moves, once per answer, so that the schedule
-			// still learns the pace.
+		case pollDue && s.lookupInstead(now):
+			// The call budget allows one call now, and the lookup tells
+			// as much as the poll would: the lookup takes the poll's
+			// slot (the schedule then plans the poll anew).
 			s.tookSlot = true
-			s.pollAt, s.pollWhy = s.budget().At(s.calls+2), "call budget: a status lookup took this slot"
 			err = w.lookUp(ctx, s)
 		case pollDue && s.expectsUsable(now) && !s.short(now, 2):
 			// Looking the status up first ends a finished build's wait
@@ -320,6 +327,9 @@ func (w waiter) wait(ctx context.Context, req Request) (compshare.Progress, erro
 		}
 		if answered && req.OnPoll != nil {
 			req.OnPoll(*s.last, next, why)
+		}
+		if s.looked && req.OnLookup != nil {
+			req.OnLookup(s.status, next, why)
 		}
 		switch {
 		case err != nil:
@@ -423,6 +433,7 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 		s.lookupAt = now
 	}
 	s.moving = moved
+	s.prev, s.prevAt = s.last, s.lastAt
 	s.last, s.lastAt, s.backoff, s.tookSlot = &p, now, firstBackoff, false
 	if s.statusDecides() {
 		// Done, or as soon as the image is listed as Available (after the
@@ -459,7 +470,15 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 		s.lookupAt = schedule.Later(s.lookupAt, now.Add(min(compshare.RetryAfter(err), req.MaxInterval)))
 		return nil
 	}
-	s.status = st.Status
+	s.status, s.looked = st.Status, true
+	if s.budgeted && s.last != nil && !s.statusDecides() && !s.progressOff {
+		// The lookup counts in the schedule's call budget: let it move
+		// the next poll (see schedule.Observation.Lookup).
+		o := Observe(*s.last, now)
+		o.Calls, o.Lookup = s.calls, true
+		d, why := s.req.Schedule.Next(o)
+		s.pollAt, s.pollWhy = now.Add(s.clamp(d)), why
+	}
 	switch Judge(st.Status) {
 	case Failed:
 		return &FailedError{ImageID: req.ImageID, Status: st.Status, Reason: st.FailedReason, RequestID: st.RequestID, Progress: s.percent()}
@@ -555,16 +574,49 @@ func (s *state) result() compshare.Progress {
 }
 
 // expectsUsable reports whether a progress poll due now had better be
-// preceded by a status lookup: at a target of 100, the latest answer's
-// estimate (schedule.ETA) says the build is over. A wait on another
+// preceded by a status lookup: at a target of 100, the API's Remaining says
+// the build is over, read as a clock while it counts down like one over the
+// latest two answers (schedule.ClockEnd, within its rounding), else as the
+// latest answer's estimate (schedule.ETA, which also takes the pace so far:
+// wrong for a build at 99 % with minutes left on a true clock). A wait on another
 // schedule than the default looks up first only if the call budget allows
 // both calls by now.
 func (s *state) expectsUsable(now time.Time) bool {
 	if s.req.Target < 100 || s.statusOff || s.last == nil || !s.budgeted && s.budget().At(s.calls+2).After(now) {
 		return false
 	}
-	eta, ok := schedule.ETA(Observe(*s.last, s.lastAt), 100)
+	last := Observe(*s.last, s.lastAt)
+	if s.prev != nil {
+		if end, ok := schedule.ClockEnd(Observe(*s.prev, s.prevAt), last, 100); ok {
+			return !now.Before(end.Add(-schedule.Rounding))
+		}
+	}
+	eta, ok := schedule.ETA(last, 100)
 	return ok && !now.Before(s.lastAt.Add(eta))
+}
+
+// lookupInstead reports whether a status lookup takes the slot of the
+// progress poll due now, when the call budget does not allow both. While
+// progress moves, once per answer, when the build is expected over (see
+// expectsUsable), so that the schedule still learns the pace. While it
+// stands still, a lookup sees the end as well as a poll would (at a target
+// of 100) and also shows that the build has not failed: it takes the slot
+// when the build is expected over or a lookup for failure is due before the
+// budget's next slot, as long as the latest progress is no older than the
+// failure bound (lookupGap): a poll then sees whether it moves again.
+func (s *state) lookupInstead(now time.Time) bool {
+	if !s.short(now, 2) || s.req.Target < 100 || s.statusOff || s.last == nil {
+		return false
+	}
+	expected := s.expectsUsable(now)
+	if s.moving {
+		return expected && !s.tookSlot
+	}
+	fresh := now.Before(s.lastAt.Add(s.lookupGap(s.lastAt)))
+	if expected {
+		return fresh || !s.tookSlot
+	}
+	return fresh && s.lookupAt.Before(now.Add(schedule.BudgetInterval))
 }
 
 func (s *state) lookupDue(now time.Time) bool { return !s.statusOff && !now.Before(s.lookupAt) }

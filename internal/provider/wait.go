@@ -46,6 +46,11 @@ func runWait(ctx context.Context, client imagewait.Reader, req imagewait.Request
 			onPoll(p, next)
 		}
 	}
+	req.OnLookup = func(status string, next time.Duration, reason string) {
+		tflog.SubsystemDebug(ctx, logSubsystem, "looked up image status", map[string]any{
+			"image_id": req.ImageID, "status": status, "next_poll_in": next.String(), "next_poll_reason": reason,
+		})
+	}
 	req.OnTransientError = func(err error, next time.Duration) {
 		tflog.SubsystemWarn(ctx, logSubsystem, "transient API error, polling again", map[string]any{
 			"image_id": req.ImageID, "error": err.Error(), "next_poll_in": next.String(),

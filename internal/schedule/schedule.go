@@ -47,6 +47,18 @@
 //     fastest recent pace's and the API clock's; the schedule sleeps half of
 //     the way, and no longer than half the time the wait has run, so a slow
 //     start cannot send it far past the end.
+//   - Slowing down: a build whose last three values fit target - p =
+//     A*(end - t)^k, as a fast-start build's crawl toward 100 % does, is
+//     given that end instead, if later (taken at the earliest that the
+//     values' two-decimal rounding allows, and never after a true API
+//     clock's end); a stop is still judged against the earliest plausible
+//     end. Without it the untrusted model, a tangent, halves its way to an
+//     end three times too soon again and again, and spends the calls the
+//     end needs.
+//   - Status lookups: the wait tells the schedule of each one
+//     (Observation.Lookup). It counts in the budget; the poll planned
+//     before it keeps its time, unless the lookup left no call for a check
+//     before a true API clock's end: the poll then moves to that end.
 //   - API clock: Total unchanged and Remaining shorter by the time passed on
 //     consecutive answers, toward target 100; a stale value or an
 //     extrapolation of progress does not count. Its end is narrowed by every
@@ -89,14 +101,16 @@ const (
 	// endSlack makes the final poll land a hair after the predicted end rather
 	// than, by rounding, a hair before it, which would cost a call and MinInterval of lag.
 	endSlack = 50 * time.Millisecond
-	// rounding is the error of the API's estimates, which are whole seconds.
-	rounding = 500 * time.Millisecond
+	// Rounding is the error of the API's estimates, which are whole seconds.
+	Rounding = 500 * time.Millisecond
 	// shotWindow is how much later than the earliest plausible end a last
 	// poll may aim, to catch a later end the model predicts.
 	shotWindow = 1500 * time.Millisecond
 	// denseInterval is the pace of dense polling, and the first pause after
 	// progress stood still.
 	denseInterval = time.Second
+	// resolution is the step of the API's progress, in percent: two decimals.
+	resolution = 0.01
 )
 
 // Observation is one answer of the progress API.
@@ -109,6 +123,11 @@ type Observation struct {
 	// and any status lookups included: the call budget counts them all.
 	// 0: the schedule counts its observations.
 	Calls int
+	// Lookup says that the call was a status lookup, not a progress poll:
+	// only At and Calls are new. Next then returns the pause until the
+	// poll it planned, moved by the call budget, or to the end of a true
+	// API clock when the lookup left no call for a check before it.
+	Lookup bool
 }
 
 // BudgetInterval is the pace of the call budget: counted from the first
@@ -153,15 +172,17 @@ type adaptive struct {
 	target      float64
 	maxInterval time.Duration
 
-	budget   Budget      // counted from the first observation
-	calls    int         // calls so far: observations, or Observation.Calls
-	levels   []level     // latest distinct progress values, oldest first; at most 3
-	prev     Observation // latest observation
-	idle     int         // consecutive observations without movement
-	trusted  bool        // the progress model predicted the latest movement, or agrees with the API's clock
-	verified bool        // the progress model predicted the latest movement
-	due      time.Time   // end predicted by the progress model; zero when unknown
-	apiEnd   time.Time   // end predicted by the API's clock; zero when unknown
+	budget     Budget      // counted from the first observation
+	planned    time.Time   // when the next poll is due, as last returned
+	plannedWhy string      // and why
+	calls      int         // calls so far: observations, or Observation.Calls
+	levels     []level     // latest distinct progress values, oldest first; at most 3
+	prev       Observation // latest observation
+	idle       int         // consecutive observations without movement
+	trusted    bool        // the progress model predicted the latest movement, or agrees with the API's clock
+	verified   bool        // the progress model predicted the latest movement
+	due        time.Time   // end predicted by the progress model; zero when unknown
+	apiEnd     time.Time   // end predicted by the API's clock; zero when unknown
 
 	// The API's clock, trusted while it counts down like one: its end lies
 	// in [clockLo, clockHi] (each answer's whole-second rounding narrows it).
@@ -193,6 +214,12 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 		return MinInterval, "target reached" // the caller stops polling
 	}
 	a.calls = max(a.calls+1, o.Calls)
+	if o.Lookup {
+		if a.clockDecides(o) {
+			return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At), "end of the API's clock")
+		}
+		return a.wait(o, a.planned.Sub(o.At), a.plannedWhy)
+	}
 	if a.prev.At.IsZero() {
 		a.budget, a.prev, a.levels = Budget{o.At}, o, []level{{o.At, o.Progress}}
 		eta, ok := ETA(o, a.target)
@@ -247,9 +274,14 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 		eta = lo
 	}
 	a.due = o.At.Add(seconds(eta))
-	if end, ok := a.clockEnd(prev, o); ok {
+	if !a.trusted {
+		if slowing, ok := a.slowingETA(); ok {
+			eta = math.Max(eta, slowing)
+		}
+	}
+	if end, ok := ClockEnd(prev, o, a.target); ok {
 		api := end.Sub(o.At).Seconds()
-		a.trusted = a.trusted || math.Abs(api-eta) <= tolerance*eta+rounding.Seconds()
+		a.trusted = a.trusted || math.Abs(api-eta) <= tolerance*eta+Rounding.Seconds()
 		eta, lo, hi = math.Min(eta, api), math.Min(lo, api), math.Max(hi, api)
 	}
 	if a.clockDecides(o) {
@@ -308,6 +340,46 @@ func (a *adaptive) modelETA() float64 {
 	return rest / b
 }
 
+// slowingETA returns the seconds from the last level until the target for
+// a build whose distance to the target shrinks as a power of the time left,
+// target - p = A*(end - t)^k, through the last three levels: a straight line
+// is k = 1, a fast-start build's slow end k > 1. Of the ends that the levels'
+// rounding to two decimals allows, it returns the earliest; ok is false when
+// the levels fit no such end (the build does not slow down toward one).
+func (a *adaptive) slowingETA() (float64, bool) {
+	n := len(a.levels)
+	if n < 3 {
+		return 0, false
+	}
+	l1, l2, l3 := a.levels[n-3], a.levels[n-2], a.levels[n-1]
+	// The earliest end has the least slowing down: the first move as
+	// short as the rounding allows, the second as long. In steps of the
+	// API's resolution, so that equal moves compare equal.
+	steps := func(p float64) float64 { return math.Round((a.target - p) / resolution) }
+	r1, r2, r3 := steps(l1.p)-0.5, steps(l2.p)+0.5, steps(l3.p)-0.5
+	if !(r1 > r2 && r2 > r3 && r3 > 0) {
+		return 0, false
+	}
+	t1, t2 := l1.at.Sub(l3.at).Seconds(), l2.at.Sub(l3.at).Seconds() // before l3: negative
+	q := math.Log(r1/r2) / math.Log(r2/r3)
+	// g(x) = log((x-t1)/(x-t2)) / log((x-t2)/x) grows with x, the time
+	// left after l3, from 0 toward (t2-t1)/-t2; it equals q at the end.
+	g := func(x float64) float64 { return math.Log((x-t1)/(x-t2)) / math.Log((x-t2)/x) }
+	lo, hi := math.Log(1e-3), math.Log(1e7) // seconds left: 1 ms to 100 days
+	if g(math.Exp(hi)) < q {
+		return 0, false
+	}
+	for range 60 {
+		mid := (lo + hi) / 2
+		if g(math.Exp(mid)) < q {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return math.Exp(hi), true
+}
+
 // fastestSlope returns the fastest pace, in percent per second, between consecutive levels.
 func (a *adaptive) fastestSlope() float64 {
 	fastest := 0.0
@@ -318,10 +390,12 @@ func (a *adaptive) fastestSlope() float64 {
 	return fastest
 }
 
-// clockEnd returns when the API's estimate says the target is reached, if the
-// estimate counts down like a clock since prev: Total unchanged, Remaining
-// shorter by the time passed (both within the API's whole-second rounding).
-func (a *adaptive) clockEnd(prev, o Observation) (time.Time, bool) {
+// ClockEnd returns when the API's estimate says target percent is reached,
+// if the estimate counts down like a clock from prev to o: Total unchanged,
+// Remaining shorter by the time passed (both within the API's whole-second
+// rounding). The end is Remaining scaled to target, known to within
+// Rounding either way.
+func ClockEnd(prev, o Observation, target float64) (time.Time, bool) {
 	if o.Remaining <= 0 || o.Total < 0 || prev.Remaining < 0 || prev.Total < 0 {
 		return time.Time{}, false
 	}
@@ -329,7 +403,7 @@ func (a *adaptive) clockEnd(prev, o Observation) (time.Time, bool) {
 	if (o.Total-prev.Total).Abs() > time.Second || (prev.Remaining-o.Remaining-passed).Abs() > time.Second {
 		return time.Time{}, false
 	}
-	return o.At.Add(seconds(o.Remaining.Seconds() * (a.target - o.Progress) / (100 - o.Progress))), true
+	return o.At.Add(seconds(o.Remaining.Seconds() * (target - o.Progress) / (100 - o.Progress))), true
 }
 
 // plan returns the wait for an ETA in seconds from o; resumed says that
@@ -427,7 +501,7 @@ func (a *adaptive) overdue(o Observation) (time.Duration, string) {
 // counts down like a clock toward target 100 (Remaining scaled to a lower
 // target would assume a straight build), until it runs out or overruns.
 func (a *adaptive) readClock(prev, o Observation) {
-	end, ok := a.clockEnd(prev, o)
+	end, ok := ClockEnd(prev, o, a.target)
 	if ok {
 		a.apiEnd = end
 	}
@@ -437,7 +511,7 @@ func (a *adaptive) readClock(prev, o Observation) {
 	case a.clockOK && o.At.After(a.clockHi.Add(aimWithin)):
 		a.clockOK, a.clockBroken = false, true
 		return
-	case a.clockOK && o.Remaining == 0 && !o.At.Add(rounding).Before(a.clockLo):
+	case a.clockOK && o.Remaining == 0 && !o.At.Add(Rounding).Before(a.clockLo):
 		// In whole seconds, 0 is what a clock says in its last half second.
 		return
 	case o.Remaining == 0 && o.Total > 0:
@@ -447,7 +521,7 @@ func (a *adaptive) readClock(prev, o Observation) {
 		a.clockOK = false
 		return
 	}
-	lo, hi := end.Add(-rounding), end.Add(rounding)
+	lo, hi := end.Add(-Rounding), end.Add(Rounding)
 	if a.clockOK && !lo.After(a.clockHi) && !hi.Before(a.clockLo) {
 		// Each answer rounds differently: keep what all agree on.
 		lo, hi = Later(lo, a.clockLo), minTime(hi, a.clockHi)
@@ -539,10 +613,11 @@ func (a *adaptive) wait(o Observation, d time.Duration, reason string) (time.Dur
 	}
 	switch {
 	case d > a.maxInterval:
-		return a.maxInterval, "max poll interval"
+		d, reason = a.maxInterval, "max poll interval"
 	case d < MinInterval:
-		return MinInterval, reason
+		d = MinInterval
 	}
+	a.planned, a.plannedWhy = o.At.Add(d), reason
 	return d, reason
 }
 

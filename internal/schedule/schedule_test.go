@@ -225,3 +225,108 @@ func TestETA(t *testing.T) {
 		}
 	}
 }
+
+func TestClockEnd(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	answer := func(at, p, total, remaining float64) Observation {
+		return Observation{At: t0.Add(seconds(at)), Progress: p, Total: seconds(total), Remaining: seconds(remaining)}
+	}
+	noEstimate := Observation{At: t0, Progress: 10, Total: -1, Remaining: -1}
+	for _, tc := range []struct {
+		name     string
+		prev, o  Observation
+		target   float64
+		want     float64 // seconds after t0
+		counting bool
+	}{
+		{"counts down", answer(0, 10, 100, 90), answer(10, 20, 100, 80), 100, 90, true},
+		{"to a lower target", answer(0, 10, 100, 90), answer(10, 20, 100, 80), 50, 40, true},
+		{"within the whole-second rounding", answer(0, 10, 100, 90), answer(10.4, 20, 101, 80), 100, 90.4, true},
+		{"total changed", answer(0, 10, 100, 90), answer(10, 20, 105, 80), 100, 0, false},
+		{"stale", answer(0, 10, 100, 90), answer(10, 20, 100, 90), 100, 0, false},
+		{"ran out", answer(0, 10, 100, 10), answer(10, 20, 100, 0), 100, 0, false},
+		{"no estimate", noEstimate, answer(10, 20, 100, 80), 100, 0, false},
+	} {
+		end, ok := ClockEnd(tc.prev, tc.o, tc.target)
+		if ok != tc.counting || ok && end.Sub(t0) != seconds(tc.want) {
+			t.Errorf("%s: ClockEnd = %v after t0, %v; want %v, %v", tc.name, end.Sub(t0), ok, seconds(tc.want), tc.counting)
+		}
+	}
+}
+
+// A build that slows down toward its end (fast-start: 1-(1-x)³) is
+// predicted to end at the earliest moment the rounded levels allow, not
+// far sooner as the tangent would say, nor later than its true end.
+func TestSlowingETA(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	levels := func(points ...float64) *adaptive {
+		a := &adaptive{target: 100}
+		for i := 0; i < len(points); i += 2 {
+			a.levels = append(a.levels, level{t0.Add(seconds(points[i])), points[i+1]})
+		}
+		return a
+	}
+	fastStart := func(at, d float64) float64 {
+		left := 1 - at/d
+		return math.Round((100-100*left*left*left)*100) / 100
+	}
+	for _, tc := range []struct {
+		name   string
+		a      *adaptive
+		lo, hi float64 // seconds after the last level; 0, 0: no estimate
+	}{
+		{"fast-start, 3-minute build, 20 s left", levels(120, fastStart(120, 180), 140, fastStart(140, 180), 160, fastStart(160, 180)), 16, 20},
+		{"fast-start, 60-minute build, 10 min left", levels(2400, fastStart(2400, 3600), 2700, fastStart(2700, 3600), 3000, fastStart(3000, 3600)), 540, 600},
+		{"straight: as the line says", levels(0, 50, 10, 60, 20, 70), 29, 30},
+		{"steps the rounding explains", levels(0, 99.97, 10, 99.98, 20, 99.99), 0, 0},
+		{"stopped", levels(0, 98, 10, 99, 20, 99), 0, 0},
+		{"two levels", levels(0, 98, 10, 99), 0, 0},
+	} {
+		eta, ok := tc.a.slowingETA()
+		switch {
+		case tc.hi == 0 && ok:
+			t.Errorf("%s: %.2f s, want no estimate", tc.name, eta)
+		case tc.hi > 0 && (!ok || eta < tc.lo || eta > tc.hi):
+			t.Errorf("%s: %.2f s (%v), want %v to %v s", tc.name, eta, ok, tc.lo, tc.hi)
+		}
+	}
+}
+
+// A status lookup counts in the call budget: the poll planned before it
+// keeps its time (or the budget's next slot), unless the lookup leaves no
+// call for a check before a true API clock's end: then the poll moves to
+// that end.
+func TestLookupMovesThePlannedPoll(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	// A 100-s straight build with a true clock, polled every 10 s.
+	answer := func(at float64, calls int) Observation {
+		return Observation{At: t0.Add(seconds(at)), Progress: at, Total: 100 * time.Second, Remaining: seconds(100 - at), Calls: calls}
+	}
+	lookup := func(at float64, calls int) Observation {
+		o := answer(at, calls)
+		o.Lookup = true
+		return o
+	}
+	s := NewAdaptive(100, 10*time.Second)
+	for i := range 9 {
+		s.Next(answer(float64(10*i), i+1))
+	}
+	// At 88 s, 18 calls made (lookups included): the clock ends at 100 s,
+	// and the max interval holds the next poll at 98 s.
+	d, why := s.Next(answer(88, 18))
+	planned := 88 + d.Seconds()
+	if planned >= 100 {
+		t.Fatalf("after the answer at 88 s: poll at %.2f s (%s), want a check before the end", planned, why)
+	}
+	// A lookup at 89 s (call 19): call 20 may come from 95 s.
+	d2, why2 := s.Next(lookup(89, 19))
+	if want := max(planned, 95); math.Abs(89+d2.Seconds()-want) > 1e-6 {
+		t.Errorf("after a lookup at 89 s: poll at %.2f s (%s), want %.2f s", 89+d2.Seconds(), why2, want)
+	}
+	// Another at 93 s (call 20): call 22 could come only at 105 s, after
+	// the end, so call 21 goes to the end (within the clock's rounding).
+	d3, why3 := s.Next(lookup(93, 20))
+	if at := 93 + d3.Seconds(); why3 != "end of the API's clock" || at < 100 || at > 101 {
+		t.Errorf("after a lookup at 93 s: poll at %.2f s (%s), want just after 100 s for the end of the API's clock", at, why3)
+	}
+}

@@ -465,20 +465,24 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 	now := w.clock.Now()
 	s.reached = s.reached || !compshare.IsUnreachable(err) && ctx.Err() == nil
 	s.lookedAt, s.lookupAt = now, now.Add(s.lookupEvery(now))
+	if s.budgeted && s.last != nil && !s.statusDecides() && !s.progressOff {
+		// The lookup, answered or not, counts in the schedule's call
+		// budget: let it move the next poll (see
+		// schedule.Observation.Lookup), never sooner than a backoff or a
+		// Retry-After of the progress action asked for.
+		o := Observe(*s.last, now)
+		o.Calls, o.Lookup = s.calls, true
+		d, why := s.req.Schedule.Next(o)
+		if at := now.Add(s.clamp(d)); at.After(s.pollAt) {
+			s.pollAt, s.pollWhy = at, why
+		}
+	}
 	if err != nil {
 		s.statusOff = !mayPass(err) && !compshare.IsNotFound(err) && ctx.Err() == nil
 		s.lookupAt = schedule.Later(s.lookupAt, now.Add(min(compshare.RetryAfter(err), req.MaxInterval)))
 		return nil
 	}
 	s.status, s.looked = st.Status, true
-	if s.budgeted && s.last != nil && !s.statusDecides() && !s.progressOff {
-		// The lookup counts in the schedule's call budget: let it move
-		// the next poll (see schedule.Observation.Lookup).
-		o := Observe(*s.last, now)
-		o.Calls, o.Lookup = s.calls, true
-		d, why := s.req.Schedule.Next(o)
-		s.pollAt, s.pollWhy = now.Add(s.clamp(d)), why
-	}
 	switch Judge(st.Status) {
 	case Failed:
 		return &FailedError{ImageID: req.ImageID, Status: st.Status, Reason: st.FailedReason, RequestID: st.RequestID, Progress: s.percent()}

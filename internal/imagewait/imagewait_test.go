@@ -71,8 +71,18 @@ type fakeBuild struct {
 	statusAt          []time.Duration // when the status was looked up, since start
 	answersAtLookup   int             // len(answers) at the latest lookup
 	progressCalls     int
+	progressAt        []time.Duration // when each progress call began, since start
 	callsAt           []time.Duration // when each call (progress or status) began, since start
 }
+
+// maxFakeCalls bounds the calls a fake build answers, so that a wait that
+// calls without end fails instead of hanging the test: no wait of these
+// tests needs as many.
+const maxFakeCalls = 10000
+
+// errTooManyCalls is what a fake answers past maxFakeCalls: an error that
+// ends the wait.
+var errTooManyCalls = &compshare.Error{Action: compshare.ActionImageProgress, ImageID: imageID, RetCode: 8888, Message: "the fake build answered maxFakeCalls calls: does the wait ever stop?"}
 
 func newBuild(work time.Duration) *fakeBuild {
 	c := &fakeClock{now: time.Now()}
@@ -94,7 +104,11 @@ func (b *fakeBuild) stalled() bool { return b.stallFor > 0 && b.elapsed() > b.st
 
 func (b *fakeBuild) ImageProgress(ctx context.Context, r, z, id string) (compshare.Progress, error) {
 	b.progressCalls++
+	b.progressAt = append(b.progressAt, b.elapsed())
 	b.callsAt = append(b.callsAt, b.elapsed())
+	if len(b.callsAt) > maxFakeCalls {
+		return compshare.Progress{}, errTooManyCalls
+	}
 	if r != region || z != zone || id != imageID {
 		return compshare.Progress{}, fmt.Errorf("unexpected request %s/%s/%s", r, z, id)
 	}
@@ -125,6 +139,9 @@ func (b *fakeBuild) ImageStatus(ctx context.Context, r, z, id string) (compshare
 	b.statusAt = append(b.statusAt, b.elapsed())
 	b.callsAt = append(b.callsAt, b.elapsed())
 	b.answersAtLookup = len(b.answers)
+	if len(b.callsAt) > maxFakeCalls {
+		return compshare.ImageStatus{}, errTooManyCalls
+	}
 	fault := b.statusFaultEnd == 0 || b.elapsed() < b.statusFaultEnd
 	switch {
 	case b.statusHangs && fault:

@@ -162,3 +162,48 @@ func TestOnLookupHearsEveryLookup(t *testing.T) {
 		t.Errorf("last lookup heard as %+v, want Available and no next call", last)
 	}
 }
+
+// A lookup that takes a poll's slot and fails still spends the slot: the
+// poll is planned anew after it, so that lookups failing during a stay at
+// 99 % (past the API's estimate, when a lookup takes the slot) do not come
+// one after the other at the same moment, and the wait makes no more calls
+// than fixed 5-s polling does on the same build.
+func TestFailedLookupsKeepTheBudget(t *testing.T) {
+	build := func() *fakeBuild {
+		b := newBuild(10 * time.Minute)
+		b.stallAt, b.stallFor = 9*time.Minute+54*time.Second, 5*time.Minute
+		b.statusErr, b.statusFaultEnd = unreadable(), 20*time.Minute
+		return b
+	}
+	b, fixed := build(), build()
+	if _, err := b.run(t, Request{}, time.Hour); err != nil {
+		t.Fatalf("after %d calls: %v", len(b.callsAt), err)
+	}
+	if _, err := fixed.run(t, Request{Schedule: schedule.NewFixed(schedule.BudgetInterval)}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.callsAt) > len(fixed.callsAt) {
+		t.Errorf("%d calls over %v, fixed 5-s polling makes %d", len(b.callsAt), b.elapsed(), len(fixed.callsAt))
+	}
+}
+
+// A status lookup moves the next progress poll, but never sooner than the
+// progress action asked with Retry-After: each progress call after a
+// refused one comes no sooner than it asked, although the status answers
+// meanwhile.
+func TestLookupKeepsTheProgressRetryAfter(t *testing.T) {
+	const after = 25 * time.Second
+	b := newBuild(10 * time.Minute)
+	b.errs = []error{nil, nil, throttled(after), throttled(after), throttled(after), nil}
+	if _, err := b.run(t, Request{}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.statusAt) == 0 || b.statusAt[0] > b.progressAt[5] {
+		t.Fatalf("no status lookup during the refusals: lookups at %v, progress calls at %v", b.statusAt, b.progressAt)
+	}
+	for i := 3; i <= 5; i++ {
+		if gap := b.progressAt[i] - b.progressAt[i-1]; gap < after {
+			t.Errorf("progress calls at %v and %v, %v apart after a Retry-After of %v", b.progressAt[i-1], b.progressAt[i], gap, after)
+		}
+	}
+}

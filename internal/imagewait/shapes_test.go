@@ -97,6 +97,9 @@ type shapeBuild struct {
 func (b *shapeBuild) ImageProgress(context.Context, string, string, string) (compshare.Progress, error) {
 	b.progressCalls++
 	b.clock.now = b.clock.now.Add(b.latency)
+	if b.progressCalls+b.statusCalls > maxFakeCalls {
+		return compshare.Progress{}, errTooManyCalls
+	}
 	a := b.build.At(b.clock.now.Sub(b.started))
 	p := compshare.Progress{Percent: a.Percent}
 	if a.Estimated {
@@ -108,6 +111,9 @@ func (b *shapeBuild) ImageProgress(context.Context, string, string, string) (com
 func (b *shapeBuild) ImageStatus(context.Context, string, string, string) (compshare.ImageStatus, error) {
 	b.statusCalls++
 	b.clock.now = b.clock.now.Add(b.latency)
+	if b.progressCalls+b.statusCalls > maxFakeCalls {
+		return compshare.ImageStatus{}, errTooManyCalls
+	}
 	if b.clock.now.Sub(b.started) >= b.usable() {
 		return compshare.ImageStatus{Status: compshare.StatusAvailable}, nil
 	}

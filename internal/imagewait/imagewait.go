@@ -97,16 +97,13 @@ type Request struct {
 	OnUnknownStatus func(status string)
 }
 
-// normalized checks the target and fills in the defaults: the one place
-// where the max interval gets its default and lower bound.
+// normalized checks the target and fills in the defaults (the max interval's
+// from schedule.MaxInterval).
 func (r Request) normalized() (Request, error) {
 	if !(r.Target > 0 && r.Target <= 100) {
 		return r, fmt.Errorf("image %s: target %v %% is outside (0, 100]", r.ImageID, r.Target)
 	}
-	if r.MaxInterval <= 0 {
-		r.MaxInterval = schedule.DefaultMaxInterval
-	}
-	r.MaxInterval = max(r.MaxInterval, schedule.MinInterval)
+	r.MaxInterval = schedule.MaxInterval(r.MaxInterval)
 	if r.Schedule == nil {
 		r.Schedule = schedule.NewAdaptive(r.Target, r.MaxInterval)
 	}

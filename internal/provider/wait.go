@@ -33,7 +33,7 @@ func (d *providerData) waitRequest(region, zone, imageID string, target float64,
 func runWait(ctx context.Context, client imagewait.Reader, req imagewait.Request, timeout time.Duration, onPoll func(compshare.Progress, time.Duration)) (compshare.Progress, error) {
 	ctx = logContext(ctx)
 	tflog.SubsystemInfo(ctx, logSubsystem, "waiting for image build", map[string]any{
-		"image_id": req.ImageID, "target_progress": req.Target, "timeout": timeout.String(), "max_poll_interval": req.MaxInterval.String(),
+		"image_id": req.ImageID, "target_progress": req.Target, "timeout": timeout.String(), "max_poll_interval": schedule.MaxInterval(req.MaxInterval).String(),
 	})
 	req.OnPoll = func(p compshare.Progress, next time.Duration, reason string) {
 		// next_poll_reason says why the next call comes when it does (see

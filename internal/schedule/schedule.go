@@ -158,14 +158,21 @@ type fixed time.Duration
 
 func (f fixed) Next(Observation) (time.Duration, string) { return time.Duration(f), "fixed interval" }
 
-// NewAdaptive returns the schedule described in the package documentation for
-// waiting until progress reaches target percent. maxInterval <= 0 selects
-// DefaultMaxInterval; a value below MinInterval is raised to it.
-func NewAdaptive(target float64, maxInterval time.Duration) Schedule {
-	if maxInterval <= 0 {
-		maxInterval = DefaultMaxInterval
+// MaxInterval is the longest pause for a requested max_poll_interval: the
+// one place where it gets its default and lower bound. requested <= 0
+// selects DefaultMaxInterval; a value below MinInterval is raised to it.
+func MaxInterval(requested time.Duration) time.Duration {
+	if requested <= 0 {
+		return DefaultMaxInterval
 	}
-	return &adaptive{target: clampPercent(target), maxInterval: max(maxInterval, MinInterval)}
+	return max(requested, MinInterval)
+}
+
+// NewAdaptive returns the schedule described in the package documentation for
+// waiting until progress reaches target percent, with pauses no longer than
+// MaxInterval(maxInterval).
+func NewAdaptive(target float64, maxInterval time.Duration) Schedule {
+	return &adaptive{target: clampPercent(target), maxInterval: MaxInterval(maxInterval)}
 }
 
 type adaptive struct {

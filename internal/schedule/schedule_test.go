@@ -330,3 +330,18 @@ func TestLookupMovesThePlannedPoll(t *testing.T) {
 		t.Errorf("after a lookup at 93 s: poll at %.2f s (%s), want just after 100 s for the end of the API's clock", at, why3)
 	}
 }
+
+// MaxInterval is where max_poll_interval gets its default and its lower
+// bound, for the schedule and the wait alike.
+func TestMaxInterval(t *testing.T) {
+	for _, tc := range []struct{ requested, want time.Duration }{
+		{0, DefaultMaxInterval},
+		{-time.Second, DefaultMaxInterval},
+		{time.Millisecond, MinInterval},
+		{time.Minute, time.Minute},
+	} {
+		if got := MaxInterval(tc.requested); got != tc.want {
+			t.Errorf("MaxInterval(%v) = %v, want %v", tc.requested, got, tc.want)
+		}
+	}
+}

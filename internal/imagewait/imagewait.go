@@ -137,7 +137,7 @@ func (r Request) normalized() (Request, error) {
 // one for which compshare.IsUnreachable holds when nothing has answered at
 // the base URL during the wait's first minute (and req.Answered is false).
 func Wait(ctx context.Context, r Reader, req Request) (compshare.Progress, error) {
-	return waiter{r: r, clock: realClock{}, statusTimeout: statusTimeout, finalReadTimeout: finalReadTimeout}.wait(ctx, req)
+	return waiter{r: r, clock: RealClock{}, statusTimeout: statusTimeout, finalReadTimeout: finalReadTimeout}.wait(ctx, req)
 }
 
 // TimeoutError says that the deadline passed before the target was reached.
@@ -211,18 +211,20 @@ func (e *FailedError) Error() string {
 	return msg
 }
 
-// clock lets tests run a wait on fake time.
-type clock interface {
+// Clock is what a wait (and internal/lifecycle's polling) needs of time,
+// so that tests run them on fake time.
+type Clock interface {
 	Now() time.Time
 	// Sleep waits d, or less when ctx ends first.
 	Sleep(ctx context.Context, d time.Duration)
 }
 
-type realClock struct{}
+// RealClock is the wall clock.
+type RealClock struct{}
 
-func (realClock) Now() time.Time { return time.Now() }
+func (RealClock) Now() time.Time { return time.Now() }
 
-func (realClock) Sleep(ctx context.Context, d time.Duration) {
+func (RealClock) Sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -234,7 +236,7 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) {
 // waiter is what a wait works with; what it learns is in a state.
 type waiter struct {
 	r                Reader
-	clock            clock
+	clock            Clock
 	statusTimeout    time.Duration // bounds one status lookup
 	finalReadTimeout time.Duration // bounds the read after the deadline
 }

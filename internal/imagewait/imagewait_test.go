@@ -597,7 +597,7 @@ func TestRealDeadlineDuringCall(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	// The read after the deadline is bounded too.
-	_, err := waiter{r: blockingReader{}, clock: realClock{}, statusTimeout: statusTimeout, finalReadTimeout: 50 * time.Millisecond}.wait(ctx, Request{ImageID: imageID, Target: 100})
+	_, err := waiter{r: blockingReader{}, clock: RealClock{}, statusTimeout: statusTimeout, finalReadTimeout: 50 * time.Millisecond}.wait(ctx, Request{ImageID: imageID, Target: 100})
 	var timeout *TimeoutError
 	if !errors.As(err, &timeout) || timeout.Last != nil || time.Since(start) > time.Second {
 		t.Fatalf("error %v after %v, want a prompt *TimeoutError", err, time.Since(start))

@@ -45,7 +45,7 @@ var (
 // imagewait's.
 type Images struct {
 	API   ImageAPI
-	Clock Clock // nil: RealClock
+	Clock imagewait.Clock // nil: imagewait.RealClock
 	// Log, if set, receives what the lifecycle does at debug level: each
 	// pause, why and how long.
 	Log func(ctx context.Context, msg string, fields map[string]any)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
+	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
 )
 
 // InstanceAPI is what a GPU instance's lifecycle needs of the API;
@@ -46,7 +47,7 @@ var (
 // out the operation lock, and the deletion (stop, terminate, gone).
 type Instances struct {
 	API   InstanceAPI
-	Clock Clock // nil: RealClock
+	Clock imagewait.Clock // nil: imagewait.RealClock
 	// Log, if set, receives what the lifecycle does at debug level: each
 	// pause, why and how long.
 	Log func(ctx context.Context, msg string, fields map[string]any)
@@ -93,15 +94,11 @@ func (e *LostInstanceError) Unwrap() error { return e.Err }
 // answer is lost (compshare.AnswerLost), the instance is looked for by its
 // name until ctx's deadline, and at least NewInstanceWindow from the loss,
 // even after ctx ends. Found, it is the Launch, with Lost set (of several
-// instances of that name not in known nor created more than 10 minutes
-// before the loss, the only one: several are a *LostInstanceError naming
-// them); not found, a
+// instances of that name not created more than 10 minutes before the loss,
+// the only one: several are a *LostInstanceError naming them); not found, a
 // *LostInstanceError. Any other error is the API's refusal, as it is
 // (compshare.Classify tells sold out, quota and the rest).
-//
-// known are the ids of instances of that name that existed before the
-// request: they are not the new one.
-func (l Instances) Create(ctx context.Context, region, zone string, spec compshare.NewInstance, known []string) (Launch, error) {
+func (l Instances) Create(ctx context.Context, region, zone string, spec compshare.NewInstance) (Launch, error) {
 	id, err := l.API.CreateInstance(ctx, region, zone, spec)
 	switch {
 	case err == nil:
@@ -130,7 +127,7 @@ func (l Instances) Create(ctx context.Context, region, zone string, spec compsha
 			// As for a build: one created more than olderThanLoss before the
 			// loss is another's that the list read before the request missed.
 			older := !inst.CreatedAt.IsZero() && inst.CreatedAt.Before(from.Add(-olderThanLoss))
-			if !older && !containsFold(known, inst.UHostID) {
+			if !older {
 				candidates = append(candidates, inst.UHostID)
 			}
 		}
@@ -154,15 +151,6 @@ func (l Instances) Create(ctx context.Context, region, zone string, spec compsha
 
 // errSeveral says that more than one new instance has the name.
 var errSeveral = errors.New("several new instances have the name")
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}
 
 // Settled reports whether a state is one the instance rests in: Running,
 // Stopped or Install Fail. Every other word, "" and unknown ones included,

@@ -159,7 +159,7 @@ func TestInstanceCreateAndWaitForRunning(t *testing.T) {
 	var logged []string
 	l := newInstances(f, &logged)
 	ctx := clock.withDeadline(t, time.Hour)
-	launch, err := l.Create(ctx, "r", "z", compshare.NewInstance{Name: "n"}, nil)
+	launch, err := l.Create(ctx, "r", "z", compshare.NewInstance{Name: "n"})
 	if err != nil || launch.ID != "uhost-new" || launch.Lost != nil {
 		t.Fatalf("launch %+v, %v", launch, err)
 	}
@@ -180,7 +180,7 @@ func TestInstanceCreateLostAnswerFindsItByName(t *testing.T) {
 	old := clock.Now().Add(-time.Hour)
 	f.named = []compshare.Instance{{UHostID: "uhost-old", CreatedAt: old}, {UHostID: "uhost-lost", CreatedAt: clock.Now()}}
 	var logged []string
-	launch, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Hour), "r", "z", compshare.NewInstance{Name: "n"}, []string{"UHOST-OLD"})
+	launch, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Hour), "r", "z", compshare.NewInstance{Name: "n"})
 	if err != nil || launch.ID != "uhost-lost" || launch.Lost == nil {
 		t.Fatalf("launch %+v, %v", launch, err)
 	}
@@ -196,7 +196,7 @@ func TestInstanceCreateLostAnswerNothingListed(t *testing.T) {
 		return "", &compshare.Error{Action: compshare.ActionCreateInstance, Status: http.StatusBadGateway, Transient: true}
 	}
 	var logged []string
-	_, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Minute), "r", "z", compshare.NewInstance{Name: "n"}, nil)
+	_, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Minute), "r", "z", compshare.NewInstance{Name: "n"})
 	var lost *LostInstanceError
 	if !errors.As(err, &lost) || !strings.Contains(err.Error(), `no instance named "n"`) {
 		t.Fatalf("error %v, want a LostInstanceError", err)
@@ -213,7 +213,7 @@ func TestInstanceCreateRefusedIsReturned(t *testing.T) {
 	soldOut := &compshare.Error{Action: compshare.ActionCreateInstance, RetCode: compshare.RetCodeSoldOut, Message: "not enough resources"}
 	f.create = func() (string, error) { return "", soldOut }
 	var logged []string
-	_, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Hour), "r", "z", compshare.NewInstance{Name: "n"}, nil)
+	_, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Hour), "r", "z", compshare.NewInstance{Name: "n"})
 	if !errors.Is(err, soldOut) || len(f.calls) != 1 || len(clock.sleeps) != 0 {
 		t.Errorf("error %v, calls %v, sleeps %v", err, f.calls, clock.sleeps)
 	}
@@ -334,10 +334,9 @@ func TestInstanceResizeRefusedRestarts(t *testing.T) {
 	}
 }
 
-// The list read before the request may miss an instance of the name (one
-// moving between pages, or one still too new to be listed): an instance
-// created long before the loss is another's, never the new one, though
-// not in known. Adopted, destroy would terminate it.
+// Another instance may have the same name: one created long before the
+// loss is another's, never the new one. Adopted, destroy would terminate
+// it.
 func TestInstanceCreateLostAnswerSkipsAnOlderStranger(t *testing.T) {
 	clock := newFakeClock()
 	f := newFleet(clock)
@@ -346,7 +345,7 @@ func TestInstanceCreateLostAnswerSkipsAnOlderStranger(t *testing.T) {
 	}
 	f.named = []compshare.Instance{{UHostID: "uhost-stranger", CreatedAt: clock.Now().Add(-time.Hour)}}
 	var logged []string
-	launch, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Minute), "r", "z", compshare.NewInstance{Name: "n"}, nil)
+	launch, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Minute), "r", "z", compshare.NewInstance{Name: "n"})
 	var lost *LostInstanceError
 	if !errors.As(err, &lost) {
 		t.Fatalf("launch %+v, error %v; want a LostInstanceError, not the older instance", launch, err)
@@ -365,7 +364,7 @@ func TestInstanceCreateLostAnswerSeveralNewOnesAreNotGuessed(t *testing.T) {
 	}
 	f.named = []compshare.Instance{{UHostID: "uhost-a", CreatedAt: clock.Now()}, {UHostID: "uhost-b", CreatedAt: clock.Now().Add(time.Second)}}
 	var logged []string
-	launch, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Minute), "r", "z", compshare.NewInstance{Name: "n"}, nil)
+	launch, err := newInstances(f, &logged).Create(clock.withDeadline(t, time.Minute), "r", "z", compshare.NewInstance{Name: "n"})
 	var lost *LostInstanceError
 	if !errors.As(err, &lost) || !strings.Contains(err.Error(), "uhost-a") || !strings.Contains(err.Error(), "uhost-b") {
 		t.Fatalf("launch %+v, error %v; want a LostInstanceError naming uhost-a and uhost-b", launch, err)

@@ -21,35 +21,15 @@ import (
 	"time"
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
+	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
 )
-
-// Clock is what the helpers need of time.
-type Clock interface {
-	Now() time.Time
-	// Sleep waits d, or less when ctx ends first.
-	Sleep(ctx context.Context, d time.Duration)
-}
-
-// RealClock is the wall clock.
-type RealClock struct{}
-
-func (RealClock) Now() time.Time { return time.Now() }
-
-func (RealClock) Sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
 
 // Polling says when a helper tries again: Interval after the first try, then
 // twice the last pause, up to MaxInterval.
 type Polling struct {
-	Interval    time.Duration // first pause; <= 0: one second
-	MaxInterval time.Duration // bound of the pauses; < Interval: Interval (fixed pauses)
-	Clock       Clock         // nil: RealClock
+	Interval    time.Duration   // first pause; <= 0: one second
+	MaxInterval time.Duration   // bound of the pauses; < Interval: Interval (fixed pauses)
+	Clock       imagewait.Clock // nil: imagewait.RealClock
 	// OnRetry, if set, is told of each pause before it is taken: why the
 	// last try did not end the helper, and how long until the next.
 	OnRetry func(Retry)
@@ -63,9 +43,9 @@ type Retry struct {
 	Pause  time.Duration // until the next try
 }
 
-func (p Polling) clock() Clock {
+func (p Polling) clock() imagewait.Clock {
 	if p.Clock == nil {
-		return RealClock{}
+		return imagewait.RealClock{}
 	}
 	return p.Clock
 }

@@ -370,7 +370,7 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 		BootDiskType: plan.BootDiskType.ValueString(), BootDiskSizeGB: int(plan.BootDiskSizeGB.ValueInt64()),
 	}
 	life := r.life()
-	launch, err := life.Create(ctx, region, zone, spec, nil)
+	launch, err := life.Create(ctx, region, zone, spec)
 	if err != nil {
 		resp.Diagnostics.Append(instanceCreateErrorDiagnostic(spec, region, zone, err))
 		return

@@ -15,6 +15,7 @@ import (
 
 	"github.com/compshare/terraform-provider-compshare/internal/compshare"
 	"github.com/compshare/terraform-provider-compshare/internal/imagewait"
+	"github.com/compshare/terraform-provider-compshare/internal/schedule"
 )
 
 // imageIDPattern and maxImageIDLength describe ids the API could know.
@@ -38,6 +39,12 @@ var uhostIDValidators = []validator.String{
 func validImageID(id string) bool {
 	return len(id) <= maxImageIDLength && imageIDPattern.MatchString(id)
 }
+
+// maxPollIntervalBelowBudget tells, in max_poll_interval's description, what
+// a value below the call budget's pace does: the bound wins over the budget
+// (the schedule clamps to it after the budget has spoken).
+var maxPollIntervalBelowBudget = "Below `" + schedule.BudgetInterval.String() + "` it wins over the call budget " +
+	"(no more calls than fixed polling every " + schedule.BudgetInterval.String() + "), so the wait may call more often than that."
 
 var (
 	maxPollIntervalValidator = durationValidator{min: time.Second, max: time.Hour}

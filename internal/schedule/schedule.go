@@ -351,8 +351,9 @@ func (a *adaptive) modelETA() float64 {
 // a build whose distance to the target shrinks as a power of the time left,
 // target - p = A*(end - t)^k, through the last three levels: a straight line
 // is k = 1, a fast-start build's slow end k > 1. Of the ends that the levels'
-// rounding to two decimals allows, it returns the earliest; ok is false when
-// the levels fit no such end (the build does not slow down toward one).
+// rounding to the API's two decimals (resolution) allows, it returns the
+// earliest; ok is false when the levels fit no such end: progress not
+// rising through them, or speeding up more than any power allows.
 func (a *adaptive) slowingETA() (float64, bool) {
 	n := len(a.levels)
 	if n < 3 {
@@ -376,7 +377,7 @@ func (a *adaptive) slowingETA() (float64, bool) {
 	if g(math.Exp(hi)) < q {
 		return 0, false
 	}
-	for range 60 {
+	for range 40 { // the end to within 2^-40 of the log range: far below a millisecond
 		mid := (lo + hi) / 2
 		if g(math.Exp(mid)) < q {
 			lo = mid

@@ -292,6 +292,28 @@ func TestSlowingETA(t *testing.T) {
 	}
 }
 
+// Next uses the slowing-down end: on a 3-minute fast-start build without
+// estimates, 20 s before its end, the next poll comes halfway to the end
+// that the power law gives (16 to 20 s away, see TestSlowingETA), not
+// halfway to the tangent's, 3 s away, which would cost a poll every few
+// seconds down to the end.
+func TestNextHalvesTheSlowingEnd(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	fastStart := func(at float64) float64 {
+		left := 1 - at/180
+		return math.Round((100-100*left*left*left)*100) / 100
+	}
+	s := NewAdaptive(100, 0)
+	var d time.Duration
+	var why string
+	for _, at := range []float64{0, 60, 100, 120, 140, 160} {
+		d, why = s.Next(Observation{At: t0.Add(seconds(at)), Progress: fastStart(at), Total: -1, Remaining: -1})
+	}
+	if why != "half an untrusted estimate" || d < 8*time.Second || d > 10*time.Second {
+		t.Errorf("at 160 s of 180: next poll in %v (%s), want 8 to 10 s, half an untrusted estimate", d, why)
+	}
+}
+
 // A status lookup counts in the call budget: the poll planned before it
 // keeps its time (or the budget's next slot), unless the lookup leaves no
 // call for a check before a true API clock's end: then the poll moves to

@@ -605,8 +605,10 @@ func (s *state) expectsUsable(now time.Time) bool {
 // stands still, a lookup sees the end as well as a poll would (at a target
 // of 100) and also shows that the build has not failed: it takes the slot
 // when the build is expected over or a lookup for failure is due before the
-// budget's next slot, as long as the latest progress is no older than the
-// failure bound (lookupGap): a poll then sees whether it moves again.
+// budget's slot after the next (coming between, it would take a slot of its
+// own and push back the next poll, such as the one planned for a true API
+// clock's end), as long as the latest progress is no older than the failure
+// bound (lookupGap): a poll then sees whether it moves again.
 func (s *state) lookupInstead(now time.Time) bool {
 	if !s.short(now, 2) || s.req.Target < 100 || s.statusOff || s.last == nil {
 		return false
@@ -619,7 +621,7 @@ func (s *state) lookupInstead(now time.Time) bool {
 	if expected {
 		return fresh || !s.tookSlot
 	}
-	return fresh && s.lookupAt.Before(now.Add(schedule.BudgetInterval))
+	return fresh && s.lookupAt.Before(now.Add(2*schedule.BudgetInterval))
 }
 
 func (s *state) lookupDue(now time.Time) bool { return !s.statusOff && !now.Before(s.lookupAt) }

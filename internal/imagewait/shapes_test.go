@@ -31,8 +31,6 @@ import (
 var knownMisses = map[string]string{
 	"lag: fast-start/clock x0.5/Making 0s": "on 3-minute builds the clock runs out at half time, and the 99.99 % " +
 		"plateau (the last 3.7 % of the build, 6.6 s) outlasts the calls saved: the last lookups come at the budget's pace",
-	"lag: tail-99/clock/Making 0s": "on one 5-minute build a lookup for failure falls due 0.4 s before the clock's end " +
-		"and takes the call kept for it: 2.12 s",
 }
 
 // checkTarget reports a missed target of cell c, unless it is a known miss,

@@ -85,9 +85,9 @@ func TestTargetBelow100NeedsNoStatus(t *testing.T) {
 
 func TestFailureStatuses(t *testing.T) {
 	for _, tc := range []struct{ status, reason, want string }{
-		{"UnAvailable", "disk full", "the build of image compshareImage-x failed at 38.16 %: disk full (request id status-req)"},
-		{"unavailable", "", "the build of image compshareImage-x failed at 38.16 %: the API gives no reason (request id status-req)"},
-		{"Offline", "", "image compshareImage-x is Offline at 38.16 %: the API gives no reason (request id status-req)"},
+		{"UnAvailable", "disk full", "the build of image compshareImage-x failed at 42.12 %: disk full (request id status-req)"},
+		{"unavailable", "", "the build of image compshareImage-x failed at 42.12 %: the API gives no reason (request id status-req)"},
+		{"Offline", "", "image compshareImage-x is Offline at 42.12 %: the API gives no reason (request id status-req)"},
 	} {
 		t.Run(tc.status, func(t *testing.T) {
 			b := newBuild(2 * time.Minute)

@@ -86,3 +86,17 @@ func TestAvailableSeenSoonOnSavedCalls(t *testing.T) {
 		}
 	}
 }
+
+// A max interval below schedule.MinInterval is raised to it: progress polls
+// never come closer together, whatever the request asks.
+func TestMaxIntervalHasAFloor(t *testing.T) {
+	b := newBuild(time.Minute)
+	if _, err := b.run(t, Request{MaxInterval: time.Millisecond}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(b.progressAt); i++ {
+		if gap := b.progressAt[i] - b.progressAt[i-1]; gap < schedule.MinInterval {
+			t.Fatalf("progress polls at %v and %v, %v apart", b.progressAt[i-1], b.progressAt[i], gap)
+		}
+	}
+}

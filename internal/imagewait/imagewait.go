@@ -257,6 +257,9 @@ type state struct {
 	backoff time.Duration       // pause after the next transient error
 	pollAt  time.Time           // when to read the progress next
 	pollWhy string              // why then: the schedule's reason
+	// retryAt: no progress poll before then, as a backoff or the progress
+	// action's Retry-After asked; a status lookup's re-plan keeps it.
+	retryAt time.Time
 	// tookSlot: a status lookup took the poll's slot since the latest answer.
 	tookSlot bool
 
@@ -373,7 +376,7 @@ func (w waiter) poll(ctx context.Context, s *state) (answered bool, err error) {
 			return false, err
 		}
 		delay := s.pause(ctx, now, compshare.RetryAfter(err))
-		s.lastErr, s.pollAt = err, now.Add(delay)
+		s.lastErr, s.pollAt, s.retryAt = err, now.Add(delay), now.Add(delay)
 		if req.OnTransientError != nil {
 			req.OnTransientError(err, delay)
 		}
@@ -472,7 +475,7 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 		o := Observe(*s.last, now)
 		o.Calls, o.Lookup = s.calls, true
 		d, why := s.req.Schedule.Next(o)
-		if at := now.Add(s.clamp(d)); at.After(s.pollAt) {
+		if at := now.Add(s.clamp(d)); !at.Before(s.retryAt) {
 			s.pollAt, s.pollWhy = at, why
 		}
 	}

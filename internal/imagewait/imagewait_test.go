@@ -82,7 +82,7 @@ const maxFakeCalls = 10000
 
 // errTooManyCalls is what a fake answers past maxFakeCalls: an error that
 // ends the wait.
-var errTooManyCalls = &compshare.Error{Action: compshare.ActionImageProgress, ImageID: imageID, RetCode: 8888, Message: "the fake build answered maxFakeCalls calls: does the wait ever stop?"}
+var errTooManyCalls = &compshare.Error{ImageID: imageID, RetCode: 8888, Message: "the fake build answered maxFakeCalls calls: does the wait ever stop?"}
 
 func newBuild(work time.Duration) *fakeBuild {
 	c := &fakeClock{now: time.Now()}

@@ -125,7 +125,7 @@ func (l Instances) Create(ctx context.Context, region, zone string, spec compsha
 		var candidates []string
 		for _, inst := range insts {
 			// As for a build: one created more than olderThanLoss before the
-			// loss is another's that the list read before the request missed.
+			// loss is another instance that already had the name.
 			older := !inst.CreatedAt.IsZero() && inst.CreatedAt.Before(from.Add(-olderThanLoss))
 			if !older {
 				candidates = append(candidates, inst.UHostID)

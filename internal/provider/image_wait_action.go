@@ -71,7 +71,7 @@ func (a *imageWaitAction) Schema(ctx context.Context, _ action.SchemaRequest, re
 			"max_poll_interval": schema.StringAttribute{
 				Optional:    true,
 				Validators:  []validator.String{maxPollIntervalValidator},
-				Description: "Longest pause between two polls of the API, as a duration such as `30s` (1s to 1h). " + maxPollIntervalBelowBudget + " Defaults to `" + schedule.DefaultMaxInterval.String() + "`.",
+				Description: "Longest pause between two polls of the API, as a duration such as `30s` (1s to 1h). " + maxPollIntervalOverridesBudget + " Defaults to `" + schedule.DefaultMaxInterval.String() + "`.",
 			},
 			"timeouts": timeouts.AttributesWithOpts(ctx, timeouts.Opts{
 				InvokeDescription: "How long the action waits for the image, as a duration such as `30m`. Defaults to `60m`.",

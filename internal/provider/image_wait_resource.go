@@ -107,7 +107,7 @@ func (r *imageWaitResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Validators: []validator.String{maxPollIntervalValidator},
 				Description: "Longest pause between two polls of the API, as a duration such as `30s` or `2m` (1s to 1h). " +
 					"The wait polls rarely while the build is far from done and often near its expected end; this bounds how late " +
-					"an unexpectedly early end is noticed. " + maxPollIntervalBelowBudget + " Defaults to `" + schedule.DefaultMaxInterval.String() + "`. Can change without a new wait.",
+					"an unexpectedly early end is noticed. " + maxPollIntervalOverridesBudget + " Defaults to `" + schedule.DefaultMaxInterval.String() + "`. Can change without a new wait.",
 			},
 			"triggers": schema.MapAttribute{
 				ElementType:   types.StringType,

@@ -40,11 +40,10 @@ func validImageID(id string) bool {
 	return len(id) <= maxImageIDLength && imageIDPattern.MatchString(id)
 }
 
-// maxPollIntervalBelowBudget tells, in max_poll_interval's description, what
-// a value below the call budget's pace does: the bound wins over the budget
-// (the schedule clamps to it after the budget has spoken).
-var maxPollIntervalBelowBudget = "Below `" + schedule.BudgetInterval.String() + "` it wins over the call budget " +
-	"(no more calls than fixed polling every " + schedule.BudgetInterval.String() + "), so the wait may call more often than that."
+// maxPollIntervalOverridesBudget tells, in max_poll_interval's description, that
+// the bound wins over the call budget (the schedule clamps to it last).
+var maxPollIntervalOverridesBudget = "It bounds every pause, the call budget's too (no more calls than fixed polling every " +
+	schedule.BudgetInterval.String() + "): below `" + schedule.BudgetInterval.String() + "` the wait may call more often than that."
 
 var (
 	maxPollIntervalValidator = durationValidator{min: time.Second, max: time.Hour}

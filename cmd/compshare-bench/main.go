@@ -34,7 +34,7 @@ func run(ctx context.Context) error {
 	terraform := flag.String("terraform", "", "Terraform CLI `path` (default: what scripts/terraform-cli.sh prints)")
 	out := flag.String("out", "BENCHMARKS.md", "write the report to `file` too; empty: only print it")
 	runs := flag.Int("runs", 5, "builds of each shape and estimate, of different durations")
-	longRuns := flag.Int("long-runs", 2, "builds of each shape and estimate lasting 5 minutes or more")
+	longRuns := flag.Int("long-runs", 5, "builds of each shape and estimate lasting 5 minutes or more (5: their ends at spread phases of 5-s polling)")
 	planRuns := flag.Int("plan-runs", 7, "timed runs of each plan")
 	quick := flag.Bool("quick", false, "a quick look: 2 runs, no long runs, 3 plan runs, no long failing build")
 	scaleOnly := flag.Bool("scale", false, "only the 100 waits at once; print their figures and write nothing")

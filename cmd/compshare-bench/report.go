@@ -43,7 +43,7 @@ func (r report) render() string {
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	w("# Benchmarks")
 	w("")
-	w("Written by `make bench` (`go run ./cmd/compshare-bench`), which reproduces it from a clean clone in about seven minutes")
+	w("Written by `make bench` (`go run ./cmd/compshare-bench`), which reproduces it from a clean clone in about eight minutes")
 	w("(`-quick` for a shorter look). The real Terraform CLI runs the provider, built with `go build` and installed through")
 	w("`dev_overrides`, against the API emulator (`internal/emulator`) inside the benchmark's process; nothing leaves the")
 	w("machine. Figures vary from machine to machine. The benchmark never fails on a target, it reports it.")
@@ -52,8 +52,8 @@ func (r report) render() string {
 	w("- CPU: %s, %d logical CPUs", cpuModel(), runtime.NumCPU())
 	w("- Terraform v%s, %s; the benchmark took %v", r.terraformVersion, runtime.Version(), r.took.Round(time.Second))
 	if r.loadAtStart != "" {
-		w("- Load average at the start (1, 5, 15 min): %s; above the number of CPUs, other work competed with the", r.loadAtStart)
-		w("  benchmark and its lags are longer than on an idle machine")
+		w("- Load average at the start (1, 5, 15 min): %s (when it is above the number of CPUs, other work competed with", r.loadAtStart)
+		w("  the benchmark and its lags are longer than on an idle machine)")
 	}
 	w("")
 	r.renderWaiting(w)

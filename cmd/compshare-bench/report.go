@@ -233,7 +233,7 @@ func (r report) renderScale(w func(string, ...any)) {
 	w("## 100 waits at once")
 	w("")
 	w("`terraform apply -parallelism=%d` of %d `compshare_image_wait` on %v builds that all end %v after apply starts,", scaleWaits, scaleWaits, scaleTotal, scaleEnd)
-	w("with the provider's default settings (a budget of 20 requests per second, paced 5 %% below it).")
+	w("with the provider's default settings (a budget of 20 requests per second, paced 10 %% below it).")
 	w("")
 	w("| figure | value |")
 	w("|---|--:|")

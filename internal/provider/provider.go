@@ -119,7 +119,7 @@ func (p *compshareProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional:   true,
 				Validators: []validator.Float64{positiveValidator{}},
 				Description: "Request budget of this provider configuration: the most API requests it sends in any second, retries included, " +
-					"shared by all its data sources, resources and actions. Requests are spaced evenly (5 % wider than the budget allows, so that " +
+					"shared by all its data sources, resources and actions. Requests are spaced evenly (10 % wider than the budget allows, so that " +
 					"delays on the way never bring one more into a second) and wait their turn in order, so a hundred waits stay polite and none " +
 					"starves; a plan reading N different images takes at least N divided by this many seconds. " +
 					"Greater than 0; fractions such as 0.5 are allowed. Defaults to 20.",

@@ -17,8 +17,8 @@
 // next_poll_reason, with TF_LOG_PROVIDER=DEBUG):
 //
 //	no estimate yet               the first answer carries none: 1 s
-//	half the first estimate       the first answer's estimate, halved, and no later than the build has run
-//	half an untrusted estimate    the model has not yet predicted a move: halfway to its end
+//	half the first estimate       the first answer's estimate, halved, and no later than the build's age by the API's account or 5 s, whichever is longer
+//	half an untrusted estimate    the model has not yet predicted a move: halfway to its end, and no later than half the time the wait has run or 5 s, whichever is longer (5 s after a resume)
 //	check before the predicted end  a trusted model: 5 % early, to measure again
 //	predicted end                 the end, once a check would be within a second
 //	last shot at the end          no call left for a check: as late as still within 1.5 s of the earliest end
@@ -30,8 +30,23 @@
 //	max poll interval             clamped to max_poll_interval
 //	fixed interval                COMPSHARE_WAIT_SCHEDULE=fixed:N (a benchmarking aid)
 //
-// The wait (internal/imagewait) adds the status lookups' reasons ("status
-// lookup: ...").
+// Each line's reason is for the next call. A pause raised to MinInterval
+// keeps its reason. The wait (internal/imagewait) adds the status lookups,
+// which count in the budget, and their reasons:
+//
+//	status lookup: has the build failed?     due max(10 s, 10 % of the wait so far), up to max_poll_interval, after the last sign of life (a lookup, or progress that moved)
+//	status lookup: listed as Available yet?  at 99.99 % or 100 %: at once (0.5 s after a lookup), then every 1.5 s while the calls saved last, then at the budget's pace
+//	status lookup: the progress action refuses the image  the status alone decides, at the budget's pace
+//
+// The wait's last line has no next call (0 s, no reason). Lookups also come
+// unnamed, in the same turn as a poll: before it when the build is expected
+// over (at a true API clock's end, or the latest answer's estimate) and the
+// budget allows both, so that a finished build ends the wait with one call;
+// and at once when progress stops at 99 % or more. A poll and a lookup of
+// one turn are logged together, poll first, with the same next call. When
+// the budget allows one call only, a lookup takes the slot of the poll due
+// (when the build is expected over, or a lookup for failure is due before
+// the budget's slot after the next), and the poll is planned anew.
 //
 // The details behind those words:
 //
@@ -57,8 +72,9 @@
 //     end needs.
 //   - Status lookups: the wait tells the schedule of each one
 //     (Observation.Lookup). It counts in the budget; the poll planned
-//     before it keeps its time, unless the lookup left no call for a check
-//     before a true API clock's end: the poll then moves to that end.
+//     before it keeps its time and reason (or the budget's next slot, if
+//     the lookup took the poll's), unless the lookup left no call for a
+//     check before a true API clock's end: the poll then moves to that end.
 //   - API clock: Total unchanged and Remaining shorter by the time passed on
 //     consecutive answers, toward target 100; a stale value or an
 //     extrapolation of progress does not count. Its end is narrowed by every

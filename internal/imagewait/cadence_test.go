@@ -68,8 +68,9 @@ func TestCallsNoMoreThanFixedPolling(t *testing.T) {
 }
 
 // While a build at 100 % is listed as Making, the calls saved earlier pay for
-// lookups every confirmEvery: the wait ends within that of the image becoming
-// usable, and still makes no more calls than fixed 5-s polling.
+// lookups every schedule.BudgetInterval/2: the wait ends within that of the
+// image becoming usable, half fixed 5-s polling's worst, and still makes no
+// more calls than fixed 5-s polling.
 func TestAvailableSeenSoonOnSavedCalls(t *testing.T) {
 	for _, lag := range []time.Duration{3 * time.Second, 10 * time.Second, 17 * time.Second} {
 		b := newBuild(3 * time.Minute)
@@ -78,8 +79,8 @@ func TestAvailableSeenSoonOnSavedCalls(t *testing.T) {
 			t.Fatalf("Making for %v: %v", lag, err)
 		}
 		usable := b.work + lag
-		if late := b.elapsed() - usable; late < 0 || late > confirmEvery {
-			t.Errorf("Making for %v: ended %v after the image was usable, want within %v (lookups at %v)", lag, late, confirmEvery, b.statusAt)
+		if late, within := b.elapsed()-usable, schedule.BudgetInterval/2; late < 0 || late > within {
+			t.Errorf("Making for %v: ended %v after the image was usable, want within %v (lookups at %v)", lag, late, within, b.statusAt)
 		}
 		if calls, fixed := b.progressCalls+len(b.statusAt), int(usable/(5*time.Second))+2; calls > fixed {
 			t.Errorf("Making for %v: %d calls, fixed 5-s polling %d", lag, calls, fixed)

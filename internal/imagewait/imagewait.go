@@ -36,10 +36,14 @@ const (
 	// where the build is now.
 	finalReadTimeout = 5 * time.Second
 	// confirmEvery is the pause between two status lookups while a build at
-	// 100 % is not yet listed as Available, as long as the calls saved
-	// earlier last (then the call budget's pace): it keeps the lag to
-	// Available within 2 s.
-	confirmEvery = 1500 * time.Millisecond
+	// 99.99 % may end any moment (from the earliest end the schedule
+	// predicted), as long as the calls saved earlier last (then the call
+	// budget's pace): it keeps the lag to Available within the targets of
+	// 1 s median and 2 s worst, with a call's latency to spare. At 100 %
+	// and not yet Available, nothing tells when the listing will follow:
+	// lookups come every schedule.BudgetInterval/2, half fixed polling's
+	// worst lag for fewer of the saved calls.
+	confirmEvery = time.Second
 	// stayPercent is where builds often stay a while before their end
 	// (API-NOTES.md, "sit at 99 % for a while"): a stop there is looked
 	// up at once.
@@ -262,6 +266,9 @@ type state struct {
 	retryAt time.Time
 	// tookSlot: a status lookup took the poll's slot since the latest answer.
 	tookSlot bool
+	// endAt: at 99.99 %, the earliest end the default schedule predicted
+	// before (see observe); zero when unknown or past.
+	endAt time.Time
 
 	calls    int       // requests made: progress and status
 	lookupAt time.Time // when to look the status up next
@@ -441,6 +448,17 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 		// Done, or as soon as the image is listed as Available (after the
 		// shortest pause if it was just looked up, as expectsUsable does).
 		s.lookupAt = schedule.Later(now, s.lookedAt.Add(schedule.MinInterval))
+		s.endAt = time.Time{}
+		if a, ok := s.req.Schedule.(*schedule.Adaptive); ok && s.budgeted && !s.atTarget() {
+			// At 99.99 % the rest of the way is below the progress's
+			// resolution: the schedule, not told of this answer, keeps
+			// the end it predicted from the latest move. A fast-start
+			// build's last 5 % of the time reads 99.99 %: dense lookups
+			// from that end on, not from now, keep the calls for it.
+			if end, ok := a.EarliestEnd(); ok && end.After(now) {
+				s.endAt = end
+			}
+		}
 		return
 	}
 	o := Observe(p, now)
@@ -497,9 +515,11 @@ func (w waiter) lookUp(ctx context.Context, s *state) error {
 	return nil
 }
 
-// lookupEvery is the pause after a status lookup: while a finished build
-// waits to be listed as Available, confirmEvery as long as the call budget
-// allows, else the budget's pace (up to the max interval); else lookupGap.
+// lookupEvery is the pause after a status lookup. While only the status can
+// tell more (statusDecides): at 99.99 %, up to the predicted earliest end
+// (endAt) no more than schedule.BudgetInterval apart, then confirmEvery; at
+// 100 %, BudgetInterval/2; both as long as the call budget allows, else the
+// budget's pace (up to the max interval). Else lookupGap.
 func (s *state) lookupEvery(now time.Time) time.Duration {
 	if s.progressOff {
 		// The status is the only figure: looked up at the budget's pace.
@@ -508,7 +528,14 @@ func (s *state) lookupEvery(now time.Time) time.Duration {
 	if !s.statusDecides() {
 		return s.lookupGap(now)
 	}
-	return min(max(confirmEvery, s.budget().At(s.calls+1).Sub(now)), schedule.BudgetInterval, s.req.MaxInterval)
+	if s.endAt.After(now.Add(confirmEvery)) {
+		return min(s.endAt.Sub(now), schedule.BudgetInterval, s.req.MaxInterval)
+	}
+	every := confirmEvery
+	if s.atTarget() {
+		every = schedule.BudgetInterval / 2
+	}
+	return min(max(every, s.budget().At(s.calls+1).Sub(now)), schedule.BudgetInterval, s.req.MaxInterval)
 }
 
 // budget is the wait's call budget: progress polls and status lookups alike.
@@ -581,24 +608,19 @@ func (s *state) result() compshare.Progress {
 
 // expectsUsable reports whether a progress poll due now had better be
 // preceded by a status lookup: at a target of 100, the API's Remaining says
-// the build is over, read as a clock while it counts down like one over the
-// latest two answers (schedule.ClockEnd, within its rounding), else as the
-// latest answer's estimate (schedule.ETA, which also takes the pace so far:
-// wrong for a build at 99 % with minutes left on a true clock). A wait on another
-// schedule than the default looks up first only if the call budget allows
-// both calls by now.
+// the build is over, while it counts down like a clock over the latest two
+// answers (schedule.ClockEnd, within its rounding). An estimate that does
+// not (an extrapolation of progress, a clock that ran out) is not enough: on
+// a build that slows down it says "over" again and again, and each lookup
+// it sends first is a call the end then lacks. A wait on another schedule
+// than the default looks up first only if the call budget allows both calls
+// by now.
 func (s *state) expectsUsable(now time.Time) bool {
-	if s.req.Target < 100 || s.statusOff || s.last == nil || !s.budgeted && s.budget().At(s.calls+2).After(now) {
+	if s.req.Target < 100 || s.statusOff || s.prev == nil || !s.budgeted && s.budget().At(s.calls+2).After(now) {
 		return false
 	}
-	last := Observe(*s.last, s.lastAt)
-	if s.prev != nil {
-		if end, ok := schedule.ClockEnd(Observe(*s.prev, s.prevAt), last, 100); ok {
-			return !now.Before(end.Add(-schedule.Rounding))
-		}
-	}
-	eta, ok := schedule.ETA(last, 100)
-	return ok && !now.Before(s.lastAt.Add(eta))
+	end, ok := schedule.ClockEnd(Observe(*s.prev, s.prevAt), Observe(*s.last, s.lastAt), 100)
+	return ok && !now.Before(end.Add(-schedule.Rounding))
 }
 
 // lookupInstead reports whether a status lookup takes the slot of the

@@ -26,12 +26,9 @@ import (
 // rewrites: a change of the schedule shows there as a readable diff.
 
 // knownMisses are the targets missed today on builds of minutes, by target
-// and cell, with why; the target tests report them without failing, and fail
-// when one is met (then it leaves this list).
-var knownMisses = map[string]string{
-	"lag: fast-start/clock x0.5/Making 0s": "on 3-minute builds the clock runs out at half time, and the 99.99 % " +
-		"plateau (the last 3.7 % of the build, 6.6 s) outlasts the calls saved: the last lookups come at the budget's pace",
-}
+// and cell, with why (none today); the target tests report them without
+// failing, and fail when one is met (then it leaves this list).
+var knownMisses = map[string]string{}
 
 // checkTarget reports a missed target of cell c, unless it is a known miss,
 // and a known miss that is met.
@@ -90,6 +87,7 @@ type shapeBuild struct {
 	making                     time.Duration
 	latency                    time.Duration // every call takes this long
 	progressCalls, statusCalls int
+	statusAt                   []time.Duration // each status lookup, since the build started
 }
 
 func (b *shapeBuild) ImageProgress(context.Context, string, string, string) (compshare.Progress, error) {
@@ -109,6 +107,7 @@ func (b *shapeBuild) ImageProgress(context.Context, string, string, string) (com
 func (b *shapeBuild) ImageStatus(context.Context, string, string, string) (compshare.ImageStatus, error) {
 	b.statusCalls++
 	b.clock.now = b.clock.now.Add(b.latency)
+	b.statusAt = append(b.statusAt, b.clock.now.Sub(b.started))
 	if b.progressCalls+b.statusCalls > maxFakeCalls {
 		return compshare.ImageStatus{}, errTooManyCalls
 	}
@@ -137,6 +136,36 @@ func runShape(t *testing.T, s schedule.Schedule, b buildshape.Build, phase, maki
 		t.Fatalf("%v, phase %v: %v", b, phase, err)
 	}
 	return shapeRun{r.progressCalls + r.statusCalls, c.now.Sub(r.started) - r.usable()}
+}
+
+// A fast-start build reads 99.99 % for the last 5 % of its time (15 s of 5
+// minutes), where only a status lookup can see it end. The lookups wait for
+// the earliest end the schedule predicted from the latest move, then come
+// every confirmEvery: the wait ends within that of the end, with fewer
+// lookups than one every confirmEvery through the plateau would make.
+func TestPlateauLookupsWaitForThePredictedEnd(t *testing.T) {
+	fastStart, _ := buildshape.ShapeNamed("fast-start")
+	for _, est := range buildshape.Estimates {
+		b := buildshape.Build{Shape: fastStart, Estimate: est, Duration: 5 * time.Minute}
+		c := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		r := &shapeBuild{clock: c, started: c.now, build: b}
+		req := Request{Region: region, Zone: zone, ImageID: imageID, Target: 100}
+		if _, err := (waiter{r: r, clock: c, statusTimeout: statusTimeout, finalReadTimeout: finalReadTimeout}).wait(t.Context(), req); err != nil {
+			t.Fatalf("%s: %v", est.Name, err)
+		}
+		plateau, lookups := b.Reaches(99.99), 0
+		for _, at := range r.statusAt {
+			if at >= plateau {
+				lookups++
+			}
+		}
+		if lag := c.now.Sub(r.started) - r.usable(); lag < 0 || lag > confirmEvery {
+			t.Errorf("%s: the wait ended %v after the build, want within %v (lookups at %v)", est.Name, lag, confirmEvery, r.statusAt)
+		}
+		if most := int((b.Duration-plateau)/confirmEvery) - 1; lookups > most {
+			t.Errorf("%s: %d lookups at 99.99 %% (%v to %v), want at most %d (lookups at %v)", est.Name, lookups, plateau, b.Duration, most, r.statusAt)
+		}
+	}
 }
 
 // shapeCell is one shape, estimate mode and delay to Available, over every

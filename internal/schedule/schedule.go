@@ -35,18 +35,18 @@
 // which count in the budget, and their reasons:
 //
 //	status lookup: has the build failed?     due max(10 s, 10 % of the wait so far), up to max_poll_interval, after the last sign of life (a lookup, or progress that moved)
-//	status lookup: listed as Available yet?  at 99.99 % or 100 %: at once (0.5 s after a lookup), then every 1.5 s while the calls saved last, then at the budget's pace
+//	status lookup: listed as Available yet?  at 99.99 % or 100 %: at once (0.5 s after a lookup); at 99.99 %, then up to the earliest end predicted before it (EarliestEnd) at most 5 s apart, then every 1 s; at 100 %, every 2.5 s; while the calls saved last, then at the budget's pace
 //	status lookup: the progress action refuses the image  the status alone decides, at the budget's pace
 //
 // The wait's last line has no next call (0 s, no reason). Lookups also come
 // unnamed, in the same turn as a poll: before it when the build is expected
-// over (at a true API clock's end, or the latest answer's estimate) and the
-// budget allows both, so that a finished build ends the wait with one call;
-// and at once when progress stops at 99 % or more. A poll and a lookup of
-// one turn are logged together, poll first, with the same next call. When
-// the budget allows one call only, a lookup takes the slot of the poll due
-// (when the build is expected over, or a lookup for failure is due before
-// the budget's slot after the next), and the poll is planned anew.
+// over (at a true API clock's end) and the budget allows both, so that a
+// finished build ends the wait with one call; and at once when progress
+// stops at 99 % or more. A poll and a lookup of one turn are logged
+// together, poll first, with the same next call. When the budget allows one
+// call only, a lookup takes the slot of the poll due (when the build is
+// expected over, or a lookup for failure is due before the budget's slot
+// after the next), and the poll is planned anew.
 //
 // The details behind those words:
 //
@@ -187,11 +187,12 @@ func MaxInterval(requested time.Duration) time.Duration {
 // NewAdaptive returns the schedule described in the package documentation for
 // waiting until progress reaches target percent, with pauses no longer than
 // MaxInterval(maxInterval).
-func NewAdaptive(target float64, maxInterval time.Duration) Schedule {
-	return &adaptive{target: clampPercent(target), maxInterval: MaxInterval(maxInterval)}
+func NewAdaptive(target float64, maxInterval time.Duration) *Adaptive {
+	return &Adaptive{target: clampPercent(target), maxInterval: MaxInterval(maxInterval)}
 }
 
-type adaptive struct {
+// Adaptive is the schedule described in the package documentation.
+type Adaptive struct {
 	target      float64
 	maxInterval time.Duration
 
@@ -206,6 +207,7 @@ type adaptive struct {
 	verified   bool        // the progress model predicted the latest movement
 	due        time.Time   // end predicted by the progress model; zero when unknown
 	apiEnd     time.Time   // end predicted by the API's clock; zero when unknown
+	earliest   time.Time   // earliest plausible end, by the latest move of progress; zero before one
 
 	// The API's clock, trusted while it counts down like one: its end lies
 	// in [clockLo, clockHi] (each answer's whole-second rounding narrows it).
@@ -231,7 +233,7 @@ type level struct {
 	p  float64
 }
 
-func (a *adaptive) Next(o Observation) (time.Duration, string) {
+func (a *Adaptive) Next(o Observation) (time.Duration, string) {
 	o.Progress = clampPercent(o.Progress)
 	if o.Progress >= a.target {
 		return MinInterval, "target reached" // the caller stops polling
@@ -307,6 +309,10 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 		a.trusted = a.trusted || math.Abs(api-eta) <= tolerance*eta+Rounding.Seconds()
 		eta, lo, hi = math.Min(eta, api), math.Min(lo, api), math.Max(hi, api)
 	}
+	a.earliest = o.At.Add(seconds(eta))
+	if a.clockOK {
+		a.earliest = minTime(a.earliest, a.clockLo)
+	}
 	if a.clockDecides(o) {
 		return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At), "end of the API's clock")
 	}
@@ -319,9 +325,18 @@ func (a *adaptive) Next(o Observation) (time.Duration, string) {
 	return a.plan(o, eta, resumed)
 }
 
+// EarliestEnd returns the earliest moment at which progress may reach the
+// target, as predicted from the latest observation in which progress moved:
+// the model's end (the soonest candidate while the model is untrusted, and
+// no sooner than a slowing build's), or a true API clock's earliest end if
+// sooner. ok is false before progress first moved.
+func (a *Adaptive) EarliestEnd() (end time.Time, ok bool) {
+	return a.earliest, !a.earliest.IsZero()
+}
+
 // model returns the progress the model predicts at t: the line through the
 // last two levels, or the parabola through the last three.
-func (a *adaptive) model(t time.Time) (float64, bool) {
+func (a *Adaptive) model(t time.Time) (float64, bool) {
 	n := len(a.levels)
 	if n < 2 {
 		return 0, false
@@ -333,7 +348,7 @@ func (a *adaptive) model(t time.Time) (float64, bool) {
 }
 
 // curvature returns the parabola's second coefficient (percent per second squared); 0 for a line.
-func (a *adaptive) curvature() float64 {
+func (a *Adaptive) curvature() float64 {
 	n := len(a.levels)
 	if n < 3 {
 		return 0
@@ -347,7 +362,7 @@ func (a *adaptive) curvature() float64 {
 // modelETA returns the seconds from the last level until the model reaches
 // the target. A parabola that turns before the target gives way to its
 // tangent at the last level.
-func (a *adaptive) modelETA() float64 {
+func (a *Adaptive) modelETA() float64 {
 	n := len(a.levels)
 	l2, l3 := a.levels[n-2], a.levels[n-1]
 	s23 := (l3.p - l2.p) / l3.at.Sub(l2.at).Seconds()
@@ -370,7 +385,7 @@ func (a *adaptive) modelETA() float64 {
 // rounding to the API's two decimals (resolution) allows, it returns the
 // earliest; ok is false when the levels fit no such end: progress not
 // rising through them, or speeding up more than any power allows.
-func (a *adaptive) slowingETA() (float64, bool) {
+func (a *Adaptive) slowingETA() (float64, bool) {
 	n := len(a.levels)
 	if n < 3 {
 		return 0, false
@@ -405,7 +420,7 @@ func (a *adaptive) slowingETA() (float64, bool) {
 }
 
 // fastestSlope returns the fastest pace, in percent per second, between consecutive levels.
-func (a *adaptive) fastestSlope() float64 {
+func (a *Adaptive) fastestSlope() float64 {
 	fastest := 0.0
 	for i := 1; i < len(a.levels); i++ {
 		l1, l2 := a.levels[i-1], a.levels[i]
@@ -432,7 +447,7 @@ func ClockEnd(prev, o Observation, target float64) (time.Time, bool) {
 
 // plan returns the wait for an ETA in seconds from o; resumed says that
 // progress moved again after standing still.
-func (a *adaptive) plan(o Observation, eta float64, resumed bool) (time.Duration, string) {
+func (a *Adaptive) plan(o Observation, eta float64, resumed bool) (time.Duration, string) {
 	ran := o.At.Sub(a.budget.Start)
 	if o.Total > o.Remaining && o.Remaining >= 0 {
 		ran = max(ran, o.Total-o.Remaining) // the build's age by the API's account
@@ -462,7 +477,7 @@ func (a *adaptive) plan(o Observation, eta float64, resumed bool) (time.Duration
 	return a.wait(o, seconds(eta+endSlack.Seconds()), "predicted end")
 }
 
-func (a *adaptive) stalled(o Observation) (time.Duration, string) {
+func (a *Adaptive) stalled(o Observation) (time.Duration, string) {
 	a.idle++
 	a.trusted, a.verified = false, false
 	if a.clockDecides(o) {
@@ -483,7 +498,7 @@ func (a *adaptive) stalled(o Observation) (time.Duration, string) {
 }
 
 // final returns d, or the wait until the trusted clock's end if that comes sooner.
-func (a *adaptive) final(o Observation, d time.Duration, reason string) (time.Duration, string) {
+func (a *Adaptive) final(o Observation, d time.Duration, reason string) (time.Duration, string) {
 	if end := a.clockHi.Add(endSlack).Sub(o.At); a.clockOK && end < d {
 		d, reason = end, "end of the API's clock"
 	}
@@ -492,7 +507,7 @@ func (a *adaptive) final(o Observation, d time.Duration, reason string) (time.Du
 
 // overdue returns the wait while progress stands still and no step or
 // clock tells when it moves.
-func (a *adaptive) overdue(o Observation) (time.Duration, string) {
+func (a *Adaptive) overdue(o Observation) (time.Duration, string) {
 	var next, passed time.Time // earliest predicted end ahead; latest one behind
 	for _, end := range []time.Time{a.due, a.apiEnd} {
 		switch {
@@ -524,7 +539,7 @@ func (a *adaptive) overdue(o Observation) (time.Duration, string) {
 // readClock follows the API's estimate from prev to o: trusted while it
 // counts down like a clock toward target 100 (Remaining scaled to a lower
 // target would assume a straight build), until it runs out or overruns.
-func (a *adaptive) readClock(prev, o Observation) {
+func (a *Adaptive) readClock(prev, o Observation) {
 	end, ok := ClockEnd(prev, o, a.target)
 	if ok {
 		a.apiEnd = end
@@ -555,7 +570,7 @@ func (a *adaptive) readClock(prev, o Observation) {
 
 // isStep reports whether progress moving by size percent is a whole number
 // of the steps seen: several steps between two answers.
-func (a *adaptive) isStep(size float64) bool {
+func (a *Adaptive) isStep(size float64) bool {
 	k := math.Round(size / a.unit)
 	return a.unit > 0 && k >= 1 && math.Abs(size-k*a.unit) <= 0.01*a.unit
 }
@@ -563,14 +578,14 @@ func (a *adaptive) isStep(size float64) bool {
 // clockDecides reports whether the next poll goes just after the end of a
 // true API clock: the calls left allow no check before it. It holds even at
 // the API's last value before 100, where polls would otherwise be dense.
-func (a *adaptive) clockDecides(o Observation) bool {
+func (a *Adaptive) clockDecides(o Observation) bool {
 	return a.clockOK && a.clockHi.After(o.At) && a.budget.At(a.calls+2).After(a.clockHi)
 }
 
 // addJump records that progress moved by size percent in (lo, hi] after
 // standing still. Steps are of one size: a move that is not a whole number of
 // them (a build that crawls after moving fast) starts a new series.
-func (a *adaptive) addJump(lo, hi time.Time, size float64) {
+func (a *Adaptive) addJump(lo, hi time.Time, size float64) {
 	if len(a.jumps) == 0 || !a.isStep(size) {
 		a.unit, a.jumps = size, append(a.jumps[:0], jump{lo, hi, 0})
 		return
@@ -585,7 +600,7 @@ func (a *adaptive) addJump(lo, hi time.Time, size float64) {
 // nextJump returns when the next step may come, from the period of the
 // steps seen: every pair of jumps bounds the period, every jump then bounds
 // the next one. ok is false before two jumps or when they disagree.
-func (a *adaptive) nextJump() (lo, hi time.Time, ok bool) {
+func (a *Adaptive) nextJump() (lo, hi time.Time, ok bool) {
 	if len(a.jumps) < 2 {
 		return lo, hi, false
 	}
@@ -631,7 +646,7 @@ func minTime(a, b time.Time) time.Time {
 
 // wait returns d and its reason, unless the call budget asks for longer or
 // the clamp changes it.
-func (a *adaptive) wait(o Observation, d time.Duration, reason string) (time.Duration, string) {
+func (a *Adaptive) wait(o Observation, d time.Duration, reason string) (time.Duration, string) {
 	if b := a.budget.At(a.calls + 1).Sub(o.At); b > d {
 		d, reason = b, "call budget"
 	}

@@ -259,8 +259,8 @@ func TestClockEnd(t *testing.T) {
 // far sooner as the tangent would say, nor later than its true end.
 func TestSlowingETA(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	levels := func(points ...float64) *adaptive {
-		a := &adaptive{target: 100}
+	levels := func(points ...float64) *Adaptive {
+		a := &Adaptive{target: 100}
 		for i := 0; i < len(points); i += 2 {
 			a.levels = append(a.levels, level{t0.Add(seconds(points[i])), points[i+1]})
 		}
@@ -272,7 +272,7 @@ func TestSlowingETA(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name   string
-		a      *adaptive
+		a      *Adaptive
 		lo, hi float64 // seconds after the last level; 0, 0: no estimate
 	}{
 		{"fast-start, 3-minute build, 20 s left", levels(120, fastStart(120, 180), 140, fastStart(140, 180), 160, fastStart(160, 180)), 16, 20},
@@ -364,6 +364,38 @@ func TestMaxInterval(t *testing.T) {
 	} {
 		if got := MaxInterval(tc.requested); got != tc.want {
 			t.Errorf("MaxInterval(%v) = %v, want %v", tc.requested, got, tc.want)
+		}
+	}
+}
+
+// EarliestEnd is unknown before progress moves; then it is the end the
+// latest move predicts, or a true API clock's earliest end if sooner.
+func TestEarliestEnd(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	for _, tc := range []struct {
+		name           string
+		total, remain1 time.Duration // the API's estimate at 0 s; -1: none
+		want           time.Time
+	}{
+		// 10 % at 0 s, 20 % at 10 s: the line reaches 100 % at 90 s.
+		{"no estimate", -1, -1, at(90)},
+		// A clock counting down from 60 s ends at 60 s, give or take its
+		// whole-second rounding.
+		{"a true clock", 100 * time.Second, 60 * time.Second, at(59.5)},
+	} {
+		s := NewAdaptive(100, 0)
+		s.Next(Observation{At: at(0), Progress: 10, Total: tc.total, Remaining: tc.remain1})
+		if end, ok := s.EarliestEnd(); ok {
+			t.Errorf("%s: before a move, EarliestEnd = %v, want none", tc.name, end)
+		}
+		remain2 := tc.remain1
+		if remain2 >= 0 {
+			remain2 -= 10 * time.Second
+		}
+		s.Next(Observation{At: at(10), Progress: 20, Total: tc.total, Remaining: remain2})
+		if end, ok := s.EarliestEnd(); !ok || !end.Equal(tc.want) {
+			t.Errorf("%s: EarliestEnd = %v, %v; want %v", tc.name, end.Sub(t0), ok, tc.want.Sub(t0))
 		}
 	}
 }

@@ -22,7 +22,7 @@
 //	check before the predicted end  a trusted model: 5 % early, to measure again
 //	predicted end                 the end, once a check would be within a second
 //	last shot at the end          no call left for a check: as late as still within 1.5 s of the earliest end
-//	end of the API's clock        a true clock's end, when no call is left for a check before it
+//	end of the API's clock        a true clock's end, when no call is left for a check before it, or when it falls in the window of the last step
 //	next step                     progress moves in steps: the next one's window
 //	no movement, backing off      progress stood still: 1, 2, 4 ... s
 //	past the predicted end        overdue: every 1/8 of the overrun, 1 to 5 s
@@ -490,6 +490,12 @@ func (a *Adaptive) stalled(o Observation) (time.Duration, string) {
 		every := denseInterval
 		if o.Progress+a.unit < a.target-1e-9 {
 			every = min(max(hi.Sub(lo)/4, denseInterval), BudgetInterval)
+		} else if a.clockOK && a.clockHi.After(o.At) && !a.clockLo.Before(lo) && !a.clockHi.After(hi) {
+			// A true API clock whose end falls in the last step's
+			// window times that step to within its rounding: dense
+			// polls from the window's start would spend the calls
+			// the end needs.
+			return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At), "end of the API's clock")
 		}
 		return a.final(o, max(lo.Sub(o.At), every), "next step")
 	}

@@ -82,6 +82,16 @@ func TestAvailableSeenSoonOnSavedCalls(t *testing.T) {
 		if late, within := b.elapsed()-usable, schedule.BudgetInterval/2; late < 0 || late > within {
 			t.Errorf("Making for %v: ended %v after the image was usable, want within %v (lookups at %v)", lag, late, within, b.statusAt)
 		}
+		// The lookup at 100 %, the one 0.5 s after it, then every 2.5 s.
+		making := 0
+		for _, at := range b.statusAt {
+			if at > b.work {
+				making++
+			}
+		}
+		if most := int(lag/(schedule.BudgetInterval/2)) + 3; making > most {
+			t.Errorf("Making for %v: %d lookups after 100 %%, want at most %d (lookups at %v)", lag, making, most, b.statusAt)
+		}
 		if calls, fixed := b.progressCalls+len(b.statusAt), int(usable/(5*time.Second))+2; calls > fixed {
 			t.Errorf("Making for %v: %d calls, fixed 5-s polling %d", lag, calls, fixed)
 		}

@@ -267,7 +267,7 @@ type state struct {
 	// tookSlot: a status lookup took the poll's slot since the latest answer.
 	tookSlot bool
 	// endAt: at 99.99 %, the earliest end the default schedule predicted
-	// before (see observe); zero when unknown or past.
+	// before (see observe); zero when unknown.
 	endAt time.Time
 
 	calls    int       // requests made: progress and status
@@ -455,9 +455,7 @@ func (s *state) observe(p compshare.Progress, now time.Time) {
 			// the end it predicted from the latest move. A fast-start
 			// build's last 5 % of the time reads 99.99 %: dense lookups
 			// from that end on, not from now, keep the calls for it.
-			if end, ok := a.EarliestEnd(); ok && end.After(now) {
-				s.endAt = end
-			}
+			s.endAt, _ = a.EarliestEnd()
 		}
 		return
 	}
@@ -528,14 +526,18 @@ func (s *state) lookupEvery(now time.Time) time.Duration {
 	if !s.statusDecides() {
 		return s.lookupGap(now)
 	}
+	slot := s.budget().At(s.calls + 1).Sub(now)
 	if s.endAt.After(now.Add(confirmEvery)) {
-		return min(s.endAt.Sub(now), schedule.BudgetInterval, s.req.MaxInterval)
+		// Up to the predicted end no faster than fixed polling, so
+		// that the calls saved are there after it: a build that ends
+		// sooner than predicted is seen as fixed polling would see it.
+		return min(max(s.endAt.Sub(now), slot), schedule.BudgetInterval, s.req.MaxInterval)
 	}
 	every := confirmEvery
 	if s.atTarget() {
 		every = schedule.BudgetInterval / 2
 	}
-	return min(max(every, s.budget().At(s.calls+1).Sub(now)), schedule.BudgetInterval, s.req.MaxInterval)
+	return min(max(every, slot), schedule.BudgetInterval, s.req.MaxInterval)
 }
 
 // budget is the wait's call budget: progress polls and status lookups alike.

@@ -22,7 +22,7 @@
 //	check before the predicted end  a trusted model: 5 % early, to measure again
 //	predicted end                 the end, once a check would be within a second
 //	last shot at the end          no call left for a check: as late as still within 1.5 s of the earliest end
-//	end of the API's clock        a true clock's end, when no call is left for a check before it, or when it falls in the window of the last step
+//	end of the API's clock        a true clock's end, when no call is left for a check before it
 //	next step                     progress moves in steps: the next one's window
 //	no movement, backing off      progress stood still: 1, 2, 4 ... s
 //	past the predicted end        overdue: every 1/8 of the overrun, 1 to 5 s
@@ -90,8 +90,7 @@
 // without a true clock, a delay between 100 % and Available), no schedule
 // can see the end sooner than polling at the budget's pace: the wait then
 // sees it within about 5 s, as fixed 5-s polling does. The targets on builds
-// of minutes, and the cells that miss them today, are checked in
-// internal/imagewait/shapes_test.go.
+// of minutes are checked in internal/imagewait/shapes_test.go.
 package schedule
 
 import (
@@ -233,6 +232,10 @@ type level struct {
 	p  float64
 }
 
+var _ Schedule = (*Adaptive)(nil)
+
+// Next returns the pause before the next poll and its reason, as the package
+// documentation describes.
 func (a *Adaptive) Next(o Observation) (time.Duration, string) {
 	o.Progress = clampPercent(o.Progress)
 	if o.Progress >= a.target {
@@ -311,6 +314,7 @@ func (a *Adaptive) Next(o Observation) (time.Duration, string) {
 	}
 	a.earliest = o.At.Add(seconds(eta))
 	if a.clockOK {
+		// eta took the clock's end as read; its rounding allows sooner.
 		a.earliest = minTime(a.earliest, a.clockLo)
 	}
 	if a.clockDecides(o) {
@@ -329,7 +333,8 @@ func (a *Adaptive) Next(o Observation) (time.Duration, string) {
 // target, as predicted from the latest observation in which progress moved:
 // the model's end (the soonest candidate while the model is untrusted, and
 // no sooner than a slowing build's), or a true API clock's earliest end if
-// sooner. ok is false before progress first moved.
+// sooner. Observations in which progress stood still leave it as it was. ok
+// is false before progress first moved.
 func (a *Adaptive) EarliestEnd() (end time.Time, ok bool) {
 	return a.earliest, !a.earliest.IsZero()
 }
@@ -490,12 +495,6 @@ func (a *Adaptive) stalled(o Observation) (time.Duration, string) {
 		every := denseInterval
 		if o.Progress+a.unit < a.target-1e-9 {
 			every = min(max(hi.Sub(lo)/4, denseInterval), BudgetInterval)
-		} else if a.clockOK && a.clockHi.After(o.At) && !a.clockLo.Before(lo) && !a.clockHi.After(hi) {
-			// A true API clock whose end falls in the last step's
-			// window times that step to within its rounding: dense
-			// polls from the window's start would spend the calls
-			// the end needs.
-			return a.wait(o, a.clockHi.Add(endSlack).Sub(o.At), "end of the API's clock")
 		}
 		return a.final(o, max(lo.Sub(o.At), every), "next step")
 	}

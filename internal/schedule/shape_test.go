@@ -82,34 +82,3 @@ func TestAdaptiveShapes(t *testing.T) {
 		}
 	}
 }
-
-// reasons records the reason of every pause a schedule returns.
-type reasons struct {
-	Schedule
-	said []string
-}
-
-func (r *reasons) Next(o Observation) (time.Duration, string) {
-	d, why := r.Schedule.Next(o)
-	r.said = append(r.said, why)
-	return d, why
-}
-
-// A build in regular steps whose API clock is true: the last step, which
-// ends the build, falls at the clock's end, and the poll that sees it is
-// planned for that end (not one of dense polls from the start of the step's
-// window, which spent the calls the end needs and saw it up to 3.5 s late).
-func TestLastStepAtTheEndOfTheClock(t *testing.T) {
-	chunks, _ := buildshape.ShapeNamed("chunks")
-	for _, d := range minuteDurations {
-		for _, phase := range shapePhases {
-			b := buildshape.Build{Shape: chunks, Estimate: buildshape.Estimates[0], Duration: d}
-			s := &reasons{Schedule: NewAdaptive(100, DefaultMaxInterval)}
-			r := simulateBuild(s, b, 100, phase, DefaultMaxInterval)
-			if last := s.said[len(s.said)-1]; last != "end of the API's clock" || r.lag > time.Second {
-				t.Errorf("%v, phase %v: the end seen %v late by a poll planned for %q, want within 1s by one for \"end of the API's clock\" (reasons %q)",
-					d, phase, r.lag, last, s.said[max(0, len(s.said)-6):])
-			}
-		}
-	}
-}

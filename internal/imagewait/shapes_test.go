@@ -168,6 +168,25 @@ func TestPlateauLookupsWaitForThePredictedEnd(t *testing.T) {
 	}
 }
 
+// A build in four steps with a true API clock, at the start phases and call
+// latencies of make bench's 5-minute builds: the last step's window opens
+// about 10 s before the end, and polls every second from there ran out of
+// calls before it (seen 3.5 s late). Dense polls no faster than the budget
+// can keep up to the window's end see it within the target.
+func TestLastStepKeepsCallsForTheEnd(t *testing.T) {
+	chunks, _ := buildshape.ShapeNamed("chunks")
+	for k := range 5 {
+		b := buildshape.Build{Shape: chunks, Estimate: buildshape.Estimates[0], Duration: 300*time.Second + time.Duration(k)*6180*time.Millisecond}
+		for phase := time.Duration(0); phase < schedule.BudgetInterval; phase += 100 * time.Millisecond {
+			for _, latency := range []time.Duration{5 * time.Millisecond, 50 * time.Millisecond} {
+				if r := runShape(t, nil, b, phase, 0, latency); r.lag < 0 || r.lag > targetWorstLag {
+					t.Errorf("%v, phase %v, latency %v: the wait ended %v after the build, want within %v", b.Duration, phase, latency, r.lag, targetWorstLag)
+				}
+			}
+		}
+	}
+}
+
 // shapeCell is one shape, estimate mode and delay to Available, over every
 // duration, start phase and call latency of one class of builds.
 type shapeCell struct {

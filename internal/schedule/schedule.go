@@ -23,7 +23,7 @@
 //	predicted end                 the end, once a check would be within a second
 //	last shot at the end          no call left for a check: as late as still within 1.5 s of the earliest end
 //	end of the API's clock        a true clock's end, when no call is left for a check before it
-//	next step                     progress moves in steps: the next one's window
+//	next step                     progress moves in steps: the next one's window; in the last one's, every 1 s, or as often as the calls the budget allows by its end
 //	no movement, backing off      progress stood still: 1, 2, 4 ... s
 //	past the predicted end        overdue: every 1/8 of the overrun, 1 to 5 s
 //	call budget                   the pause the budget asks for is longer than the reason's
@@ -157,6 +157,15 @@ type Budget struct{ Start time.Time }
 // At returns the earliest moment of call n (counted from 1) that keeps the
 // calls within those of fixed polling every BudgetInterval.
 func (b Budget) At(n int) time.Time { return b.Start.Add(time.Duration(n-1) * BudgetInterval) }
+
+// CallsBy returns how many calls the budget allows by t: the n for which
+// At(n) is t or earlier (0 before Start).
+func (b Budget) CallsBy(t time.Time) int {
+	if t.Before(b.Start) {
+		return 0
+	}
+	return int(t.Sub(b.Start)/BudgetInterval) + 1
+}
 
 // Schedule decides how long to wait before the next poll. One value serves one
 // wait; it is told every observation in order.
@@ -495,6 +504,11 @@ func (a *Adaptive) stalled(o Observation) (time.Duration, string) {
 		every := denseInterval
 		if o.Progress+a.unit < a.target-1e-9 {
 			every = min(max(hi.Sub(lo)/4, denseInterval), BudgetInterval)
+		} else if left := a.budget.CallsBy(hi) - a.calls; left > 0 {
+			// Densely, but no faster than the calls the budget allows
+			// by the window's end can keep up: polls every second from
+			// a window's early start ran out of calls before the step.
+			every = max(every, hi.Sub(o.At)/time.Duration(left))
 		}
 		return a.final(o, max(lo.Sub(o.At), every), "next step")
 	}

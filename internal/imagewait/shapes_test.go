@@ -125,9 +125,10 @@ type shapeRun struct {
 	lag   time.Duration // from the image being usable to the end of the wait
 }
 
-// runShape waits with s (nil: the default schedule) for build b, which
-// started phase before the wait, and is Available making after 100 %.
-func runShape(t *testing.T, s schedule.Schedule, b buildshape.Build, phase, making, latency time.Duration) shapeRun {
+// waitShape waits with s (nil: the default schedule) for build b, which
+// started phase before the wait, and is Available making after 100 %; it
+// returns the build as served, its clock at the wait's end.
+func waitShape(t *testing.T, s schedule.Schedule, b buildshape.Build, phase, making, latency time.Duration) *shapeBuild {
 	t.Helper()
 	c := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	r := &shapeBuild{clock: c, started: c.now.Add(-phase), build: b, making: making, latency: latency}
@@ -135,7 +136,17 @@ func runShape(t *testing.T, s schedule.Schedule, b buildshape.Build, phase, maki
 	if _, err := (waiter{r: r, clock: c, statusTimeout: statusTimeout, finalReadTimeout: finalReadTimeout}).wait(t.Context(), req); err != nil {
 		t.Fatalf("%v, phase %v: %v", b, phase, err)
 	}
-	return shapeRun{r.progressCalls + r.statusCalls, c.now.Sub(r.started) - r.usable()}
+	return r
+}
+
+// lag is how long after the image became usable the wait ended.
+func (b *shapeBuild) lag() time.Duration { return b.clock.now.Sub(b.started) - b.usable() }
+
+// runShape is waitShape's calls and lag.
+func runShape(t *testing.T, s schedule.Schedule, b buildshape.Build, phase, making, latency time.Duration) shapeRun {
+	t.Helper()
+	r := waitShape(t, s, b, phase, making, latency)
+	return shapeRun{r.progressCalls + r.statusCalls, r.lag()}
 }
 
 // A fast-start build reads 99.99 % for the last 5 % of its time (15 s of 5
@@ -147,19 +158,14 @@ func TestPlateauLookupsWaitForThePredictedEnd(t *testing.T) {
 	fastStart, _ := buildshape.ShapeNamed("fast-start")
 	for _, est := range buildshape.Estimates {
 		b := buildshape.Build{Shape: fastStart, Estimate: est, Duration: 5 * time.Minute}
-		c := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-		r := &shapeBuild{clock: c, started: c.now, build: b}
-		req := Request{Region: region, Zone: zone, ImageID: imageID, Target: 100}
-		if _, err := (waiter{r: r, clock: c, statusTimeout: statusTimeout, finalReadTimeout: finalReadTimeout}).wait(t.Context(), req); err != nil {
-			t.Fatalf("%s: %v", est.Name, err)
-		}
+		r := waitShape(t, nil, b, 0, 0, 0)
 		plateau, lookups := b.Reaches(99.99), 0
 		for _, at := range r.statusAt {
 			if at >= plateau {
 				lookups++
 			}
 		}
-		if lag := c.now.Sub(r.started) - r.usable(); lag < 0 || lag > confirmEvery {
+		if lag := r.lag(); lag < 0 || lag > confirmEvery {
 			t.Errorf("%s: the wait ended %v after the build, want within %v (lookups at %v)", est.Name, lag, confirmEvery, r.statusAt)
 		}
 		if most := int((b.Duration-plateau)/confirmEvery) - 1; lookups > most {
